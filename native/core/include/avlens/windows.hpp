@@ -1,0 +1,144 @@
+// The window maker: media -> constant-rate frames -> tracked face crops -> network windows.
+// This is the one code path that produces what the network sees, natively (trainer, CLI) and in
+// WebAssembly (page, extension). It streams: memory is bounded by a few frames, whatever the
+// length of the clip.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "avlens/error.hpp"
+#include "avlens/geometry.hpp"
+
+namespace avlens {
+
+struct FaceBox {
+  float x = 0, y = 0, w = 0, h = 0;  // source-frame pixels (after rotation)
+};
+
+struct FaceTrackerOptions {
+  int detect_every = 5;         // run the HOG detector on every k-th frame
+  int detect_max_side = 640;    // frames are downscaled so their longer side is at most this
+  int median_frames = 13;       // median filter length over the box track (odd)
+  float enlarge = 1.4f;         // crop side = 1.4 x the smoothed box side (SPEC §5)
+  double max_gap_seconds = 1.0; // boxes are interpolated/held across at most this much missing detection
+};
+
+struct WindowMakerOptions {
+  WindowGeometry geometry;
+  int stride_frames = 0;  // distance between window starts; 0 = geometry.frames (non-overlapping)
+  FaceTrackerOptions face;
+  // Progress in [0, 1] of the clip; return value ignored. Called from the decoding thread.
+  std::function<void(double)> progress;
+  // Polled between frames; returning true stops with Error(kAborted).
+  std::function<bool()> abort;
+};
+
+struct MediaInfo {
+  std::string source;            // file path or the name given to a memory buffer
+  std::string container;
+  std::string video_codec, audio_codec;
+  int width = 0, height = 0;     // after rotation
+  int rotation = 0;              // degrees, from the display matrix
+  double source_fps = 0;         // average frame rate of the stream (may be variable)
+  double duration = 0;           // seconds, as declared by the container
+  int audio_sample_rate = 0, audio_channels = 0;
+};
+
+// One network input window.
+struct Window {
+  int index = 0;                   // 0, 1, 2, ... in clip order
+  int first_frame = 0;             // index of its first frame at geometry.fps
+  double start_time = 0;           // seconds from the start of the clip
+  int frames_without_face = 0;     // frames whose box was not supported by a detection
+  std::vector<uint8_t> crops;      // T x H x W x 3 RGB: the exact pixels the network sees
+  std::vector<float> audio;        // S samples, already normalised (geometry.audio_norm)
+  std::vector<FaceBox> boxes;      // T crop boxes in source pixels (square, enlarged)
+  std::vector<uint8_t> face_found; // T flags
+
+  bool has_face() const { return frames_without_face * 2 <= static_cast<int>(face_found.size()); }
+  // Writes the (3, T, H, W) float tensor: (x/255 - mean) / std.
+  void video_tensor(const WindowGeometry& g, float* out) const;
+  std::vector<float> video_tensor(const WindowGeometry& g) const;
+};
+
+struct ClipReport {
+  int frames = 0;                          // constant-rate frames produced
+  int frames_without_face = 0;
+  std::vector<int> frames_without_face_list;  // frame indices (capped at 100 000 entries)
+  int windows = 0;
+  int windows_without_face = 0;
+  size_t audio_samples = 0;
+  float audio_min = 0, audio_max = 0;      // raw range used for the min-max scaling
+  double decoded_seconds = 0;
+};
+
+// Push API: feed frames (any rate, with timestamps) and audio; pop finished windows.
+// Used by the extension (the browser decodes) and internally by ClipWindowReader.
+class WindowMaker {
+ public:
+  explicit WindowMaker(const WindowMakerOptions& options);
+  ~WindowMaker();
+  WindowMaker(const WindowMaker&) = delete;
+  WindowMaker& operator=(const WindowMaker&) = delete;
+
+  // For AudioNorm::kMinMaxClip: the clip's raw audio range, when known in advance (files).
+  // Without it the range grows with what has been pushed so far (live capture).
+  void set_audio_range(float min_value, float max_value);
+
+  // rgb: packed RGB24 rows of `stride` bytes. time: presentation time in seconds (>= 0).
+  void push_frame(const uint8_t* rgb, int width, int height, int stride, double time);
+  // Mono float samples at geometry.sample_rate, contiguous from time 0 (gaps padded by the caller).
+  void push_audio(const float* samples, size_t count);
+  // Flush: the last frames are tracked with what is known; a trailing partial window is dropped.
+  void finish();
+
+  bool pop(Window& out);
+  const ClipReport& report() const;
+  const WindowMakerOptions& options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Pull API over a whole clip from a file or a memory buffer (FFmpeg demux + decode).
+class ClipWindowReader {
+ public:
+  static std::unique_ptr<ClipWindowReader> open_file(const std::string& path,
+                                                     const WindowMakerOptions& options);
+  static std::unique_ptr<ClipWindowReader> open_memory(std::shared_ptr<const std::vector<uint8_t>> bytes,
+                                                       const std::string& name,
+                                                       const WindowMakerOptions& options);
+  ~ClipWindowReader();
+
+  const MediaInfo& info() const;
+  // Next window in clip order; false at the end. Throws avlens::Error (e.g. kNoFace, kTooShort
+  // at the end of a clip that gave none, kUnreadable for a truncated stream).
+  bool next(Window& out);
+  const ClipReport& report() const;
+
+ private:
+  ClipWindowReader();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Score aggregation (SPEC §5: a video's score is the mean of its window scores).
+struct WindowScore {
+  double start_time = 0;
+  double duration = 1;
+  double score = 0;  // P(fake)
+};
+struct VideoScore {
+  double mean = 0;  // the video score
+  double max = 0;
+  int windows = 0;
+  // Per whole second of the clip: mean score of the windows that overlap it; NaN where none.
+  std::vector<double> timeline;
+};
+VideoScore aggregate_scores(const std::vector<WindowScore>& windows, double clip_duration);
+
+}  // namespace avlens
