@@ -93,7 +93,9 @@ class WindowMaker {
   // Mono float samples at geometry.sample_rate, contiguous from time 0 (gaps padded by the caller).
   void push_audio(const float* samples, size_t count);
   // Flush: the last frames are tracked with what is known; a trailing partial window is dropped.
-  void finish();
+  // end_time: where the last pushed frame ends (seconds); < 0 = one frame interval after it.
+  // Throws kTooShort when no window was made, kNoFace when no frame had a face.
+  void finish(double end_time = -1);
 
   bool pop(Window& out);
   const ClipReport& report() const;
@@ -120,9 +122,10 @@ class ClipWindowReader {
   bool next(Window& out);
   const ClipReport& report() const;
 
+  struct Impl;  // opaque
+
  private:
   ClipWindowReader();
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

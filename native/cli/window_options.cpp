@@ -1,0 +1,28 @@
+#include "window_options.hpp"
+
+#include "avlens/model_metadata.hpp"
+
+namespace avlens::cli {
+
+std::set<std::string> window_value_options() {
+  return {"model", "preset", "stride", "detect-every", "detect-max-side"};
+}
+
+const char* window_options_usage() {
+  return "[--model MODEL.onnx | --preset paper|small|tiny] [--stride FRAMES] [--detect-every K] "
+         "[--detect-max-side PX]";
+}
+
+WindowMakerOptions window_options_from_args(const Args& args) {
+  WindowMakerOptions o;
+  if (args.has("model") && args.has("preset"))
+    throw std::invalid_argument("give --model or --preset, not both (the model's metadata sets the geometry)");
+  if (args.has("model")) o.geometry = WindowGeometry::from_metadata(read_onnx_metadata_file(args.get("model")));
+  else o.geometry = WindowGeometry::preset(args.get("preset", "paper"));
+  o.stride_frames = args.get_int("stride", 0);
+  o.face.detect_every = args.get_int("detect-every", o.face.detect_every);
+  o.face.detect_max_side = args.get_int("detect-max-side", o.face.detect_max_side);
+  return o;
+}
+
+}  // namespace avlens::cli

@@ -1,0 +1,18 @@
+// Options shared by every command that makes windows: where the geometry comes from (a model's
+// metadata, or a preset), the stride, and the face tracker's knobs.
+#pragma once
+#include <set>
+#include <string>
+
+#include "args.hpp"
+#include "avlens/windows.hpp"
+
+namespace avlens::cli {
+
+std::set<std::string> window_value_options();
+const char* window_options_usage();
+// --model FILE.onnx (geometry from its metadata) or --preset NAME (default: paper);
+// --stride FRAMES, --detect-every K, --detect-max-side PX.
+WindowMakerOptions window_options_from_args(const Args& args);
+
+}  // namespace avlens::cli

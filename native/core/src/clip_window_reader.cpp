@@ -1,0 +1,120 @@
+#include <algorithm>
+
+#include "avlens/windows.hpp"
+#include "media_decoder.hpp"
+
+namespace avlens {
+
+struct ClipWindowReader::Impl {
+  MediaSource source;
+  WindowMakerOptions options;
+  std::unique_ptr<MediaDecoder> decoder;
+  std::unique_ptr<WindowMaker> maker;
+  bool ended = false;
+};
+
+namespace {
+
+// Every error names the clip it is about.
+[[noreturn]] void rethrow_with_source(const Error& e, const std::string& name) {
+  throw Error(e.code(), name + ": " + e.what());
+}
+
+// The clip's raw audio range for the per-clip min-max scaling (SPEC §1): one cheap pass that
+// decodes the audio only, through the same resampler as the main pass.
+void measure_audio_range(const MediaSource& source, int sample_rate, float* lo, float* hi) {
+  MediaDecoder::Options o;
+  o.sample_rate = sample_rate;
+  o.decode_video = false;
+  MediaDecoder audio_only(source, o);
+  bool any = false;
+  float mn = 0, mx = 0;
+  auto on_audio = [&](const float* s, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      if (!any) mn = mx = s[i], any = true;
+      mn = std::min(mn, s[i]);
+      mx = std::max(mx, s[i]);
+    }
+  };
+  while (audio_only.step([](const uint8_t*, int, int, int, double) {}, on_audio)) {
+  }
+  *lo = mn;
+  *hi = mx;
+}
+
+std::unique_ptr<ClipWindowReader::Impl> open_source(const MediaSource& source, const WindowMakerOptions& options) {
+  auto impl = std::make_unique<ClipWindowReader::Impl>();
+  impl->source = source;
+  impl->options = options;
+  try {
+    options.geometry.validate();
+    MediaDecoder::Options o;
+    o.sample_rate = options.geometry.sample_rate;
+    impl->decoder = std::make_unique<MediaDecoder>(source, o);
+    impl->maker = std::make_unique<WindowMaker>(options);
+    if (options.geometry.audio_norm == AudioNorm::kMinMaxClip) {
+      float lo, hi;
+      measure_audio_range(source, options.geometry.sample_rate, &lo, &hi);
+      impl->maker->set_audio_range(lo, hi);
+    }
+  } catch (const Error& e) {
+    rethrow_with_source(e, source.name);
+  }
+  return impl;
+}
+
+}  // namespace
+
+ClipWindowReader::ClipWindowReader() = default;
+ClipWindowReader::~ClipWindowReader() = default;
+
+std::unique_ptr<ClipWindowReader> ClipWindowReader::open_file(const std::string& path,
+                                                              const WindowMakerOptions& options) {
+  MediaSource source;
+  source.path = path;
+  source.name = path;
+  std::unique_ptr<ClipWindowReader> reader(new ClipWindowReader());
+  reader->impl_ = open_source(source, options);
+  return reader;
+}
+
+std::unique_ptr<ClipWindowReader> ClipWindowReader::open_memory(std::shared_ptr<const std::vector<uint8_t>> bytes,
+                                                                const std::string& name,
+                                                                const WindowMakerOptions& options) {
+  if (!bytes) throw Error(ErrorCode::kInvalidArgument, name + ": no data");
+  MediaSource source;
+  source.bytes = std::move(bytes);
+  source.name = name;
+  std::unique_ptr<ClipWindowReader> reader(new ClipWindowReader());
+  reader->impl_ = open_source(source, options);
+  return reader;
+}
+
+const MediaInfo& ClipWindowReader::info() const { return impl_->decoder->info(); }
+const ClipReport& ClipWindowReader::report() const { return impl_->maker->report(); }
+
+bool ClipWindowReader::next(Window& out) {
+  Impl& im = *impl_;
+  try {
+    while (!im.maker->pop(out)) {
+      if (im.ended) return false;
+      if (im.options.abort && im.options.abort()) throw Error(ErrorCode::kAborted, "aborted by the caller");
+      auto on_video = [&](const uint8_t* rgb, int w, int h, int stride, double t) {
+        im.maker->push_frame(rgb, w, h, stride, t);
+      };
+      auto on_audio = [&](const float* s, size_t n) { im.maker->push_audio(s, n); };
+      if (!im.decoder->step(on_video, on_audio)) {
+        im.ended = true;
+        im.maker->finish(im.decoder->video_end());
+      }
+      if (im.options.progress && im.decoder->info().duration > 0)
+        im.options.progress(std::min(1.0, im.decoder->position() / im.decoder->info().duration));
+    }
+  } catch (const Error& e) {
+    im.ended = true;
+    rethrow_with_source(e, im.source.name);
+  }
+  return true;
+}
+
+}  // namespace avlens

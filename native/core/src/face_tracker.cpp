@@ -1,0 +1,163 @@
+#include "face_tracker.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "avlens/error.hpp"
+#include "image_resample.hpp"
+
+namespace avlens {
+namespace {
+
+double iou(const FaceBox& a, const FaceBox& b) {
+  const double x0 = std::max(a.x, b.x), y0 = std::max(a.y, b.y);
+  const double x1 = std::min(a.x + a.w, b.x + b.w), y1 = std::min(a.y + a.h, b.y + b.h);
+  const double inter = std::max(0.0, x1 - x0) * std::max(0.0, y1 - y0);
+  const double uni = static_cast<double>(a.w) * a.h + static_cast<double>(b.w) * b.h - inter;
+  return uni > 0 ? inter / uni : 0;
+}
+
+FaceBox lerp(const FaceBox& a, const FaceBox& b, double t) {
+  auto mix = [t](float u, float v) { return static_cast<float>(u + (v - u) * t); };
+  return {mix(a.x, b.x), mix(a.y, b.y), mix(a.w, b.w), mix(a.h, b.h)};
+}
+
+float median(std::vector<float>& v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5f * (v[n / 2 - 1] + v[n / 2]);
+}
+
+}  // namespace
+
+FaceTracker::FaceTracker(const FaceTrackerOptions& options, double fps, int out_w, int out_h, DetectFn detect)
+    : opt_(options), out_w_(out_w), out_h_(out_h), detect_(std::move(detect)) {
+  if (opt_.detect_every < 1) throw Error(ErrorCode::kInvalidArgument, "face.detect_every must be >= 1");
+  if (opt_.median_frames < 1 || opt_.median_frames % 2 == 0)
+    throw Error(ErrorCode::kInvalidArgument, "face.median_frames must be odd and >= 1");
+  if (!(opt_.enlarge >= 1.0f && opt_.enlarge <= 4.0f))
+    throw Error(ErrorCode::kInvalidArgument, "face.enlarge must be in [1, 4]");
+  half_ = opt_.median_frames / 2;
+  max_gap_frames_ = std::max(opt_.detect_every, static_cast<int>(std::lround(opt_.max_gap_seconds * fps)));
+}
+
+std::optional<FaceBox> FaceTracker::choose(const std::vector<Detection>& dets, int index) const {
+  if (dets.empty()) return std::nullopt;
+  const bool tracking = last_det_index_ >= 0 && index - last_det_index_ <= max_gap_frames_;
+  if (tracking) {
+    // Follow the face we have been following; another face appearing does not steal the track.
+    double best = 0.1;
+    std::optional<FaceBox> pick;
+    for (const auto& d : dets) {
+      const double o = iou(d.box, last_det_box_);
+      if (o > best) best = o, pick = d.box;
+    }
+    return pick;
+  }
+  // (Re)acquire: the dominant face is the largest one.
+  const Detection* largest = &dets.front();
+  for (const auto& d : dets)
+    if (d.box.w * d.box.h > largest->box.w * largest->box.h) largest = &d;
+  return largest->box;
+}
+
+std::optional<FaceBox> FaceTracker::raw(int index) const {
+  const int k = index - raw_base_;
+  if (k < 0 || k >= static_cast<int>(raw_.size())) return std::nullopt;
+  return raw_[k];
+}
+
+// Decides the raw boxes of every frame up to last_index, now that the detector has run on
+// last_index (detection_at_last) or the clip has ended (last_index = final frame, no detection).
+void FaceTracker::decide_raw_until(int last_index, std::optional<FaceBox> detection_at_last) {
+  const int first = raw_base_ + static_cast<int>(raw_.size());
+  for (int j = first; j <= last_index; ++j) {
+    std::optional<FaceBox> box;
+    const bool has_prev = last_det_index_ >= 0;
+    if (j == last_index && detection_at_last) {
+      box = detection_at_last;
+    } else if (has_prev && detection_at_last && last_index - last_det_index_ <= max_gap_frames_) {
+      box = lerp(last_det_box_, *detection_at_last,
+                 static_cast<double>(j - last_det_index_) / (last_index - last_det_index_));
+    } else if (has_prev && j - last_det_index_ <= max_gap_frames_) {
+      box = last_det_box_;
+    } else if (detection_at_last && last_index - j <= max_gap_frames_) {
+      box = detection_at_last;
+    }
+    raw_.push_back(box);
+  }
+  if (detection_at_last) {
+    last_det_index_ = last_index;
+    last_det_box_ = *detection_at_last;
+  }
+}
+
+void FaceTracker::add(int index, const uint8_t* rgb, int width, int height) {
+  if (index != next_index_)
+    throw Error(ErrorCode::kInternal, "face tracker: frame " + std::to_string(index) + " out of order");
+  ++next_index_;
+  pending_.push_back({index, std::vector<uint8_t>(rgb, rgb + static_cast<size_t>(width) * height * 3), width, height});
+  if (index % opt_.detect_every == 0) {
+    decide_raw_until(index, choose(detect_(rgb, width, height), index));
+    finalize_ready(false);
+  }
+}
+
+void FaceTracker::finish() {
+  if (!pending_.empty()) decide_raw_until(pending_.back().index, std::nullopt);
+  finalize_ready(true);
+}
+
+void FaceTracker::finalize_ready(bool flush) {
+  const int decided_until = raw_base_ + static_cast<int>(raw_.size()) - 1;
+  while (!pending_.empty()) {
+    Pending& f = pending_.front();
+    if (!flush && f.index + half_ > decided_until) break;
+    // Median of the raw boxes around f (centre and side separately).
+    std::vector<float> cx, cy, side;
+    for (int j = f.index - half_; j <= f.index + half_; ++j) {
+      if (auto b = raw(j)) {
+        cx.push_back(b->x + b->w / 2);
+        cy.push_back(b->y + b->h / 2);
+        side.push_back((b->w + b->h) / 2);
+      }
+    }
+    FaceBox smoothed;
+    if (!side.empty()) {
+      const float s = median(side);
+      smoothed = {median(cx) - s / 2, median(cy) - s / 2, s, s};
+      last_smoothed_ = smoothed;
+    } else if (last_smoothed_) {
+      smoothed = *last_smoothed_;
+    } else {  // no face seen yet: the centred square, so the window still has pixels
+      const float s = static_cast<float>(std::min(f.width, f.height)) / opt_.enlarge;
+      smoothed = {(f.width - s) / 2, (f.height - s) / 2, s, s};
+    }
+    TrackedFrame out;
+    out.index = f.index;
+    out.face_found = raw(f.index).has_value();
+    const double cw = smoothed.w * opt_.enlarge;
+    const double ch = cw * out_h_ / out_w_;
+    const double x0 = smoothed.x + smoothed.w / 2.0 - cw / 2, y0 = smoothed.y + smoothed.h / 2.0 - ch / 2;
+    out.crop_box = {static_cast<float>(x0), static_cast<float>(y0), static_cast<float>(cw), static_cast<float>(ch)};
+    out.crop.resize(static_cast<size_t>(out_w_) * out_h_ * 3);
+    resample_region(f.rgb.data(), f.width, f.height, f.width * 3, 3, x0, y0, cw, ch, out_w_, out_h_, out.crop.data());
+    done_.push_back(std::move(out));
+    pending_.pop_front();
+  }
+  // Raw boxes older than the median's reach are no longer needed.
+  const int keep_from = (pending_.empty() ? decided_until + 1 : pending_.front().index) - half_;
+  while (!raw_.empty() && raw_base_ < keep_from) {
+    raw_.pop_front();
+    ++raw_base_;
+  }
+}
+
+bool FaceTracker::pop(TrackedFrame& out) {
+  if (done_.empty()) return false;
+  out = std::move(done_.front());
+  done_.pop_front();
+  return true;
+}
+
+}  // namespace avlens

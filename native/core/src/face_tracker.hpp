@@ -1,0 +1,57 @@
+// Streaming face track: detections every k-th frame, boxes interpolated (or held) between them,
+// a median filter over the track, enlarged square crops resized to the model's size. Frames are
+// released as soon as their smoothed box is known, so at most ~k + median/2 frames are held.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "avlens/windows.hpp"
+#include "face_detector.hpp"
+
+namespace avlens {
+
+struct TrackedFrame {
+  int index = 0;
+  std::vector<uint8_t> crop;  // out_h x out_w x 3
+  FaceBox crop_box;           // region of the source frame the crop shows
+  bool face_found = false;    // a detection (direct, interpolated or held within the gap) supports it
+};
+
+class FaceTracker {
+ public:
+  using DetectFn = std::function<std::vector<Detection>(const uint8_t*, int, int)>;
+  FaceTracker(const FaceTrackerOptions& options, double fps, int out_w, int out_h, DetectFn detect);
+
+  // Frames must arrive with consecutive indices starting at 0.
+  void add(int index, const uint8_t* rgb, int width, int height);
+  void finish();
+  bool pop(TrackedFrame& out);
+
+ private:
+  struct Pending {
+    int index;
+    std::vector<uint8_t> rgb;
+    int width, height;
+  };
+  std::optional<FaceBox> choose(const std::vector<Detection>& dets, int index) const;
+  void decide_raw_until(int last_index, std::optional<FaceBox> detection_at_last);
+  void finalize_ready(bool flush);
+  std::optional<FaceBox> raw(int index) const;
+
+  FaceTrackerOptions opt_;
+  int out_w_, out_h_, half_, max_gap_frames_;
+  DetectFn detect_;
+  std::deque<Pending> pending_;
+  std::deque<std::optional<FaceBox>> raw_;  // raw boxes of frames [raw_base_, raw_base_ + size)
+  int raw_base_ = 0;
+  int next_index_ = 0;
+  int last_det_index_ = -1;
+  FaceBox last_det_box_;
+  std::optional<FaceBox> last_smoothed_;
+  std::deque<TrackedFrame> done_;
+};
+
+}  // namespace avlens

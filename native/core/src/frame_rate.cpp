@@ -1,0 +1,37 @@
+#include "frame_rate.hpp"
+
+#include <cstring>
+
+namespace avlens {
+
+void ConstantRateFrames::emit_held_until(double time_limit) {
+  while (next_index_ / fps_ < time_limit - 1e-9) {
+    emit_(next_index_, held_.data(), held_w_, held_h_);
+    ++next_index_;
+  }
+}
+
+void ConstantRateFrames::push(const uint8_t* rgb, int width, int height, int stride, double time) {
+  if (has_held_) {
+    if (time <= held_time_) time = held_time_ + 1e-6;  // out-of-order or duplicate timestamp: newest wins
+    else last_interval_ = time - held_time_;
+    emit_held_until((held_time_ + time) / 2);
+  }
+  held_w_ = width;
+  held_h_ = height;
+  held_.resize(static_cast<size_t>(width) * height * 3);
+  for (int y = 0; y < height; ++y)
+    std::memcpy(&held_[static_cast<size_t>(y) * width * 3], rgb + static_cast<size_t>(y) * stride,
+                static_cast<size_t>(width) * 3);
+  held_time_ = time;
+  has_held_ = true;
+}
+
+void ConstantRateFrames::finish(double end_time) {
+  if (!has_held_) return;
+  if (end_time <= held_time_) end_time = held_time_ + (last_interval_ > 0 ? last_interval_ : 1.0 / fps_);
+  emit_held_until(end_time);
+  has_held_ = false;
+}
+
+}  // namespace avlens

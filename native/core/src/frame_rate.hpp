@@ -1,0 +1,32 @@
+// Variable -> constant frame rate by timestamps: output frame k (time k/fps) shows the input
+// frame nearest to it (as FFmpeg's fps filter does), so VFR clips and 25/60 fps clips all become
+// the model's rate without drifting against the audio.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace avlens {
+
+class ConstantRateFrames {
+ public:
+  // emit(index, rgb, width, height): called once per output frame, in order.
+  using Emit = std::function<void(int, const uint8_t*, int, int)>;
+  ConstantRateFrames(double fps, Emit emit) : fps_(fps), emit_(std::move(emit)) {}
+
+  void push(const uint8_t* rgb, int width, int height, int stride, double time);
+  void finish(double end_time);
+  int emitted() const { return next_index_; }
+
+ private:
+  void emit_held_until(double time_limit);
+  double fps_;
+  Emit emit_;
+  std::vector<uint8_t> held_;  // the last input frame, packed RGB
+  int held_w_ = 0, held_h_ = 0;
+  double held_time_ = 0, last_interval_ = 0;
+  bool has_held_ = false;
+  int next_index_ = 0;
+};
+
+}  // namespace avlens

@@ -1,0 +1,379 @@
+#include "media_decoder.hpp"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/display.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/opt.h>
+#include <libswresample/swresample.h>
+#include <libswscale/swscale.h>
+}
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "avlens/error.hpp"
+#include "image_resample.hpp"
+
+namespace avlens {
+namespace {
+
+constexpr int kMaxPixels = 8192 * 8192;
+constexpr int kIoBufferSize = 1 << 16;
+
+std::string av_error_text(int err) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
+  av_strerror(err, buf, sizeof(buf));
+  return buf;
+}
+
+// Read/seek callbacks of the memory AVIO.
+struct MemoryReader {
+  std::shared_ptr<const std::vector<uint8_t>> bytes;
+  size_t pos = 0;
+
+  static int read(void* opaque, uint8_t* buf, int size) {
+    auto* r = static_cast<MemoryReader*>(opaque);
+    const size_t left = r->bytes->size() - r->pos;
+    if (left == 0) return AVERROR_EOF;
+    const size_t n = std::min(left, static_cast<size_t>(size));
+    std::memcpy(buf, r->bytes->data() + r->pos, n);
+    r->pos += n;
+    return static_cast<int>(n);
+  }
+  static int64_t seek(void* opaque, int64_t offset, int whence) {
+    auto* r = static_cast<MemoryReader*>(opaque);
+    const int64_t size = static_cast<int64_t>(r->bytes->size());
+    int64_t target;
+    switch (whence & ~AVSEEK_FORCE) {
+      case AVSEEK_SIZE: return size;
+      case SEEK_SET: target = offset; break;
+      case SEEK_CUR: target = static_cast<int64_t>(r->pos) + offset; break;
+      case SEEK_END: target = size + offset; break;
+      default: return AVERROR(EINVAL);
+    }
+    if (target < 0 || target > size) return AVERROR(EINVAL);
+    r->pos = static_cast<size_t>(target);
+    return target;
+  }
+};
+
+double seconds(int64_t ts, AVRational tb) { return ts == AV_NOPTS_VALUE ? 0.0 : ts * av_q2d(tb); }
+
+}  // namespace
+
+struct MediaDecoder::Impl {
+  MediaSource source;
+  Options opt;
+  MediaInfo info;
+  AVFormatContext* fmt = nullptr;
+  AVIOContext* avio = nullptr;
+  MemoryReader memory;
+  int video_index = -1, audio_index = -1;
+  AVCodecContext* vdec = nullptr;
+  AVCodecContext* adec = nullptr;
+  SwsContext* sws = nullptr;
+  SwrContext* swr = nullptr;
+  AVPacket* packet = nullptr;
+  AVFrame* frame = nullptr;
+  std::vector<uint8_t> rgb;
+  std::vector<float> mono;
+  double origin = 0;           // container start, seconds: time 0 of both streams
+  double last_video_time = -1, last_video_duration = 0;
+  double position = 0;
+  int64_t audio_written = 0;   // samples delivered so far
+  bool audio_placed = false;
+  bool demux_ended = false, flushed = false;
+  bool read_error = false;
+  std::string read_error_text;
+  int decoded_video_frames = 0;
+
+  ~Impl() {
+    sws_freeContext(sws);
+    swr_free(&swr);
+    avcodec_free_context(&vdec);
+    avcodec_free_context(&adec);
+    av_frame_free(&frame);
+    av_packet_free(&packet);
+    if (fmt) avformat_close_input(&fmt);
+    if (avio) {
+      av_freep(&avio->buffer);
+      avio_context_free(&avio);
+    }
+  }
+
+  [[noreturn]] void fail(ErrorCode code, const std::string& why) const { throw Error(code, why); }
+
+  void open() {
+    fmt = avformat_alloc_context();
+    if (!fmt) fail(ErrorCode::kInternal, "out of memory");
+    if (source.bytes) {
+      if (source.bytes->empty()) fail(ErrorCode::kUnreadable, "the file is empty");
+      memory.bytes = source.bytes;
+      auto* buffer = static_cast<uint8_t*>(av_malloc(kIoBufferSize));
+      avio = avio_alloc_context(buffer, kIoBufferSize, 0, &memory, &MemoryReader::read, nullptr, &MemoryReader::seek);
+      if (!avio) fail(ErrorCode::kInternal, "out of memory");
+      fmt->pb = avio;
+      fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+    } else {
+      struct stat st;
+      if (stat(source.path.c_str(), &st) != 0) fail(ErrorCode::kFileNotFound, "no such file");
+      if (S_ISDIR(st.st_mode)) fail(ErrorCode::kUnreadable, "is a directory, not a media file");
+      if (st.st_size == 0) fail(ErrorCode::kUnreadable, "the file is empty");
+    }
+    // Only local demuxing: never let a crafted file open other files or URLs.
+    AVDictionary* o = nullptr;
+    av_dict_set(&o, "protocol_whitelist", "file,pipe", 0);
+    av_dict_set(&o, "format_whitelist",
+                "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,ogg,wav,mp3,flac,aac,h264,hevc,mpegts,mpeg,flv,asf,"
+                "ivf,m4v,mjpeg",
+                0);
+    int err = avformat_open_input(&fmt, source.bytes ? nullptr : source.path.c_str(), nullptr, &o);
+    av_dict_free(&o);
+    if (err < 0) {
+      fmt = nullptr;  // freed by avformat_open_input on failure
+      fail(ErrorCode::kUnreadable, "not a readable media file (" + av_error_text(err) + ")");
+    }
+    fmt->max_analyze_duration = 5 * AV_TIME_BASE;
+    if ((err = avformat_find_stream_info(fmt, nullptr)) < 0)
+      fail(ErrorCode::kUnreadable, "cannot read the streams (" + av_error_text(err) + ")");
+
+    video_index = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+    audio_index = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+    // Cover art is a video stream with one picture: not a video.
+    if (video_index >= 0 && (fmt->streams[video_index]->disposition & AV_DISPOSITION_ATTACHED_PIC)) video_index = -1;
+    if (video_index < 0) fail(ErrorCode::kNoVideoStream, "has no video stream");
+    if (audio_index < 0) fail(ErrorCode::kNoAudioStream, "has no audio stream");
+
+    info.source = source.name;
+    info.container = fmt->iformat ? fmt->iformat->name : "";
+    info.duration = fmt->duration != AV_NOPTS_VALUE ? fmt->duration / static_cast<double>(AV_TIME_BASE) : 0;
+
+    AVStream* vs = fmt->streams[video_index];
+    AVStream* as = fmt->streams[audio_index];
+    info.video_codec = avcodec_get_name(vs->codecpar->codec_id);
+    info.audio_codec = avcodec_get_name(as->codecpar->codec_id);
+    if (vs->avg_frame_rate.num > 0 && vs->avg_frame_rate.den > 0) info.source_fps = av_q2d(vs->avg_frame_rate);
+    info.audio_sample_rate = as->codecpar->sample_rate;
+    info.audio_channels = as->codecpar->ch_layout.nb_channels;
+
+    size_t side_size = 0;
+    const uint8_t* matrix = av_stream_get_side_data(vs, AV_PKT_DATA_DISPLAYMATRIX, &side_size);
+    if (matrix && side_size >= 9 * sizeof(int32_t)) {
+      double theta = -av_display_rotation_get(reinterpret_cast<const int32_t*>(matrix));
+      int deg = static_cast<int>(std::lround(theta / 90.0)) * 90 % 360;
+      if (deg < 0) deg += 360;
+      info.rotation = deg;
+    }
+    const bool swap = info.rotation == 90 || info.rotation == 270;
+    info.width = swap ? vs->codecpar->height : vs->codecpar->width;
+    info.height = swap ? vs->codecpar->width : vs->codecpar->height;
+
+    // Time 0 is the earlier start of the two streams, so they stay in sync.
+    double vstart = vs->start_time != AV_NOPTS_VALUE ? seconds(vs->start_time, vs->time_base) : 0;
+    double astart = as->start_time != AV_NOPTS_VALUE ? seconds(as->start_time, as->time_base) : 0;
+    origin = std::min(vstart, astart);
+
+    if (opt.decode_video) vdec = open_decoder(vs, "video");
+    if (opt.decode_audio) adec = open_decoder(as, "audio");
+    for (unsigned i = 0; i < fmt->nb_streams; ++i)
+      if (!((static_cast<int>(i) == video_index && opt.decode_video) ||
+            (static_cast<int>(i) == audio_index && opt.decode_audio)))
+        fmt->streams[i]->discard = AVDISCARD_ALL;
+
+    packet = av_packet_alloc();
+    frame = av_frame_alloc();
+    if (!packet || !frame) fail(ErrorCode::kInternal, "out of memory");
+  }
+
+  AVCodecContext* open_decoder(AVStream* st, const char* kind) {
+    const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
+    if (!codec)
+      fail(ErrorCode::kUnsupportedCodec, std::string("its ") + kind + " codec '" +
+                                             avcodec_get_name(st->codecpar->codec_id) +
+                                             "' is not supported by this build");
+    AVCodecContext* ctx = avcodec_alloc_context3(codec);
+    if (!ctx) fail(ErrorCode::kInternal, "out of memory");
+    if (avcodec_parameters_to_context(ctx, st->codecpar) < 0) {
+      avcodec_free_context(&ctx);
+      fail(ErrorCode::kUnreadable, std::string("bad ") + kind + " stream parameters");
+    }
+    ctx->pkt_timebase = st->time_base;
+    ctx->thread_count = std::max(1, opt.threads);
+    ctx->max_pixels = kMaxPixels;
+    if (avcodec_open2(ctx, codec, nullptr) < 0) {
+      avcodec_free_context(&ctx);
+      fail(ErrorCode::kUnsupportedCodec, std::string("cannot open the ") + kind + " decoder '" + codec->name + "'");
+    }
+    return ctx;
+  }
+
+  void deliver_video(const VideoFn& on_video) {
+    AVStream* vs = fmt->streams[video_index];
+    int64_t ts = frame->best_effort_timestamp;
+    if (ts == AV_NOPTS_VALUE) ts = frame->pts;
+    double t = ts == AV_NOPTS_VALUE ? (last_video_time < 0 ? 0 : last_video_time + 1.0 / 30)
+                                    : seconds(ts, vs->time_base) - origin;
+    if (t < 0) t = 0;
+    const int w = frame->width, h = frame->height;
+    if (w <= 0 || h <= 0) return;
+    // Bit-exact conversion: the same RGB natively and in wasm.
+    sws = sws_getCachedContext(sws, w, h, static_cast<AVPixelFormat>(frame->format), w, h, AV_PIX_FMT_RGB24,
+                               SWS_BILINEAR | SWS_BITEXACT | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr,
+                               nullptr, nullptr);
+    if (!sws) fail(ErrorCode::kUnsupportedCodec, "cannot convert its pixel format");
+    rgb.resize(static_cast<size_t>(w) * h * 3);
+    uint8_t* dst[4] = {rgb.data(), nullptr, nullptr, nullptr};
+    int dst_stride[4] = {w * 3, 0, 0, 0};
+    sws_scale(sws, frame->data, frame->linesize, 0, h, dst, dst_stride);
+    double duration = frame->pkt_duration > 0 ? seconds(frame->pkt_duration, vs->time_base) : 0;
+    if (duration <= 0 && info.source_fps > 0) duration = 1.0 / info.source_fps;
+    last_video_time = t;
+    last_video_duration = duration;
+    position = std::max(position, t);
+    ++decoded_video_frames;
+    if (info.rotation) {
+      int rw, rh;
+      std::vector<uint8_t> rotated = rotate_rgb(rgb.data(), w, h, w * 3, info.rotation, &rw, &rh);
+      on_video(rotated.data(), rw, rh, rw * 3, t);
+    } else {
+      on_video(rgb.data(), w, h, w * 3, t);
+    }
+  }
+
+  void ensure_resampler() {
+    if (swr) return;
+    AVChannelLayout mono_layout = AV_CHANNEL_LAYOUT_MONO;
+    AVChannelLayout in_layout;
+    if (adec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || adec->ch_layout.nb_channels <= 0)
+      av_channel_layout_default(&in_layout, std::max(1, frame->ch_layout.nb_channels));
+    else
+      av_channel_layout_copy(&in_layout, &frame->ch_layout);
+    int err = swr_alloc_set_opts2(&swr, &mono_layout, AV_SAMPLE_FMT_FLT, opt.sample_rate, &in_layout,
+                                  static_cast<AVSampleFormat>(frame->format), frame->sample_rate, 0, nullptr);
+    av_channel_layout_uninit(&in_layout);
+    if (err < 0 || swr_init(swr) < 0) fail(ErrorCode::kUnsupportedCodec, "cannot resample its audio");
+  }
+
+  void deliver_audio(const AudioFn& on_audio, bool flush) {
+    if (!flush && (frame->sample_rate <= 0 || frame->ch_layout.nb_channels <= 0)) return;
+    if (!flush) ensure_resampler();
+    if (!swr) return;
+    const int in_samples = flush ? 0 : frame->nb_samples;
+    const int capacity = static_cast<int>(swr_get_out_samples(swr, in_samples)) + 32;
+    if (capacity <= 0) return;
+    mono.resize(static_cast<size_t>(capacity));
+    uint8_t* out[1] = {reinterpret_cast<uint8_t*>(mono.data())};
+    const int n = swr_convert(swr, out, capacity, flush ? nullptr : const_cast<const uint8_t**>(frame->extended_data),
+                              in_samples);
+    if (n <= 0) return;
+    size_t skip = 0;
+    if (!flush) {
+      AVStream* as = fmt->streams[audio_index];
+      int64_t ts = frame->best_effort_timestamp;
+      if (ts == AV_NOPTS_VALUE) ts = frame->pts;
+      if (ts != AV_NOPTS_VALUE) {
+        const double t = seconds(ts, as->time_base) - origin;
+        position = std::max(position, t);
+        const int64_t expected = static_cast<int64_t>(std::llround(t * opt.sample_rate));
+        const int64_t tolerance = opt.sample_rate / 50;  // 20 ms of jitter is not a gap
+        const int64_t drift = expected - audio_written;
+        if (!audio_placed || drift > tolerance) {
+          // Silence for a late start or a gap, so audio stays aligned with the video.
+          if (drift > 0) {
+            std::vector<float> silence(static_cast<size_t>(drift), 0.f);
+            on_audio(silence.data(), silence.size());
+            audio_written += drift;
+          }
+        } else if (drift < -tolerance) {
+          skip = static_cast<size_t>(std::min<int64_t>(-drift, n));  // overlap: drop what repeats
+        }
+        audio_placed = true;
+      }
+    }
+    if (static_cast<size_t>(n) > skip) {
+      on_audio(mono.data() + skip, static_cast<size_t>(n) - skip);
+      audio_written += n - static_cast<int64_t>(skip);
+    }
+  }
+
+  // Drains a decoder after a packet (or at the flush).
+  void receive(AVCodecContext* dec, const VideoFn& on_video, const AudioFn& on_audio) {
+    for (;;) {
+      int err = avcodec_receive_frame(dec, frame);
+      if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) return;
+      if (err < 0) return;  // a broken frame: skip it
+      if (dec == vdec) deliver_video(on_video);
+      else deliver_audio(on_audio, false);
+      av_frame_unref(frame);
+    }
+  }
+
+  bool step(const VideoFn& on_video, const AudioFn& on_audio) {
+    if (flushed) return false;
+    if (!demux_ended) {
+      int err = av_read_frame(fmt, packet);
+      if (err >= 0) {
+        AVCodecContext* dec = packet->stream_index == video_index   ? vdec
+                              : packet->stream_index == audio_index ? adec
+                                                                    : nullptr;
+        if (dec && avcodec_send_packet(dec, packet) >= 0) receive(dec, on_video, on_audio);
+        av_packet_unref(packet);
+        return true;
+      }
+      if (err != AVERROR_EOF) {
+        read_error = true;
+        read_error_text = av_error_text(err);
+      }
+      demux_ended = true;
+    }
+    for (AVCodecContext* dec : {vdec, adec}) {
+      if (!dec) continue;
+      avcodec_send_packet(dec, nullptr);
+      receive(dec, on_video, on_audio);
+    }
+    if (adec) deliver_audio(on_audio, true);
+    flushed = true;
+    check_complete();
+    return false;
+  }
+
+  void check_complete() {
+    if (opt.decode_video && decoded_video_frames == 0)
+      fail(ErrorCode::kUnreadable, "its video stream could not be decoded (no frame)" +
+                                       (read_error ? " (" + read_error_text + ")" : std::string()));
+    // Truncated: the container promises more video than the stream delivered.
+    if (opt.decode_video) {
+      AVStream* vs = fmt->streams[video_index];
+      double declared = vs->duration != AV_NOPTS_VALUE ? seconds(vs->duration, vs->time_base) : 0;
+      const double got = last_video_time + last_video_duration - std::max(0.0, seconds(vs->start_time, vs->time_base) - origin);
+      if (declared > 0 && got < declared - 0.5) {
+        char msg[160];
+        std::snprintf(msg, sizeof(msg), "is truncated: decoded %.2f s of the %.2f s of video the container declares",
+                      got, declared);
+        fail(ErrorCode::kUnreadable, msg);
+      }
+    }
+  }
+};
+
+MediaDecoder::MediaDecoder(const MediaSource& source, const Options& options) : impl_(new Impl) {
+  impl_->source = source;
+  impl_->opt = options;
+  av_log_set_level(AV_LOG_QUIET);
+  impl_->open();
+}
+MediaDecoder::~MediaDecoder() = default;
+const MediaInfo& MediaDecoder::info() const { return impl_->info; }
+bool MediaDecoder::step(const VideoFn& on_video, const AudioFn& on_audio) { return impl_->step(on_video, on_audio); }
+double MediaDecoder::video_end() const {
+  return impl_->last_video_time < 0 ? 0 : impl_->last_video_time + impl_->last_video_duration;
+}
+double MediaDecoder::position() const { return impl_->position; }
+
+}  // namespace avlens

@@ -1,0 +1,50 @@
+// FFmpeg demuxing and decoding from a file or a memory buffer (custom AVIO): video frames as
+// packed RGB24 (rotation applied) with presentation times, audio as mono float32 at the model's
+// rate (libswresample), both on one timeline starting at the container's start.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "avlens/windows.hpp"
+
+namespace avlens {
+
+struct MediaSource {
+  std::string path;                                  // a file, or
+  std::shared_ptr<const std::vector<uint8_t>> bytes;  // a memory buffer
+  std::string name;                                  // for messages (the path, or a file name)
+};
+
+class MediaDecoder {
+ public:
+  struct Options {
+    int sample_rate = 48000;
+    bool decode_video = true;
+    bool decode_audio = true;
+    int threads = 1;  // decoder threads; 1 keeps the core single-threaded and reproducible
+  };
+  using VideoFn = std::function<void(const uint8_t* rgb, int width, int height, int stride, double time)>;
+  using AudioFn = std::function<void(const float* samples, size_t count)>;
+
+  // Throws avlens::Error: kFileNotFound, kUnreadable, kNoVideoStream, kNoAudioStream, kUnsupportedCodec.
+  MediaDecoder(const MediaSource& source, const Options& options);
+  ~MediaDecoder();
+
+  const MediaInfo& info() const;
+  // Reads and decodes one packet, calling the callbacks for what it yields. Returns false once
+  // the stream has ended and the decoders are flushed. Throws kUnreadable for a truncated stream.
+  bool step(const VideoFn& on_video, const AudioFn& on_audio);
+  // Presentation time (s) where the last decoded video frame ends.
+  double video_end() const;
+  // Seconds of the clip read so far (for progress).
+  double position() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace avlens

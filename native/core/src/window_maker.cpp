@@ -1,0 +1,233 @@
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <sstream>
+
+#include "avlens/windows.hpp"
+#include "face_tracker.hpp"
+#include "frame_rate.hpp"
+
+namespace avlens {
+
+void Window::video_tensor(const WindowGeometry& g, float* out) const {
+  // crops are T x H x W x 3; the network wants 3 x T x H x W.
+  const size_t plane = static_cast<size_t>(g.frames) * g.height * g.width;
+  const float scale = 1.0f / (255.0f * g.video_std);
+  const float shift = g.video_mean / g.video_std;
+  for (size_t p = 0; p < plane; ++p)
+    for (int c = 0; c < 3; ++c) out[c * plane + p] = static_cast<float>(crops[p * 3 + c]) * scale - shift;
+}
+
+std::vector<float> Window::video_tensor(const WindowGeometry& g) const {
+  std::vector<float> out(static_cast<size_t>(3) * g.frames * g.height * g.width);
+  video_tensor(g, out.data());
+  return out;
+}
+
+struct WindowMaker::Impl {
+  WindowMakerOptions opt;
+  WindowGeometry g;
+  int stride;
+  int samples;
+  FaceDetector detector;
+  FaceTracker tracker;
+  ConstantRateFrames frames;
+
+  struct Crop {
+    std::vector<uint8_t> pixels;
+    FaceBox box;
+    bool found;
+  };
+  std::deque<Crop> crops;  // frames [crops_base, crops_base + size)
+  int crops_base = 0;
+  std::deque<float> audio;  // samples [audio_base, audio_base + size)
+  size_t audio_base = 0;
+  size_t audio_total = 0;
+
+  bool has_clip_range = false;
+  float clip_min = 0, clip_max = 0;
+  // Range of the samples seen up to the end of the last window made (live capture).
+  size_t range_upto = 0;
+  float seen_min = 0, seen_max = 0;
+  bool seen_any = false;
+
+  int next_window = 0;
+  std::deque<Window> ready;
+  ClipReport report;
+  bool finished = false;
+
+  explicit Impl(const WindowMakerOptions& o)
+      : opt(o),
+        g(o.geometry),
+        stride(o.stride_frames > 0 ? o.stride_frames : o.geometry.frames),
+        samples(o.geometry.samples()),
+        detector(o.face.detect_max_side),
+        tracker(o.face, o.geometry.fps, o.geometry.width, o.geometry.height,
+                [this](const uint8_t* rgb, int w, int h) { return detector.detect(rgb, w, h); }),
+        frames(o.geometry.fps, [this](int index, const uint8_t* rgb, int w, int h) { on_frame(index, rgb, w, h); }) {}
+
+  void on_frame(int index, const uint8_t* rgb, int w, int h) {
+    tracker.add(index, rgb, w, h);
+    drain_tracker();
+  }
+
+  void drain_tracker() {
+    TrackedFrame t;
+    while (tracker.pop(t)) {
+      ++report.frames;
+      if (!t.face_found) {
+        ++report.frames_without_face;
+        if (report.frames_without_face_list.size() < 100000) report.frames_without_face_list.push_back(t.index);
+      }
+      crops.push_back({std::move(t.crop), t.crop_box, t.face_found});
+    }
+    make_windows();
+  }
+
+  size_t audio_start_of(int first_frame) const {
+    return static_cast<size_t>(std::llround(first_frame / g.fps * g.sample_rate));
+  }
+
+  void make_windows() {
+    for (;;) {
+      const int first = next_window * stride;
+      const size_t a0 = audio_start_of(first);
+      if (crops_base + static_cast<int>(crops.size()) < first + g.frames) return;
+      if (audio_total < a0 + static_cast<size_t>(samples)) return;
+      emit_window(first, a0);
+      ++next_window;
+      // Drop what no later window needs.
+      const int next_first = next_window * stride;
+      while (!crops.empty() && crops_base < next_first) crops.pop_front(), ++crops_base;
+      const size_t next_a0 = audio_start_of(next_first);
+      while (!audio.empty() && audio_base < next_a0) audio.pop_front(), ++audio_base;
+    }
+  }
+
+  void emit_window(int first, size_t a0) {
+    Window w;
+    w.index = next_window;
+    w.first_frame = first;
+    w.start_time = first / g.fps;
+    const size_t frame_bytes = static_cast<size_t>(g.height) * g.width * 3;
+    w.crops.resize(frame_bytes * g.frames);
+    for (int t = 0; t < g.frames; ++t) {
+      const Crop& c = crops[first - crops_base + t];
+      std::copy(c.pixels.begin(), c.pixels.end(), w.crops.begin() + t * frame_bytes);
+      w.boxes.push_back(c.box);
+      w.face_found.push_back(c.found ? 1 : 0);
+      if (!c.found) ++w.frames_without_face;
+    }
+    w.audio.resize(samples);
+    const size_t offset = a0 - audio_base;
+    for (int s = 0; s < samples; ++s) w.audio[s] = audio[offset + s];
+    normalise_audio(w.audio, a0 + samples);
+    ++report.windows;
+    if (!w.has_face()) ++report.windows_without_face;
+    ready.push_back(std::move(w));
+  }
+
+  void normalise_audio(std::vector<float>& a, size_t window_end) {
+    float lo = 0, hi = 0;
+    switch (g.audio_norm) {
+      case AudioNorm::kNone: return;
+      case AudioNorm::kMinMaxWindow: {
+        auto [mn, mx] = std::minmax_element(a.begin(), a.end());
+        lo = *mn, hi = *mx;
+        break;
+      }
+      case AudioNorm::kMinMaxClip: {
+        if (has_clip_range) {
+          lo = clip_min, hi = clip_max;
+        } else {
+          // Live capture: the range of everything heard up to the end of this window.
+          for (size_t i = std::max(range_upto, audio_base); i < window_end; ++i) {
+            const float v = audio[i - audio_base];
+            if (!seen_any) seen_min = seen_max = v, seen_any = true;
+            seen_min = std::min(seen_min, v), seen_max = std::max(seen_max, v);
+          }
+          range_upto = std::max(range_upto, window_end);
+          lo = seen_min, hi = seen_max;
+        }
+        break;
+      }
+    }
+    const float span = hi - lo;
+    if (!(span > 1e-12f)) {
+      std::fill(a.begin(), a.end(), 0.f);
+      return;
+    }
+    const float inv = 2.0f / span;
+    for (float& v : a) v = std::clamp((v - lo) * inv - 1.0f, -1.0f, 1.0f);
+  }
+};
+
+WindowMaker::WindowMaker(const WindowMakerOptions& options) {
+  options.geometry.validate();
+  if (options.stride_frames < 0) throw Error(ErrorCode::kInvalidArgument, "stride_frames must be >= 0");
+  impl_ = std::make_unique<Impl>(options);
+}
+WindowMaker::~WindowMaker() = default;
+
+void WindowMaker::set_audio_range(float min_value, float max_value) {
+  impl_->has_clip_range = true;
+  impl_->clip_min = min_value;
+  impl_->clip_max = max_value;
+  impl_->report.audio_min = min_value;
+  impl_->report.audio_max = max_value;
+}
+
+void WindowMaker::push_frame(const uint8_t* rgb, int width, int height, int stride, double time) {
+  if (impl_->finished) throw Error(ErrorCode::kInvalidArgument, "push_frame after finish");
+  if (!rgb || width <= 0 || height <= 0 || stride < width * 3)
+    throw Error(ErrorCode::kInvalidArgument, "push_frame: bad frame (" + std::to_string(width) + "x" +
+                                                 std::to_string(height) + ", stride " + std::to_string(stride) + ")");
+  if (!std::isfinite(time) || time < 0) throw Error(ErrorCode::kInvalidArgument, "push_frame: bad timestamp");
+  if (impl_->opt.abort && impl_->opt.abort()) throw Error(ErrorCode::kAborted, "aborted by the caller");
+  impl_->frames.push(rgb, width, height, stride, time);
+}
+
+void WindowMaker::push_audio(const float* samples, size_t count) {
+  if (impl_->finished) throw Error(ErrorCode::kInvalidArgument, "push_audio after finish");
+  auto& im = *impl_;
+  for (size_t i = 0; i < count; ++i) {
+    const float v = std::isfinite(samples[i]) ? samples[i] : 0.f;
+    im.audio.push_back(v);
+  }
+  im.audio_total += count;
+  im.report.audio_samples = im.audio_total;
+  im.make_windows();
+}
+
+void WindowMaker::finish(double end_time) {
+  auto& im = *impl_;
+  if (im.finished) return;
+  im.finished = true;
+  im.frames.finish(end_time);
+  im.tracker.finish();
+  im.drain_tracker();
+  im.report.decoded_seconds = im.report.frames / im.g.fps;
+  if (!im.has_clip_range && im.seen_any) im.report.audio_min = im.seen_min, im.report.audio_max = im.seen_max;
+  if (im.report.windows == 0) {
+    std::ostringstream msg;
+    msg.precision(3);
+    msg << "clip is shorter than one window: " << im.report.frames / im.g.fps << " s of video and "
+        << static_cast<double>(im.audio_total) / im.g.sample_rate << " s of audio, a window needs "
+        << im.g.duration() << " s of both";
+    throw Error(ErrorCode::kTooShort, msg.str());
+  }
+  if (im.report.frames_without_face == im.report.frames)
+    throw Error(ErrorCode::kNoFace, "no face found in any of the " + std::to_string(im.report.frames) + " frames");
+}
+
+bool WindowMaker::pop(Window& out) {
+  if (impl_->ready.empty()) return false;
+  out = std::move(impl_->ready.front());
+  impl_->ready.pop_front();
+  return true;
+}
+
+const ClipReport& WindowMaker::report() const { return impl_->report; }
+const WindowMakerOptions& WindowMaker::options() const { return impl_->opt; }
+
+}  // namespace avlens
