@@ -61,30 +61,34 @@ std::optional<FaceBox> FaceTracker::choose(const std::vector<Detection>& dets, i
   return largest->box;
 }
 
-std::optional<FaceBox> FaceTracker::raw(int index) const {
+const FaceTracker::RawBox* FaceTracker::raw(int index) const {
   const int k = index - raw_base_;
-  if (k < 0 || k >= static_cast<int>(raw_.size())) return std::nullopt;
-  return raw_[k];
+  if (k < 0 || k >= static_cast<int>(raw_.size())) return nullptr;
+  return &raw_[k];
 }
 
 // Decides the raw boxes of every frame up to last_index, now that the detector has run on
 // last_index (detection_at_last) or the clip has ended (last_index = final frame, no detection).
-void FaceTracker::decide_raw_until(int last_index, std::optional<FaceBox> detection_at_last) {
+void FaceTracker::decide_raw_until(int last_index, std::optional<FaceBox> detection_at_last, bool at_end) {
   const int first = raw_base_ + static_cast<int>(raw_.size());
   for (int j = first; j <= last_index; ++j) {
-    std::optional<FaceBox> box;
+    RawBox r;
     const bool has_prev = last_det_index_ >= 0;
     if (j == last_index && detection_at_last) {
-      box = detection_at_last;
+      r.box = detection_at_last;
+      r.found = true;
     } else if (has_prev && detection_at_last && last_index - last_det_index_ <= max_gap_frames_) {
-      box = lerp(last_det_box_, *detection_at_last,
-                 static_cast<double>(j - last_det_index_) / (last_index - last_det_index_));
+      r.box = lerp(last_det_box_, *detection_at_last,
+                   static_cast<double>(j - last_det_index_) / (last_index - last_det_index_));
+      r.found = last_index - last_det_index_ <= opt_.detect_every;
     } else if (has_prev && j - last_det_index_ <= max_gap_frames_) {
-      box = last_det_box_;
+      r.box = last_det_box_;
+      // The clip's last frames after its last keyframe: that detection still speaks for them.
+      r.found = at_end && j - last_det_index_ < opt_.detect_every;
     } else if (detection_at_last && last_index - j <= max_gap_frames_) {
-      box = detection_at_last;
+      r.box = detection_at_last;
     }
-    raw_.push_back(box);
+    raw_.push_back(r);
   }
   if (detection_at_last) {
     last_det_index_ = last_index;
@@ -98,13 +102,13 @@ void FaceTracker::add(int index, const uint8_t* rgb, int width, int height) {
   ++next_index_;
   pending_.push_back({index, std::vector<uint8_t>(rgb, rgb + static_cast<size_t>(width) * height * 3), width, height});
   if (index % opt_.detect_every == 0) {
-    decide_raw_until(index, choose(detect_(rgb, width, height), index));
+    decide_raw_until(index, choose(detect_(rgb, width, height), index), false);
     finalize_ready(false);
   }
 }
 
 void FaceTracker::finish() {
-  if (!pending_.empty()) decide_raw_until(pending_.back().index, std::nullopt);
+  if (!pending_.empty()) decide_raw_until(pending_.back().index, std::nullopt, true);
   finalize_ready(true);
 }
 
@@ -116,7 +120,9 @@ void FaceTracker::finalize_ready(bool flush) {
     // Median of the raw boxes around f (centre and side separately).
     std::vector<float> cx, cy, side;
     for (int j = f.index - half_; j <= f.index + half_; ++j) {
-      if (auto b = raw(j)) {
+      const RawBox* r = raw(j);
+      if (r && r->box) {
+        const FaceBox* b = &*r->box;
         cx.push_back(b->x + b->w / 2);
         cy.push_back(b->y + b->h / 2);
         side.push_back((b->w + b->h) / 2);
@@ -135,7 +141,8 @@ void FaceTracker::finalize_ready(bool flush) {
     }
     TrackedFrame out;
     out.index = f.index;
-    out.face_found = raw(f.index).has_value();
+    const RawBox* own = raw(f.index);
+    out.face_found = own && own->found;
     const double cw = smoothed.w * opt_.enlarge;
     const double ch = cw * out_h_ / out_w_;
     const double x0 = smoothed.x + smoothed.w / 2.0 - cw / 2, y0 = smoothed.y + smoothed.h / 2.0 - ch / 2;

@@ -17,7 +17,8 @@ struct TrackedFrame {
   int index = 0;
   std::vector<uint8_t> crop;  // out_h x out_w x 3
   FaceBox crop_box;           // region of the source frame the crop shows
-  bool face_found = false;    // a detection (direct, interpolated or held within the gap) supports it
+  bool face_found = false;    // detected, or interpolated between detections on consecutive keyframes;
+                              // frames whose box is only held across a gap count as without a face
 };
 
 class FaceTracker {
@@ -31,21 +32,25 @@ class FaceTracker {
   bool pop(TrackedFrame& out);
 
  private:
+  struct RawBox {
+    std::optional<FaceBox> box;  // detected, interpolated or held
+    bool found = false;          // detected, or between two detections one step apart
+  };
   struct Pending {
     int index;
     std::vector<uint8_t> rgb;
     int width, height;
   };
   std::optional<FaceBox> choose(const std::vector<Detection>& dets, int index) const;
-  void decide_raw_until(int last_index, std::optional<FaceBox> detection_at_last);
+  void decide_raw_until(int last_index, std::optional<FaceBox> detection_at_last, bool at_end);
   void finalize_ready(bool flush);
-  std::optional<FaceBox> raw(int index) const;
+  const RawBox* raw(int index) const;
 
   FaceTrackerOptions opt_;
   int out_w_, out_h_, half_, max_gap_frames_;
   DetectFn detect_;
   std::deque<Pending> pending_;
-  std::deque<std::optional<FaceBox>> raw_;  // raw boxes of frames [raw_base_, raw_base_ + size)
+  std::deque<RawBox> raw_;  // raw boxes of frames [raw_base_, raw_base_ + size)
   int raw_base_ = 0;
   int next_index_ = 0;
   int last_det_index_ = -1;

@@ -1,0 +1,146 @@
+// The push API (used by the extension, where the browser decodes): streaming and bounded.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "avlens/windows.hpp"
+#include "face_tracker.hpp"
+#include "image_resample.hpp"
+
+using namespace avlens;
+
+namespace {
+
+// A synthetic frame: gray with a bright square "face" that the fake detector below reports.
+struct Scene {
+  int w = 320, h = 240;
+  int face_x(int frame) const { return 100 + frame % 40; }
+  std::vector<uint8_t> frame(int i) const {
+    std::vector<uint8_t> rgb(static_cast<size_t>(w) * h * 3, 60);
+    for (int y = 80; y < 140; ++y)
+      for (int x = face_x(i); x < face_x(i) + 60; ++x)
+        for (int c = 0; c < 3; ++c) rgb[(static_cast<size_t>(y) * w + x) * 3 + c] = 220;
+    return rgb;
+  }
+};
+
+}  // namespace
+
+TEST(WindowMakerPush, WindowsComeOutWhileStreaming) {
+  WindowMakerOptions o;
+  o.geometry = WindowGeometry::preset("tiny");
+  WindowMaker maker(o);
+  Scene scene;
+  const int fps = 8, seconds = 20;
+  std::vector<float> second_of_audio(16000);
+  int popped = 0;
+  Window w;
+  for (int i = 0; i < fps * seconds; ++i) {
+    if (i % fps == 0) {
+      for (int s = 0; s < 16000; ++s) second_of_audio[s] = std::sin(0.05f * s) * (i / fps + 1);
+      maker.push_audio(second_of_audio.data(), second_of_audio.size());
+    }
+    const auto rgb = scene.frame(i);
+    maker.push_frame(rgb.data(), scene.w, scene.h, scene.w * 3, i / static_cast<double>(fps));
+    while (maker.pop(w)) {
+      EXPECT_EQ(w.index, popped);
+      ++popped;
+    }
+    // Bounded lag: the tracker holds at most detect_every + median/2 frames, plus one window.
+    if (i > 40) {
+      EXPECT_GE(popped, (i - 5 - 6 - 8) / 8) << "frame " << i;
+    }
+  }
+  // The picture has no real face, so finish() reports it; the windows were made all the same.
+  EXPECT_THROW(maker.finish(seconds), Error);
+  while (maker.pop(w)) ++popped;
+  EXPECT_EQ(popped, seconds);
+}
+
+TEST(WindowMakerPush, LiveAudioRangeGrowsWithWhatWasHeard) {
+  WindowMakerOptions o;
+  o.geometry = WindowGeometry::preset("tiny");
+  WindowMaker maker(o);
+  Scene scene;
+  std::vector<float> quiet(16000, 0.f), loud(16000, 0.f);
+  for (int s = 0; s < 16000; ++s) quiet[s] = 0.1f * std::sin(0.05f * s), loud[s] = 0.8f * std::sin(0.05f * s);
+  maker.push_audio(quiet.data(), quiet.size());
+  maker.push_audio(loud.data(), loud.size());
+  for (int i = 0; i < 24; ++i) {
+    const auto rgb = scene.frame(i);
+    maker.push_frame(rgb.data(), scene.w, scene.h, scene.w * 3, i / 8.0);
+  }
+  try {
+    maker.finish(3.0);
+  } catch (const Error&) {
+  }
+  Window first, second;
+  ASSERT_TRUE(maker.pop(first));
+  ASSERT_TRUE(maker.pop(second));
+  // The first window is scaled by its own (quiet) range: it fills [-1, 1].
+  EXPECT_GT(*std::max_element(first.audio.begin(), first.audio.end()), 0.99f);
+  // The second by the range so far, which its own loud second sets.
+  EXPECT_GT(*std::max_element(second.audio.begin(), second.audio.end()), 0.99f);
+}
+
+TEST(WindowMakerPush, RejectsBadFrames) {
+  WindowMakerOptions o;
+  o.geometry = WindowGeometry::preset("tiny");
+  WindowMaker maker(o);
+  std::vector<uint8_t> rgb(10 * 10 * 3);
+  EXPECT_THROW(maker.push_frame(rgb.data(), 10, 10, 20, 0.0), Error);  // stride too small
+  EXPECT_THROW(maker.push_frame(rgb.data(), 10, 10, 30, -1.0), Error);
+  EXPECT_THROW(maker.push_frame(nullptr, 10, 10, 30, 0.0), Error);
+  EXPECT_THROW(maker.push_frame(rgb.data(), 10, 10, 30, NAN), Error);
+}
+
+TEST(FaceTracker, InterpolatesBetweenDetectionsAndSmooths) {
+  FaceTrackerOptions opt;
+  opt.detect_every = 5;
+  int calls = 0;
+  // A detector that sees a 40 px box moving 2 px per frame to the right.
+  FaceTracker tracker(opt, 30, 32, 32, [&](const uint8_t*, int, int) {
+    Detection d;
+    d.box = {static_cast<float>(10 + 2 * (calls * 5)), 20, 40, 40};
+    ++calls;
+    return std::vector<Detection>{d};
+  });
+  std::vector<uint8_t> rgb(200 * 100 * 3, 100);
+  for (int i = 0; i < 40; ++i) tracker.add(i, rgb.data(), 200, 100);
+  tracker.finish();
+  EXPECT_EQ(calls, 8);  // frames 0, 5, ..., 35
+  TrackedFrame t;
+  int n = 0;
+  while (tracker.pop(t)) {
+    EXPECT_EQ(t.index, n);
+    EXPECT_TRUE(t.face_found) << n;
+    if (n >= 6 && n <= 29) {
+      // Interpolated and median-filtered, the centre moves exactly with the face.
+      EXPECT_NEAR(t.crop_box.x + t.crop_box.w / 2, 10 + 2 * n + 20, 1e-3) << n;
+      EXPECT_NEAR(t.crop_box.w, 40 * 1.4, 1e-3);
+    }
+    ++n;
+  }
+  EXPECT_EQ(n, 40);
+}
+
+TEST(FaceTracker, HeldBoxesAcrossMissesAreNotCountedAsFaces) {
+  FaceTrackerOptions opt;
+  opt.detect_every = 5;
+  int calls = 0;
+  // Detections on frames 0 and 5 only, then nothing.
+  FaceTracker tracker(opt, 30, 16, 16, [&](const uint8_t*, int, int) {
+    std::vector<Detection> out;
+    if (calls++ < 2) out.push_back(Detection{{50, 20, 40, 40}, 1.0});
+    return out;
+  });
+  std::vector<uint8_t> rgb(200 * 100 * 3, 100);
+  for (int i = 0; i < 60; ++i) tracker.add(i, rgb.data(), 200, 100);
+  tracker.finish();
+  TrackedFrame t;
+  std::vector<bool> found;
+  while (tracker.pop(t)) found.push_back(t.face_found);
+  ASSERT_EQ(found.size(), 60u);
+  for (int i = 0; i <= 5; ++i) EXPECT_TRUE(found[i]) << i;
+  for (int i = 6; i < 60; ++i) EXPECT_FALSE(found[i]) << i;
+}
