@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "avlens/error.hpp"
 #include "frame_rate.hpp"
 
 using namespace avlens;
@@ -58,4 +59,13 @@ TEST(ConstantRate, LateStartRepeatsFirstFrame) {
   cfr.push(px, 1, 1, 3, 0.5);
   cfr.finish(1.0);
   EXPECT_EQ(count, 30);
+}
+
+TEST(ConstantRate, CorruptTimestampJumpIsAnErrorNotAHang) {
+  int count = 0;
+  ConstantRateFrames cfr(30, [&](int, const uint8_t*, int, int) { ++count; });
+  uint8_t px[3] = {0, 0, 0};
+  cfr.push(px, 1, 1, 3, 0.0);
+  EXPECT_THROW(cfr.push(px, 1, 1, 3, 1e9), avlens::Error);
+  EXPECT_LT(count, 10);
 }

@@ -1,6 +1,10 @@
 #include "frame_rate.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <string>
+
+#include "avlens/error.hpp"
 
 namespace avlens {
 
@@ -15,6 +19,10 @@ void ConstantRateFrames::push(const uint8_t* rgb, int width, int height, int str
   if (has_held_) {
     if (time <= held_time_) time = held_time_ + 1e-6;  // out-of-order or duplicate timestamp: newest wins
     else last_interval_ = time - held_time_;
+    // A corrupt timestamp must not make us repeat one picture for hours.
+    if (time - held_time_ > kMaxFrameGapSeconds)
+      throw Error(ErrorCode::kUnreadable, "its video timestamps jump by " + std::to_string(time - held_time_) +
+                                              " s between two frames (corrupt stream?)");
     emit_held_until((held_time_ + time) / 2);
   }
   held_w_ = width;
@@ -30,6 +38,7 @@ void ConstantRateFrames::push(const uint8_t* rgb, int width, int height, int str
 void ConstantRateFrames::finish(double end_time) {
   if (!has_held_) return;
   if (end_time <= held_time_) end_time = held_time_ + (last_interval_ > 0 ? last_interval_ : 1.0 / fps_);
+  end_time = std::min(end_time, held_time_ + kMaxFrameGapSeconds);
   emit_held_until(end_time);
   has_held_ = false;
 }

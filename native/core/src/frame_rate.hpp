@@ -10,11 +10,13 @@ namespace avlens {
 
 class ConstantRateFrames {
  public:
+  static constexpr double kMaxFrameGapSeconds = 60.0;
   // emit(index, rgb, width, height): called once per output frame, in order.
   using Emit = std::function<void(int, const uint8_t*, int, int)>;
   ConstantRateFrames(double fps, Emit emit) : fps_(fps), emit_(std::move(emit)) {}
 
   void push(const uint8_t* rgb, int width, int height, int stride, double time);
+  // end_time is capped at kMaxFrameGapSeconds after the last frame.
   void finish(double end_time);
   int emitted() const { return next_index_; }
 
