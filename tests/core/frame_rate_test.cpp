@@ -16,9 +16,9 @@ struct Collected {
 
 TEST(ConstantRate, TwentyFiveToThirty) {
   Collected c;
-  ConstantRateFrames cfr(30, [&](int i, const uint8_t* rgb, int, int) {
+  ConstantRateFrames cfr(30, [&](int i, const ConstantRateFrames::Picture& rgb, int, int) {
     c.indices.push_back(i);
-    c.tags.push_back(rgb[0]);
+    c.tags.push_back((*rgb)[0]);
   });
   uint8_t px[3];
   for (int i = 0; i < 50; ++i) {  // 2 s at 25 fps
@@ -37,9 +37,9 @@ TEST(ConstantRate, TwentyFiveToThirty) {
 
 TEST(ConstantRate, VariableRateKeepsTimeline) {
   Collected c;
-  ConstantRateFrames cfr(30, [&](int i, const uint8_t* rgb, int, int) {
+  ConstantRateFrames cfr(30, [&](int i, const ConstantRateFrames::Picture& rgb, int, int) {
     c.indices.push_back(i);
-    c.tags.push_back(rgb[0]);
+    c.tags.push_back((*rgb)[0]);
   });
   uint8_t px[3] = {0, 0, 0};
   // A frame at 0 s, a freeze until 1 s, then frames every 10 ms until 2 s.
@@ -54,7 +54,7 @@ TEST(ConstantRate, VariableRateKeepsTimeline) {
 
 TEST(ConstantRate, LateStartRepeatsFirstFrame) {
   int count = 0;
-  ConstantRateFrames cfr(30, [&](int, const uint8_t*, int, int) { ++count; });
+  ConstantRateFrames cfr(30, [&](int, const ConstantRateFrames::Picture&, int, int) { ++count; });
   uint8_t px[3] = {0, 0, 0};
   cfr.push(px, 1, 1, 3, 0.5);
   cfr.finish(1.0);
@@ -63,7 +63,7 @@ TEST(ConstantRate, LateStartRepeatsFirstFrame) {
 
 TEST(ConstantRate, CorruptTimestampJumpIsAnErrorNotAHang) {
   int count = 0;
-  ConstantRateFrames cfr(30, [&](int, const uint8_t*, int, int) { ++count; });
+  ConstantRateFrames cfr(30, [&](int, const ConstantRateFrames::Picture&, int, int) { ++count; });
   uint8_t px[3] = {0, 0, 0};
   cfr.push(px, 1, 1, 3, 0.0);
   EXPECT_THROW(cfr.push(px, 1, 1, 3, 1e9), avlens::Error);

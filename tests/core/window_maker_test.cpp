@@ -99,14 +99,14 @@ TEST(FaceTracker, InterpolatesBetweenDetectionsAndSmooths) {
   opt.detect_every = 5;
   int calls = 0;
   // A detector that sees a 40 px box moving 2 px per frame to the right.
-  FaceTracker tracker(opt, 30, 32, 32, [&](const uint8_t*, int, int) {
+  FaceTracker tracker(opt, 30, 32, 32, [&](const uint8_t*, int, int, const FaceBox*, int) {
     Detection d;
     d.box = {static_cast<float>(10 + 2 * (calls * 5)), 20, 40, 40};
     ++calls;
     return std::vector<Detection>{d};
   });
-  std::vector<uint8_t> rgb(200 * 100 * 3, 100);
-  for (int i = 0; i < 40; ++i) tracker.add(i, rgb.data(), 200, 100);
+  auto rgb = std::make_shared<const std::vector<uint8_t>>(200 * 100 * 3, 100);
+  for (int i = 0; i < 40; ++i) tracker.add(i, rgb, 200, 100);
   tracker.finish();
   EXPECT_EQ(calls, 8);  // frames 0, 5, ..., 35
   TrackedFrame t;
@@ -129,13 +129,13 @@ TEST(FaceTracker, HeldBoxesAcrossMissesAreNotCountedAsFaces) {
   opt.detect_every = 5;
   int calls = 0;
   // Detections on frames 0 and 5 only, then nothing.
-  FaceTracker tracker(opt, 30, 16, 16, [&](const uint8_t*, int, int) {
+  FaceTracker tracker(opt, 30, 16, 16, [&](const uint8_t*, int, int, const FaceBox*, int) {
     std::vector<Detection> out;
     if (calls++ < 2) out.push_back(Detection{{50, 20, 40, 40}, 1.0});
     return out;
   });
-  std::vector<uint8_t> rgb(200 * 100 * 3, 100);
-  for (int i = 0; i < 60; ++i) tracker.add(i, rgb.data(), 200, 100);
+  auto rgb = std::make_shared<const std::vector<uint8_t>>(200 * 100 * 3, 100);
+  for (int i = 0; i < 60; ++i) tracker.add(i, rgb, 200, 100);
   tracker.finish();
   TrackedFrame t;
   std::vector<bool> found;

@@ -12,48 +12,57 @@ namespace avlens {
 struct FaceDetector::Impl {
   dlib::frontal_face_detector detector;
   int max_side;
-  std::vector<uint8_t> gray, small;
+  std::vector<uint8_t> small_rgb;
 };
 
 namespace {
-// Deserialising the detector costs ~0.1 s; do it once and copy.
+// Deserialising the detector costs ~0.3 s; do it once per process and copy.
 const dlib::frontal_face_detector& prototype_detector() {
   static const dlib::frontal_face_detector proto = dlib::get_frontal_face_detector();
   return proto;
 }
 }  // namespace
 
-FaceDetector::FaceDetector(int max_side) : impl_(new Impl{prototype_detector(), std::max(80, max_side), {}, {}}) {}
+FaceDetector::FaceDetector(int max_side) : impl_(new Impl{prototype_detector(), std::max(80, max_side), {}}) {}
 FaceDetector::~FaceDetector() = default;
 
-std::vector<Detection> FaceDetector::detect(const uint8_t* rgb, int width, int height) {
-  const double scale = std::min(1.0, static_cast<double>(impl_->max_side) / std::max(width, height));
-  const int sw = std::max(1, static_cast<int>(std::lround(width * scale)));
-  const int sh = std::max(1, static_cast<int>(std::lround(height * scale)));
-  impl_->gray.resize(static_cast<size_t>(width) * height);
-  rgb_to_gray(rgb, width, height, width * 3, impl_->gray.data());
-  dlib::array2d<unsigned char> img(sh, sw);
-  if (sw == width && sh == height) {
-    for (int y = 0; y < sh; ++y) std::copy_n(&impl_->gray[static_cast<size_t>(y) * width], sw, &img[y][0]);
-  } else {
-    impl_->small.resize(static_cast<size_t>(sw) * sh);
-    resample_region(impl_->gray.data(), width, height, width, 1, 0, 0, width, height, sw, sh, impl_->small.data());
-    for (int y = 0; y < sh; ++y) std::copy_n(&impl_->small[static_cast<size_t>(y) * sw], sw, &img[y][0]);
-  }
+std::vector<Detection> FaceDetector::detect_region(const uint8_t* rgb, int width, int height, double x0, double y0,
+                                                   double side_w, double side_h, int out_w, int out_h) {
+  impl_->small_rgb.resize(static_cast<size_t>(out_w) * out_h * 3);
+  resample_region(rgb, width, height, width * 3, 3, x0, y0, side_w, side_h, out_w, out_h, impl_->small_rgb.data());
+  dlib::array2d<unsigned char> img(out_h, out_w);
+  rgb_to_gray(impl_->small_rgb.data(), out_w, out_h, out_w * 3, &img[0][0]);
   std::vector<dlib::rect_detection> found;
   impl_->detector(img, found, 0.0);
   std::vector<Detection> out;
-  const double inv = 1.0 / scale;
+  const double sx = side_w / out_w, sy = side_h / out_h;
   for (const auto& d : found) {
     Detection det;
-    det.box.x = static_cast<float>(d.rect.left() * inv);
-    det.box.y = static_cast<float>(d.rect.top() * inv);
-    det.box.w = static_cast<float>((d.rect.right() - d.rect.left() + 1) * inv);
-    det.box.h = static_cast<float>((d.rect.bottom() - d.rect.top() + 1) * inv);
+    det.box.x = static_cast<float>(x0 + d.rect.left() * sx);
+    det.box.y = static_cast<float>(y0 + d.rect.top() * sy);
+    det.box.w = static_cast<float>((d.rect.right() - d.rect.left() + 1) * sx);
+    det.box.h = static_cast<float>((d.rect.bottom() - d.rect.top() + 1) * sy);
     det.score = d.detection_confidence;
     out.push_back(det);
   }
   return out;
+}
+
+std::vector<Detection> FaceDetector::detect(const uint8_t* rgb, int width, int height, double zoom) {
+  const double scale = std::min(1.0, zoom * impl_->max_side / std::max(width, height));
+  const int sw = std::max(1, static_cast<int>(std::lround(width * scale)));
+  const int sh = std::max(1, static_cast<int>(std::lround(height * scale)));
+  return detect_region(rgb, width, height, 0, 0, width, height, sw, sh);
+}
+
+std::vector<Detection> FaceDetector::detect_near(const uint8_t* rgb, int width, int height, const FaceBox& near) {
+  const double face = std::max(8.0f, (near.w + near.h) / 2);
+  const double side = face * kRegionScale;
+  const double cx = near.x + near.w / 2.0, cy = near.y + near.h / 2.0;
+  const int out = static_cast<int>(std::lround(kRegionFacePixels * kRegionScale));
+  std::vector<Detection> found = detect_region(rgb, width, height, cx - side / 2, cy - side / 2, side, side, out, out);
+  if (!found.empty()) return found;
+  return detect(rgb, width, height);
 }
 
 }  // namespace avlens

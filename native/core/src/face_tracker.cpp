@@ -96,13 +96,18 @@ void FaceTracker::decide_raw_until(int last_index, std::optional<FaceBox> detect
   }
 }
 
-void FaceTracker::add(int index, const uint8_t* rgb, int width, int height) {
+void FaceTracker::add(int index, std::shared_ptr<const std::vector<uint8_t>> picture, int width, int height) {
   if (index != next_index_)
     throw Error(ErrorCode::kInternal, "face tracker: frame " + std::to_string(index) + " out of order");
   ++next_index_;
-  pending_.push_back({index, std::vector<uint8_t>(rgb, rgb + static_cast<size_t>(width) * height * 3), width, height});
+  const uint8_t* rgb = picture->data();
+  pending_.push_back({index, std::move(picture), width, height});
   if (index % opt_.detect_every == 0) {
-    decide_raw_until(index, choose(detect_(rgb, width, height), index), false);
+    const bool tracking = last_det_index_ >= 0 && index - last_det_index_ <= max_gap_frames_;
+    const std::optional<FaceBox> found =
+        choose(detect_(rgb, width, height, tracking ? &last_det_box_ : nullptr, tracking ? 0 : searches_), index);
+    searches_ = (tracking || found) ? 0 : searches_ + 1;
+    decide_raw_until(index, found, false);
     finalize_ready(false);
   }
 }
@@ -148,7 +153,7 @@ void FaceTracker::finalize_ready(bool flush) {
     const double x0 = smoothed.x + smoothed.w / 2.0 - cw / 2, y0 = smoothed.y + smoothed.h / 2.0 - ch / 2;
     out.crop_box = {static_cast<float>(x0), static_cast<float>(y0), static_cast<float>(cw), static_cast<float>(ch)};
     out.crop.resize(static_cast<size_t>(out_w_) * out_h_ * 3);
-    resample_region(f.rgb.data(), f.width, f.height, f.width * 3, 3, x0, y0, cw, ch, out_w_, out_h_, out.crop.data());
+    resample_region(f.rgb->data(), f.width, f.height, f.width * 3, 3, x0, y0, cw, ch, out_w_, out_h_, out.crop.data());
     done_.push_back(std::move(out));
     pending_.pop_front();
   }

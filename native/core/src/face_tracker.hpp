@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -23,11 +24,15 @@ struct TrackedFrame {
 
 class FaceTracker {
  public:
-  using DetectFn = std::function<std::vector<Detection>(const uint8_t*, int, int)>;
+  // Detects faces in a frame. `near`: the tracked face, when there is one, to search around.
+  // `searches`: how many keyframes in a row have been searched without a track (0, 1, 2, ...),
+  // so the detector can vary its effort while it looks for a face.
+  using DetectFn =
+      std::function<std::vector<Detection>(const uint8_t*, int, int, const FaceBox* near, int searches)>;
   FaceTracker(const FaceTrackerOptions& options, double fps, int out_w, int out_h, DetectFn detect);
 
   // Frames must arrive with consecutive indices starting at 0.
-  void add(int index, const uint8_t* rgb, int width, int height);
+  void add(int index, std::shared_ptr<const std::vector<uint8_t>> rgb, int width, int height);
   void finish();
   bool pop(TrackedFrame& out);
 
@@ -38,7 +43,7 @@ class FaceTracker {
   };
   struct Pending {
     int index;
-    std::vector<uint8_t> rgb;
+    std::shared_ptr<const std::vector<uint8_t>> rgb;
     int width, height;
   };
   std::optional<FaceBox> choose(const std::vector<Detection>& dets, int index) const;
@@ -53,6 +58,7 @@ class FaceTracker {
   std::deque<RawBox> raw_;  // raw boxes of frames [raw_base_, raw_base_ + size)
   int raw_base_ = 0;
   int next_index_ = 0;
+  int searches_ = 0;  // keyframes in a row without a track
   int last_det_index_ = -1;
   FaceBox last_det_box_;
   std::optional<FaceBox> last_smoothed_;

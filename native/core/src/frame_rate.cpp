@@ -10,7 +10,7 @@ namespace avlens {
 
 void ConstantRateFrames::emit_held_until(double time_limit) {
   while (next_index_ / fps_ < time_limit - 1e-9) {
-    emit_(next_index_, held_.data(), held_w_, held_h_);
+    emit_(next_index_, held_, held_w_, held_h_);
     ++next_index_;
   }
 }
@@ -27,10 +27,11 @@ void ConstantRateFrames::push(const uint8_t* rgb, int width, int height, int str
   }
   held_w_ = width;
   held_h_ = height;
-  held_.resize(static_cast<size_t>(width) * height * 3);
+  auto picture = std::make_shared<std::vector<uint8_t>>(static_cast<size_t>(width) * height * 3);
   for (int y = 0; y < height; ++y)
-    std::memcpy(&held_[static_cast<size_t>(y) * width * 3], rgb + static_cast<size_t>(y) * stride,
+    std::memcpy(picture->data() + static_cast<size_t>(y) * width * 3, rgb + static_cast<size_t>(y) * stride,
                 static_cast<size_t>(width) * 3);
+  held_ = std::move(picture);
   held_time_ = time;
   has_held_ = true;
 }
@@ -41,6 +42,7 @@ void ConstantRateFrames::finish(double end_time) {
   end_time = std::min(end_time, held_time_ + kMaxFrameGapSeconds);
   emit_held_until(end_time);
   has_held_ = false;
+  held_.reset();
 }
 
 }  // namespace avlens

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace avlens {
@@ -11,8 +12,10 @@ namespace avlens {
 class ConstantRateFrames {
  public:
   static constexpr double kMaxFrameGapSeconds = 60.0;
+  // A packed RGB24 picture, shared (not copied) when one input frame fills several outputs.
+  using Picture = std::shared_ptr<const std::vector<uint8_t>>;
   // emit(index, rgb, width, height): called once per output frame, in order.
-  using Emit = std::function<void(int, const uint8_t*, int, int)>;
+  using Emit = std::function<void(int, const Picture&, int, int)>;
   ConstantRateFrames(double fps, Emit emit) : fps_(fps), emit_(std::move(emit)) {}
 
   void push(const uint8_t* rgb, int width, int height, int stride, double time);
@@ -24,7 +27,7 @@ class ConstantRateFrames {
   void emit_held_until(double time_limit);
   double fps_;
   Emit emit_;
-  std::vector<uint8_t> held_;  // the last input frame, packed RGB
+  Picture held_;  // the last input frame
   int held_w_ = 0, held_h_ = 0;
   double held_time_ = 0, last_interval_ = 0;
   bool has_held_ = false;

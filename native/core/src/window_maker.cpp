@@ -63,10 +63,16 @@ struct WindowMaker::Impl {
         samples(o.geometry.samples()),
         detector(o.face.detect_max_side),
         tracker(o.face, o.geometry.fps, o.geometry.width, o.geometry.height,
-                [this](const uint8_t* rgb, int w, int h) { return detector.detect(rgb, w, h); }),
-        frames(o.geometry.fps, [this](int index, const uint8_t* rgb, int w, int h) { on_frame(index, rgb, w, h); }) {}
+                [this](const uint8_t* rgb, int w, int h, const FaceBox* near, int searches) {
+                  if (near) return detector.detect_near(rgb, w, h, *near);
+                  // While searching, every other keyframe looks at twice the resolution for small faces.
+                  return detector.detect(rgb, w, h, searches % 2 ? 2.0 : 1.0);
+                }),
+        frames(o.geometry.fps, [this](int index, const ConstantRateFrames::Picture& rgb, int w, int h) {
+          on_frame(index, rgb, w, h);
+        }) {}
 
-  void on_frame(int index, const uint8_t* rgb, int w, int h) {
+  void on_frame(int index, const ConstantRateFrames::Picture& rgb, int w, int h) {
     tracker.add(index, rgb, w, h);
     drain_tracker();
   }

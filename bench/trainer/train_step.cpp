@@ -1,0 +1,102 @@
+// bench_train_step --preset tiny|small|paper [--batch 8] [--steps 5] [--threads N] [--norm group|batch]
+//                  [--loader-windows N]
+// Prints one JSON line: the median time of a training step (forward, BCE, backward, Adam) on
+// random windows, and the windows/s that the BatchLoader (with pseudo-fakes) delivers from a
+// window cache written to a temporary folder. Same network, batch and threads as
+// train_step_torch.py, so the two are comparable.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "avlens/model/detector.hpp"
+#include "avlens/train/batch_loader.hpp"
+#include "avlens/train/window_cache.hpp"
+
+using namespace avlens;
+namespace fs = std::filesystem;
+
+namespace {
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+std::string arg(int argc, char** argv, const std::string& name, const std::string& fallback) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (argv[i] == "--" + name) return argv[i + 1];
+  return fallback;
+}
+
+double loader_windows_per_second(const WindowGeometry& g, int windows, int batch, int workers) {
+  const fs::path dir = fs::temp_directory_path() / ("avlens_bench_cache_" + std::to_string(::getpid()));
+  fs::create_directories(dir / "items");
+  std::mt19937 rng(1);
+  for (int v = 0; v < windows / 4; ++v) {
+    const std::string source = "/bench/video" + std::to_string(v) + ".mp4";
+    train::CacheFileWriter w((dir / "items" / (train::cache_item_id(source) + ".avw")).string(), g);
+    for (int k = 0; k < 4; ++k) {
+      std::vector<uint8_t> crops(static_cast<size_t>(g.frames) * g.height * g.width * 3);
+      for (auto& c : crops) c = static_cast<uint8_t>(rng());
+      std::vector<float> audio(g.samples());
+      for (auto& a : audio) a = (rng() % 2000) / 1000.0f - 1;
+      w.add(crops, audio, k);
+    }
+    w.commit({source, v % 2, source});
+  }
+  auto cache = train::WindowCache::open(dir.string());
+  train::LoaderOptions lo;
+  lo.batch_size = batch;
+  lo.pseudo_fakes = true;
+  lo.workers = workers;
+  train::BatchLoader loader(cache, lo);
+  loader.start_epoch(0);
+  train::Batch b;
+  size_t n = 0;
+  const double t0 = now();
+  while (loader.next(b)) n += b.windows.size();
+  const double rate = n / (now() - t0);
+  fs::remove_all(dir);
+  return rate;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string preset = arg(argc, argv, "preset", "tiny");
+  const int batch = std::stoi(arg(argc, argv, "batch", "8"));
+  const int steps = std::stoi(arg(argc, argv, "steps", "5"));
+  const int threads = std::stoi(arg(argc, argv, "threads", "0"));
+  const int loader_windows = std::stoi(arg(argc, argv, "loader-windows", "64"));
+  if (threads > 0) torch::set_num_threads(threads);
+
+  model::ModelConfig c;
+  c.geometry = WindowGeometry::preset(preset);
+  c.norm = model::norm_kind_from_name(arg(argc, argv, "norm", "group"));
+  torch::manual_seed(0);
+  model::Detector net(c);
+  net->train();
+  torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(1e-3).weight_decay(1e-5));
+  const auto& g = c.geometry;
+  auto video = torch::rand({batch, 3, g.frames, g.height, g.width}) * 2 - 1;
+  auto audio = torch::rand({batch, g.samples()}) * 2 - 1;
+  auto labels = torch::randint(0, 2, {batch}).to(torch::kFloat32);
+  std::vector<double> times;
+  for (int s = 0; s < steps + 1; ++s) {  // the first step warms up allocators and is not counted
+    const double t0 = now();
+    opt.zero_grad();
+    auto loss = torch::binary_cross_entropy_with_logits(net->forward(video, audio).logits, labels);
+    loss.backward();
+    opt.step();
+    if (s > 0) times.push_back(now() - t0);
+  }
+  std::sort(times.begin(), times.end());
+  const double step = times[times.size() / 2];
+  const double loader = loader_windows > 0 ? loader_windows_per_second(g, loader_windows, batch, 2) : 0;
+  std::printf(
+      "{\"framework\": \"libtorch-cpp\", \"preset\": \"%s\", \"batch\": %d, \"threads\": %d, \"norm\": \"%s\", "
+      "\"step_seconds_median\": %.4f, \"train_windows_per_second\": %.2f, \"loader_windows_per_second\": %.1f, "
+      "\"parameters\": %lld}\n",
+      preset.c_str(), batch, torch::get_num_threads(), model::norm_kind_name(c.norm), step, batch / step, loader,
+      static_cast<long long>(model::count_parameters(*net)));
+  return 0;
+}
