@@ -10,7 +10,7 @@ APT_PACKAGES=(
   libavformat-dev libavcodec-dev libavutil-dev libswresample-dev libswscale-dev ffmpeg
   libdlib-dev libopenblas0-pthread libopenblas-dev liblapack-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libstb-dev zlib1g-dev
-  libtorch-dev python3-torch python3-onnx python3-numpy
+  libtorch-dev libgloo-dev python3-torch python3-onnx python3-numpy
   clang-14 libclang-rt-14-dev
   espeak-ng sox
   emscripten
@@ -24,6 +24,8 @@ missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js: the machine's own when it has one (CI images ship Node 20), Debian's otherwise.
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[setup] installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Does all set-up (scripts/setup.sh) and runs every test: the native suites (CTest: core, model,
+# trainer, synthetic data), a short fuzzing run of the media path, the wasm core's node tests
+# and the web page's Playwright tests. Exits non-zero when anything fails.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+"$ROOT/scripts/setup.sh"
+
+BUILD="${AVLENS_BUILD_DIR:-$ROOT/build}"
+failed=()
+
+echo "== native tests (ctest)"
+ctest --test-dir "$BUILD" -j"$(nproc)" --output-on-failure --timeout 900 || failed+=("ctest")
+
+echo "== fuzzing the memory-buffer media path (short run)"
+if out="$("$ROOT/scripts/fuzz.sh" "${AVLENS_FUZZ_SECONDS:-45}" 2>&1)"; then
+  echo "$out" | grep -E "^(Done|stat::number_of_executed_units)" || true
+else
+  echo "$out" | tail -40
+  failed+=("fuzz")
+fi
+
+if [ -d "$ROOT/tests/wasm" ] && ls "$ROOT"/tests/wasm/*.test.mjs >/dev/null 2>&1; then
+  echo "== wasm core tests (node --test)"
+  node --test --test-concurrency=1 "$ROOT"/tests/wasm/*.test.mjs || failed+=("wasm")
+fi
+
+if [ -d "$ROOT/tests/web" ] && ls "$ROOT"/tests/web/*.test.mjs >/dev/null 2>&1; then
+  echo "== web page tests (Playwright + Chromium)"
+  npm run --silent test:web || failed+=("web")
+fi
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "all test suites passed"
