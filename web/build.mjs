@@ -1,0 +1,151 @@
+// Build step for the avlens page: copies the page sources, the ONNX Runtime Web files it
+// uses, the wasm core (build-wasm/) and the default model into one folder that any static
+// server can serve (web/server.mjs adds the headers the page needs).
+//
+//   node web/build.mjs [--out build-web] [--core build-wasm] [--model web/model/avlens.onnx]
+//                      [--model-name NAME] [--fixture-core FILE]
+// --fixture-core is for tests only: a JavaScript stand-in for the core; the page then shows a
+// "test build" banner.
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const WEB = fileURLToPath(new URL('.', import.meta.url));
+const ROOT = resolve(WEB, '..');
+const require = createRequire(import.meta.url);
+
+// What the worker imports from onnxruntime-web: the WebGPU build (native WebGPU EP, also runs
+// the WASM EP) and the plain WASM build (SIMD + threads), each with its Emscripten glue.
+const ORT_FILES = [
+  'ort.webgpu.min.mjs',
+  'ort-wasm-simd-threaded.asyncify.mjs',
+  'ort-wasm-simd-threaded.asyncify.wasm',
+  'ort.wasm.min.mjs',
+  'ort-wasm-simd-threaded.mjs',
+  'ort-wasm-simd-threaded.wasm',
+];
+const PAGE_FILES = ['index.html', 'styles.css', 'sw.js', 'favicon.svg', 'manifest.webmanifest'];
+const SOURCE_DIR = 'src';
+export const DEFAULT_MODEL = join(WEB, 'model', 'avlens.onnx');
+export const MODEL_URL = 'model/avlens.onnx';
+
+function parseArgs(argv) {
+  const opts = {
+    out: join(ROOT, 'build-web'),
+    core: join(ROOT, 'build-wasm'),
+    model: DEFAULT_MODEL,
+    modelName: 'avlens default model',
+    fixtureCore: null,
+    quiet: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return resolve(argv[++i]);
+    };
+    if (a === '--out') opts.out = value();
+    else if (a === '--core') opts.core = value();
+    else if (a === '--model') opts.model = value();
+    else if (a === '--model-name') opts.modelName = argv[++i];
+    else if (a === '--fixture-core') opts.fixtureCore = value();
+    else if (a === '--quiet') opts.quiet = true;
+    else throw new Error(`unknown option ${a}`);
+  }
+  return opts;
+}
+
+async function exists(p) {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Copies unless the target already has the same size and is not older (ORT's wasm files are
+// large; a rebuild should be instant).
+async function copyIfChanged(src, dst) {
+  const s = await stat(src);
+  try {
+    const d = await stat(dst);
+    if (d.size === s.size && d.mtimeMs >= s.mtimeMs) return;
+  } catch {
+    /* missing: copy */
+  }
+  await mkdir(dirname(dst), { recursive: true });
+  await copyFile(src, dst);
+}
+
+async function listFiles(dir) {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await listFiles(p)));
+    else if (entry.isFile()) out.push(p);
+  }
+  return out;
+}
+
+export async function build(options = {}) {
+  const opts = { ...parseArgs([]), ...options };
+  const log = opts.quiet ? () => {} : (m) => console.log(`[build:web] ${m}`);
+  const out = opts.out;
+  // Stale entries of optional parts must not survive a rebuild (e.g. a fixture core).
+  await rm(join(out, 'core'), { recursive: true, force: true });
+  await rm(join(out, 'model'), { recursive: true, force: true });
+  await rm(join(out, SOURCE_DIR), { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+
+  for (const f of PAGE_FILES) await copyIfChanged(join(WEB, f), join(out, f));
+  for (const f of await listFiles(join(WEB, SOURCE_DIR))) await copyIfChanged(f, join(out, relative(WEB, f)));
+
+  // The package's exports hide package.json; its main (CommonJS) entry lies in dist/.
+  const ortDist = dirname(require.resolve('onnxruntime-web'));
+  const ortVersion = JSON.parse(await readFile(join(ortDist, '..', 'package.json'), 'utf8')).version;
+  for (const f of ORT_FILES) await copyIfChanged(join(ortDist, f), join(out, 'vendor', 'ort', f));
+
+  // The analysis core: the real one from build-wasm/, or (tests only) a declared stand-in.
+  let core = { kind: 'missing', module: null };
+  if (opts.fixtureCore) {
+    await copyIfChanged(opts.fixtureCore, join(out, 'core', 'avlens_core.js'));
+    core = { kind: 'test-fixture', module: 'core/avlens_core.js' };
+    log(`core: TEST FIXTURE ${relative(ROOT, opts.fixtureCore)}`);
+  } else if (await exists(join(opts.core, 'avlens_core.js'))) {
+    const files = (await readdir(opts.core)).filter((f) => /^avlens_core\b.*\.(m?js|wasm|data)$/.test(f));
+    for (const f of files) await copyIfChanged(join(opts.core, f), join(out, 'core', f));
+    core = { kind: 'wasm', module: 'core/avlens_core.js', files: files.map((f) => `core/${f}`) };
+    log(`core: ${files.join(', ')} from ${relative(ROOT, opts.core) || opts.core}`);
+  } else {
+    log(`core: not built yet (${relative(ROOT, opts.core)}/avlens_core.js missing); the page will say so`);
+  }
+
+  let model = null;
+  if (opts.model && (await exists(opts.model))) {
+    await copyIfChanged(opts.model, join(out, MODEL_URL));
+    model = { url: MODEL_URL, name: opts.modelName, bytes: (await stat(opts.model)).size };
+    log(`model: ${relative(ROOT, opts.model)} (${(model.bytes / 1e6).toFixed(1)} MB)`);
+  } else {
+    log('model: no default model yet (web/model/avlens.onnx); the page asks for one');
+  }
+
+  const assets = (await listFiles(out))
+    .map((f) => relative(out, f).split('\\').join('/'))
+    .filter((f) => f !== 'build-info.json')
+    .sort();
+  const info = { ort: ortVersion, core, model, assets };
+  await writeFile(join(out, 'build-info.json'), JSON.stringify(info, null, 2) + '\n');
+  log(`wrote ${relative(ROOT, out)}/ (${assets.length} files)`);
+  return info;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    await build(parseArgs(process.argv.slice(2)));
+  } catch (err) {
+    console.error(`[build:web] ${err.message}`);
+    process.exit(1);
+  }
+}

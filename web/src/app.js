@@ -1,0 +1,753 @@
+// The avlens page: file intake, the analysis worker, progress, and the result view.
+import { cssGradient, drawHeatmap } from './heatmap.js';
+import { messageFor } from './messages.js';
+import { formatDuration, formatSecondRanges, formatSeconds, percent, secondsOfFrames, sentence } from './format.js';
+import { scoreClass, verdictFor } from './verdict.js';
+import { describeGeometry } from './onnx-model.js';
+
+const $ = (id) => document.getElementById(id);
+const el = {
+  intake: $('intake'),
+  dropZone: $('drop-zone'),
+  chooseFile: $('choose-file'),
+  fileInput: $('file-input'),
+  modelName: $('model-name'),
+  backendName: $('backend-name'),
+  changeModel: $('change-model'),
+  modelInput: $('model-input'),
+  backendSelect: $('backend-select'),
+  modelMessage: $('model-message'),
+  fixtureBanner: $('fixture-banner'),
+  progress: $('progress'),
+  progressFile: $('progress-file'),
+  progressStage: $('progress-stage'),
+  progressBar: $('progress-bar'),
+  progressCount: $('progress-count'),
+  progressEta: $('progress-eta'),
+  cancel: $('cancel'),
+  error: $('error'),
+  errorTitle: $('error-title'),
+  errorBody: $('error-body'),
+  errorDetails: $('error-details'),
+  errorDetail: $('error-detail'),
+  errorAgain: $('error-again'),
+  result: $('result'),
+  resultFile: $('result-file'),
+  verdictCard: $('verdict-card'),
+  verdictTitle: $('verdict-title'),
+  verdictSummary: $('verdict-summary'),
+  verdictCaveat: $('verdict-caveat'),
+  gaugeValue: $('gauge-value'),
+  gaugeLabel: $('gauge-label'),
+  video: $('video'),
+  videoNote: $('video-note'),
+  timeline: $('timeline'),
+  heatmap: $('heatmap'),
+  heatmapCaption: $('heatmap-caption'),
+  heatmapMissing: $('heatmap-missing'),
+  legendGradient: $('legend-gradient'),
+  mapChoice: $('map-choice'),
+  opacity: $('opacity'),
+  windowsMeta: $('windows-meta'),
+  windowsBody: document.querySelector('#windows-table tbody'),
+  nofaceMeta: $('noface-meta'),
+  nofaceText: $('noface-text'),
+  modelMeta: $('model-meta'),
+  modelCard: $('model-card'),
+  timingsMeta: $('timings-meta'),
+  timings: $('timings'),
+  again: $('again'),
+  saveReport: $('save-report'),
+  live: $('live'),
+  dragOverlay: $('drag-overlay'),
+};
+
+const app = {
+  build: null,
+  worker: null,
+  abortFlag: null, // Int32Array over a SharedArrayBuffer (when cross-origin isolated)
+  ready: false,
+  backend: null,
+  core: null,
+  model: null, // what the worker reported for the loaded model
+  modelSource: null, // { name, bytes: ArrayBuffer, source } to reload after a worker restart
+  candidateModel: null, // a model chosen from disk, until the worker accepts it
+  modelLoading: false,
+  pendingFile: null,
+  run: null, // { id, file, started, windows: [], expected, lastAnnounced }
+  runCounter: 0,
+  result: null,
+  selectedSecond: null,
+  mapKind: 'Mhat',
+  cropCache: new Map(),
+  videoUrl: null,
+  cancelTimer: null,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Views
+
+function show(view) {
+  el.progress.hidden = view !== 'progress';
+  el.error.hidden = view !== 'error';
+  el.result.hidden = view !== 'result';
+  el.intake.hidden = view === 'progress';
+  el.intake.classList.toggle('intake-compact', view === 'result' || view === 'error');
+  document.body.dataset.view = view;
+}
+
+function announce(text) {
+  el.live.textContent = '';
+  // A new text node after a tick is announced even when the text repeats.
+  setTimeout(() => {
+    el.live.textContent = text;
+  }, 50);
+}
+
+function showError(code, detail = '', fileName = '') {
+  const m = messageFor(code, detail);
+  $('error-file').textContent = fileName ? `While checking ${fileName}` : '';
+  $('error-file').hidden = !fileName;
+  el.errorTitle.textContent = m.title;
+  el.errorBody.textContent = m.body;
+  el.errorDetail.textContent = detail ? `[${code}] ${detail}` : `[${code}]`;
+  el.errorDetails.hidden = !detail;
+  el.error.dataset.code = m.code;
+  show('error');
+  el.errorTitle.focus();
+  announce(`${m.title}. ${m.body}`);
+}
+
+function showModelMessage(kind, text, detail = '') {
+  el.modelMessage.hidden = !text;
+  el.modelMessage.className = `notice notice-${kind}`;
+  el.modelMessage.replaceChildren();
+  if (!text) return;
+  const strong = document.createElement('strong');
+  strong.textContent = text;
+  el.modelMessage.append(strong);
+  if (detail) {
+    const p = document.createElement('span');
+    p.textContent = sentence(detail);
+    el.modelMessage.append(p);
+  }
+}
+
+function updateEngineLine() {
+  if (app.model) {
+    const m = app.model;
+    const label = m.metadata.variant ? `${m.name} · ${m.metadata.variant}${m.metadata.preset ? `, ${m.metadata.preset}` : ''}` : m.name;
+    el.modelName.textContent = label;
+    el.modelName.title = describeGeometry(m.geometry);
+  } else if (app.modelLoading) {
+    el.modelName.textContent = 'loading…';
+  } else {
+    el.modelName.textContent = 'none loaded';
+  }
+  el.backendName.textContent = app.backend ? app.backend.label : 'starting…';
+  el.dropZone.classList.toggle('is-disabled', !app.model);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker
+
+function startWorker() {
+  if (app.worker) app.worker.terminate();
+  app.ready = false;
+  app.model = null;
+  app.backend = null;
+  updateEngineLine();
+  app.abortFlag = self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
+  app.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'avlens-analysis' });
+  app.worker.onmessage = (e) => onWorkerMessage(e.data);
+  app.worker.onerror = (e) => {
+    e.preventDefault?.();
+    onWorkerCrash(e.message || 'the analysis worker failed');
+  };
+  app.worker.postMessage({
+    type: 'init',
+    backend: el.backendSelect.value,
+    abortFlag: app.abortFlag ? app.abortFlag.buffer : null,
+    build: app.build,
+  });
+}
+
+function onWorkerCrash(detail) {
+  const wasRunning = Boolean(app.run);
+  app.run = null;
+  startWorker();
+  if (wasRunning) showError('worker_crashed', detail, app.lastFileName ?? '');
+  else showModelMessage('error', messageFor('backend').title, detail);
+}
+
+async function loadDefaultModel() {
+  if (!app.build?.model) {
+    app.modelLoading = false;
+    updateEngineLine();
+    showModelMessage('info', 'No model is bundled with this build yet.', 'Load an avlens model (.onnx) with “Use another model…”.');
+    return;
+  }
+  app.modelLoading = true;
+  updateEngineLine();
+  try {
+    const res = await fetch(app.build.model.url);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const bytes = await res.arrayBuffer();
+    app.modelSource = { name: app.build.model.name ?? 'avlens default model', bytes, source: 'default' };
+    sendModel(app.modelSource);
+  } catch (err) {
+    app.modelLoading = false;
+    updateEngineLine();
+    showModelMessage('error', 'The default model could not be loaded.', err.message);
+  }
+}
+
+// The worker keeps its current model until a new one has loaded and passed its checks.
+function sendModel({ name, bytes, source }) {
+  app.modelLoading = true;
+  updateEngineLine();
+  const copy = bytes.slice(0);
+  app.worker.postMessage({ type: 'load-model', name, bytes: copy, source }, [copy]);
+}
+
+function onWorkerMessage(msg) {
+  switch (msg.type) {
+    case 'ready':
+      app.ready = true;
+      app.backend = msg.backend;
+      app.core = msg.core;
+      document.body.dataset.backend = msg.backend.name;
+      el.fixtureBanner.hidden = msg.core.kind !== 'test-fixture';
+      updateEngineLine();
+      if (app.modelSource) sendModel(app.modelSource);
+      else loadDefaultModel();
+      break;
+    case 'init-error':
+      app.backend = { label: 'unavailable', name: 'none' };
+      updateEngineLine();
+      showModelMessage('error', messageFor('backend').title, msg.error.message);
+      break;
+    case 'model': {
+      const previous = app.model;
+      app.model = msg.model;
+      if (app.candidateModel?.name === msg.model.name) app.modelSource = app.candidateModel;
+      app.candidateModel = null;
+      app.modelLoading = false;
+      document.body.dataset.modelReady = 'true';
+      updateEngineLine();
+      if (msg.model.source === 'file' && previous?.name !== msg.model.name) {
+        showModelMessage('success', `Model “${msg.model.name}” loaded.`, `Windows: ${describeGeometry(msg.model.geometry)}.`);
+      } else if (msg.model.source === 'default') {
+        showModelMessage('', '');
+      }
+      if (app.pendingFile) {
+        const f = app.pendingFile;
+        app.pendingFile = null;
+        analyze(f);
+      }
+      break;
+    }
+    case 'model-error': {
+      app.modelLoading = false;
+      app.candidateModel = null; // the worker still runs the model it had
+      updateEngineLine();
+      const m = messageFor('bad_model');
+      const still = app.model ? ` The model in use is still “${app.model.name}”.` : '';
+      showModelMessage('error', `${m.title}: ${msg.name}`, `${sentence(msg.error.message)}.${still}`);
+      el.modelMessage.dataset.code = msg.error.code;
+      break;
+    }
+    case 'clip':
+      if (app.run?.id === msg.runId) app.run.expected = msg.expectedWindows;
+      break;
+    case 'progress':
+      if (app.run?.id === msg.runId) onProgress(msg);
+      break;
+    case 'window':
+      if (app.run?.id === msg.runId) app.run.windows.push(msg.window);
+      break;
+    case 'result':
+      if (app.run?.id === msg.runId) onResult(msg.result);
+      break;
+    case 'cancelled':
+      if (app.run?.id === msg.runId) onCancelled();
+      break;
+    case 'error':
+      if (app.run?.id === msg.runId) {
+        clearTimeout(app.cancelTimer);
+        const name = app.run.file.name;
+        app.run = null;
+        showError(msg.error.code, msg.error.message, name);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Intake and progress
+
+function analyze(file) {
+  if (app.run) return;
+  if (!app.ready || app.modelLoading) {
+    app.pendingFile = file;
+    showProgress(file);
+    el.progressStage.textContent = 'Loading the model…';
+    return;
+  }
+  if (!app.model) return showError('no_model', '', file.name);
+  if (!app.core || app.core.kind === 'missing' || app.core.kind === 'broken') return showError('core_missing', app.core?.message ?? '', file.name);
+  app.lastFileName = file.name;
+  app.run = { id: ++app.runCounter, file, started: performance.now(), windows: [], expected: 0, lastAnnounced: 0 };
+  if (app.abortFlag) Atomics.store(app.abortFlag, 0, 0);
+  showProgress(file);
+  app.worker.postMessage({ type: 'analyze', runId: app.run.id, file });
+  announce(`Checking ${file.name}.`);
+}
+
+function showProgress(file) {
+  el.progressFile.textContent = file.name;
+  el.progressStage.textContent = 'Starting…';
+  el.progressBar.value = 0;
+  el.progressCount.textContent = '';
+  el.progressEta.textContent = '';
+  el.cancel.disabled = false;
+  show('progress');
+  el.cancel.focus();
+}
+
+function onProgress(msg) {
+  const run = app.run;
+  el.progressStage.textContent = msg.label;
+  el.progressBar.value = msg.fraction;
+  el.progressBar.setAttribute('aria-valuetext', `${Math.round(msg.fraction * 100)} percent`);
+  if (msg.expected) {
+    const total = formatSeconds(msg.expected);
+    el.progressCount.textContent = `Second ${Math.min(msg.done, msg.expected)} of ${msg.expected} (${total})`;
+  }
+  if (msg.fraction > 0.02 && msg.done > 0) {
+    const remaining = (msg.elapsedMs * (1 - msg.fraction)) / msg.fraction;
+    el.progressEta.textContent = ` · about ${formatDuration(Math.max(remaining, 1000))} left`;
+  } else {
+    el.progressEta.textContent = ' · estimating time…';
+  }
+  const quarter = Math.floor(msg.fraction * 4);
+  if (quarter > run.lastAnnounced && quarter < 4) {
+    run.lastAnnounced = quarter;
+    announce(`${quarter * 25} percent checked.`);
+  }
+}
+
+function cancel() {
+  if (app.pendingFile) {
+    app.pendingFile = null;
+    show('intake');
+    el.chooseFile.focus();
+    return;
+  }
+  if (!app.run) return;
+  el.cancel.disabled = true;
+  el.progressStage.textContent = 'Cancelling…';
+  if (app.abortFlag) Atomics.store(app.abortFlag, 0, 1);
+  app.worker.postMessage({ type: 'cancel' });
+  // The core polls the flag between frames; if it does not stop soon, end the worker.
+  app.cancelTimer = setTimeout(() => {
+    if (!app.run) return;
+    startWorker();
+    onCancelled();
+  }, 3000);
+}
+
+function onCancelled() {
+  clearTimeout(app.cancelTimer);
+  app.run = null;
+  show(app.result ? 'result' : 'intake');
+  if (!app.result) el.intake.classList.remove('intake-compact');
+  el.chooseFile.focus();
+  announce('Cancelled.');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Result
+
+function onResult(result) {
+  const run = app.run;
+  app.run = null;
+  result.windowDetails = run.windows;
+  app.result = result;
+  app.cropCache.clear();
+  renderResult(result, run.file);
+  show('result');
+  el.verdictTitle.focus();
+  const v = verdictFor(result.aggregate.mean);
+  announce(`${v.title}. Probability of a fake: ${percent(result.aggregate.mean)}. Confidence ${v.confidence}.`);
+}
+
+function renderResult(result, file) {
+  const p = result.aggregate.mean;
+  const v = verdictFor(p);
+  el.resultFile.textContent = file.name;
+  el.verdictCard.dataset.kind = v.kind;
+  el.verdictCard.dataset.pfake = String(p);
+  el.verdictTitle.textContent = v.title;
+  el.verdictSummary.textContent = `${v.summary} Probability of a fake: ${percent(p)} (confidence: ${v.confidence}).`;
+  const training = result.model.metadata.training_data || result.model.metadata.data;
+  el.verdictCaveat.textContent = `A score is evidence, not proof. ${training ? `This model was trained on ${training}; ` : ''}see the model card below for what it can and can’t tell.`;
+  const circumference = 2 * Math.PI * 52;
+  el.gaugeValue.style.strokeDasharray = `${circumference * p} ${circumference}`;
+  el.gaugeLabel.textContent = percent(p);
+
+  if (app.videoUrl) URL.revokeObjectURL(app.videoUrl);
+  app.videoUrl = URL.createObjectURL(file);
+  el.videoNote.hidden = true;
+  el.video.src = app.videoUrl;
+
+  renderTimeline(result);
+  renderDetails(result);
+  const worst = mostSuspiciousSecond(result);
+  selectSecond(worst, { seek: false, focus: false });
+}
+
+function noFaceSeconds(result) {
+  const fps = result.model.geometry.fps;
+  return secondsOfFrames(result.report.framesWithoutFaceList ?? [], fps);
+}
+
+function windowForSecond(result, second) {
+  // The window overlapping the second the most; ties go to the higher score.
+  let best = null;
+  let bestOverlap = 0;
+  for (const w of result.windowDetails) {
+    const overlap = Math.min(second + 1, w.startTime + w.duration) - Math.max(second, w.startTime);
+    if (overlap > bestOverlap + 1e-9 || (best && Math.abs(overlap - bestOverlap) < 1e-9 && w.score > best.score)) {
+      best = w;
+      bestOverlap = overlap;
+    }
+  }
+  return bestOverlap > 0 ? best : null;
+}
+
+function mostSuspiciousSecond(result) {
+  let best = 0;
+  result.aggregate.timeline.forEach((v, i) => {
+    if (Number.isFinite(v) && !(v <= result.aggregate.timeline[best])) best = i;
+  });
+  return best;
+}
+
+function renderTimeline(result) {
+  const noFace = new Set(noFaceSeconds(result));
+  el.timeline.replaceChildren();
+  result.aggregate.timeline.forEach((p, second) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = `tl-bar tl-${scoreClass(p)}`;
+    b.setAttribute('role', 'radio');
+    b.setAttribute('aria-checked', 'false');
+    b.tabIndex = -1;
+    b.dataset.second = String(second);
+    const has = Number.isFinite(p);
+    if (has) b.dataset.score = String(p);
+    if (noFace.has(second)) b.classList.add('tl-noface');
+    const fill = document.createElement('span');
+    fill.className = 'tl-fill';
+    fill.style.height = has ? `${Math.max(4, p * 100)}%` : '4%';
+    b.append(fill);
+    const when = `${formatSeconds(second)} to ${formatSeconds(second + 1)}`;
+    const what = has ? `${percent(p)} fake probability` : 'not checked';
+    b.setAttribute('aria-label', `${when}: ${what}${noFace.has(second) ? ', face not found in part of it' : ''}`);
+    b.title = `${formatSeconds(second)}: ${has ? percent(p) : 'not checked'}${noFace.has(second) ? ' · no face in part of it' : ''}`;
+    el.timeline.append(b);
+  });
+  renderTicks(result.aggregate.timeline.length);
+}
+
+// Time labels under the timeline: at most about eight, on round steps.
+function renderTicks(seconds) {
+  const ticks = $('timeline-ticks');
+  ticks.replaceChildren();
+  const step = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600].find((s) => seconds / s <= 8) ?? Math.ceil(seconds / 8);
+  for (let s = 0; s < seconds; s += step) {
+    const t = document.createElement('span');
+    t.textContent = formatSeconds(s);
+    t.style.left = `${((s + 0.5) / seconds) * 100}%`;
+    ticks.append(t);
+  }
+}
+
+async function cropBitmap(w) {
+  if (!w.crop) return null;
+  if (!app.cropCache.has(w.index)) app.cropCache.set(w.index, createImageBitmap(w.crop));
+  return app.cropCache.get(w.index);
+}
+
+async function selectSecond(second, { seek = true, focus = true } = {}) {
+  const result = app.result;
+  if (!result) return;
+  app.selectedSecond = second;
+  for (const b of el.timeline.children) {
+    const on = Number(b.dataset.second) === second;
+    b.setAttribute('aria-checked', String(on));
+    b.tabIndex = on ? 0 : -1;
+    if (on && focus) b.focus();
+  }
+  if (seek && Number.isFinite(el.video.duration)) el.video.currentTime = Math.min(second, el.video.duration);
+  else if (seek) el.video.currentTime = second;
+  await renderHeatmap();
+}
+
+async function renderHeatmap() {
+  const result = app.result;
+  const second = app.selectedSecond;
+  const w = windowForSecond(result, second);
+  const map = w?.maps?.[app.mapKind] ?? null;
+  const anyMaps = result.windowDetails.some((x) => x.maps?.Mhat);
+  el.heatmapMissing.hidden = anyMaps;
+  el.mapChoice.disabled = !anyMaps;
+  el.opacity.disabled = !anyMaps;
+  const worst = mostSuspiciousSecond(result);
+  if (!w) {
+    el.heatmapCaption.textContent = `${formatSeconds(second)}: this second was not checked (the clip ends before a full window).`;
+    drawHeatmap(el.heatmap, null, null, 0);
+    el.heatmap.setAttribute('aria-label', 'No heat map for this second.');
+    return;
+  }
+  const crop = await cropBitmap(w);
+  if (app.selectedSecond !== second) return;
+  drawHeatmap(el.heatmap, crop, map, Number(el.opacity.value) / 100);
+  const tag = second === worst ? ' · the most suspicious second' : '';
+  el.heatmapCaption.textContent = `${formatSeconds(w.startTime)}–${formatSeconds(w.startTime + w.duration)} · ${percent(w.score)} fake${tag}`;
+  el.heatmap.dataset.second = String(second);
+  el.heatmap.setAttribute(
+    'aria-label',
+    `Face crop from ${formatSeconds(w.startTime)} with a heat map of where face and voice disagree; window fake probability ${percent(w.score)}.`,
+  );
+}
+
+function addKV(dl, key, value) {
+  const dt = document.createElement('dt');
+  dt.textContent = key;
+  const dd = document.createElement('dd');
+  dd.textContent = value;
+  dl.append(dt, dd);
+}
+
+const MODEL_CARD_LABELS = {
+  variant: 'Variant',
+  preset: 'Preset',
+  version: 'Version',
+  training_data: 'Training data',
+  data: 'Training data',
+  metrics: 'Validation metrics',
+  val_auc: 'Validation AUC',
+  norm: 'Normalisation layers',
+  intended_use: 'Intended use',
+  limits: 'Limits',
+};
+const GEOMETRY_KEYS = new Set(['frames', 'height', 'width', 'fps', 'sample_rate', 'samples', 'video_mean', 'video_std', 'audio_norm']);
+
+function renderDetails(result) {
+  const { windowDetails, aggregate, report, model, timings, backend } = result;
+  el.windowsMeta.textContent = `· ${windowDetails.length} of ${formatSeconds(windowDetails.length * model.geometry.frames / model.geometry.fps)}`;
+  el.windowsBody.replaceChildren();
+  for (const w of windowDetails) {
+    const tr = document.createElement('tr');
+    tr.dataset.score = String(w.score);
+    tr.dataset.start = String(w.startTime);
+    const cells = [String(w.index + 1), formatSeconds(w.startTime), formatSeconds(w.startTime + w.duration), w.score.toFixed(4), String(w.framesWithoutFace)];
+    cells.forEach((c, i) => {
+      const td = document.createElement('td');
+      td.textContent = c;
+      if (i === 3) td.className = `score-cell tl-${scoreClass(w.score)}`;
+      tr.append(td);
+    });
+    el.windowsBody.append(tr);
+  }
+
+  const seconds = noFaceSeconds(result);
+  el.nofaceMeta.textContent = `· ${seconds.length}`;
+  el.nofaceText.textContent = seconds.length
+    ? `No face was detected in part of ${seconds.length} second${seconds.length > 1 ? 's' : ''}: ${formatSecondRanges(seconds)} (${report.framesWithoutFace} of ${report.frames} frames; the face track was carried across short gaps). These seconds are hatched on the timeline.`
+    : `A face was found in every frame (${report.frames} frames).`;
+
+  el.modelCard.replaceChildren();
+  const meta = model.metadata;
+  el.modelMeta.textContent = `· ${model.name}`;
+  addKV(el.modelCard, 'Model', `${model.name}${model.source === 'default' ? ' (bundled)' : ' (loaded from disk)'}`);
+  for (const [k, label] of Object.entries(MODEL_CARD_LABELS)) if (meta[k]) addKV(el.modelCard, label, meta[k]);
+  addKV(el.modelCard, 'Window', describeGeometry(model.geometry));
+  addKV(el.modelCard, 'Normalisation', `video (x/255 − ${model.geometry.videoMean}) / ${model.geometry.videoStd}; audio ${model.geometry.audioNorm}`);
+  for (const [k, v] of Object.entries(meta)) {
+    if (!GEOMETRY_KEYS.has(k) && !(k in MODEL_CARD_LABELS)) addKV(el.modelCard, k, v);
+  }
+  addKV(el.modelCard, 'Clip score', `mean of ${aggregate.windows} window scores = ${aggregate.mean.toFixed(4)} (highest window ${aggregate.max.toFixed(4)})`);
+
+  el.timings.replaceChildren();
+  el.timingsMeta.textContent = `· ${formatDuration(timings.total)} on ${backend.name === 'webgpu' ? 'WebGPU' : 'WebAssembly'}`;
+  addKV(el.timings, 'Reading the file', formatDuration(timings.read));
+  addKV(el.timings, 'Decoding, face tracking, windows (wasm core)', formatDuration(timings.windows));
+  addKV(el.timings, `Network on ${backend.label}`, `${formatDuration(timings.inference)} · ${formatDuration(timings.inference / Math.max(1, windowDetails.length))} per window`);
+  addKV(el.timings, 'Heat-map crops', formatDuration(timings.heatmaps));
+  addKV(el.timings, 'Aggregation', formatDuration(timings.aggregate));
+  addKV(el.timings, 'Total, file to verdict', formatDuration(timings.total));
+  if (app.model?.loadMs) addKV(el.timings, 'Model load + warm-up (before the clip)', `${formatDuration(app.model.loadMs)} + ${formatDuration(app.model.warmupMs)}`);
+  const c = result.clip;
+  addKV(el.timings, 'Clip', [containerName(c.container), c.videoCodec && `${c.videoCodec} ${c.width}×${c.height}`, c.audioCodec, Number.isFinite(c.duration) && `${c.duration.toFixed(2)} s`].filter(Boolean).join(' · '));
+}
+
+// FFmpeg names demuxers by the formats they read ("mov,mp4,m4a,3gp,3g2,mj2"); people know "MP4".
+function containerName(name = '') {
+  const known = [['mp4', 'MP4/MOV'], ['webm', 'WebM/MKV'], ['matroska', 'MKV'], ['avi', 'AVI'], ['ogg', 'Ogg'], ['wav', 'WAV'], ['mp3', 'MP3']];
+  const parts = name.split(',');
+  return known.find(([k]) => parts.includes(k))?.[1] ?? name;
+}
+
+function reportJson() {
+  const r = app.result;
+  return {
+    tool: 'avlens web',
+    generated: new Date().toISOString(),
+    file: r.file,
+    clip: r.clip,
+    score: r.aggregate.mean,
+    verdict: verdictFor(r.aggregate.mean),
+    aggregate: { ...r.aggregate, timeline: r.aggregate.timeline.map((v) => (Number.isFinite(v) ? v : null)) },
+    windows: r.windowDetails.map((w) => ({ index: w.index, start_time: w.startTime, duration: w.duration, score: w.score, has_face: w.hasFace, frames_without_face: w.framesWithoutFace })),
+    seconds_without_face: noFaceSeconds(r),
+    report: r.report,
+    model: { name: r.model.name, source: r.model.source, metadata: r.model.metadata },
+    backend: r.backend,
+    core: r.core,
+    timings_ms: r.timings,
+  };
+}
+
+function saveReport() {
+  if (!app.result) return;
+  const blob = new Blob([JSON.stringify(reportJson(), null, 2)], { type: 'application/json' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = `${app.result.file.name.replace(/\.[^.]+$/, '')}.avlens.json`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+function pickFile() {
+  el.fileInput.value = '';
+  el.fileInput.click();
+}
+
+function acceptFiles(files) {
+  if (!files || files.length === 0) return;
+  if (app.run) return;
+  analyze(files[0]);
+}
+
+function onTimelineKey(e) {
+  const bars = [...el.timeline.children];
+  if (!bars.length) return;
+  const cur = app.selectedSecond ?? 0;
+  const keys = { ArrowRight: cur + 1, ArrowDown: cur + 1, ArrowLeft: cur - 1, ArrowUp: cur - 1, Home: 0, End: bars.length - 1, PageDown: cur + 10, PageUp: cur - 10 };
+  if (e.key in keys) {
+    e.preventDefault();
+    selectSecond(Math.max(0, Math.min(bars.length - 1, keys[e.key])));
+  }
+}
+
+function bindEvents() {
+  el.chooseFile.addEventListener('click', pickFile);
+  el.errorAgain.addEventListener('click', pickFile);
+  el.again.addEventListener('click', pickFile);
+  el.fileInput.addEventListener('change', () => acceptFiles(el.fileInput.files));
+  el.cancel.addEventListener('click', cancel);
+  el.saveReport.addEventListener('click', saveReport);
+  el.changeModel.addEventListener('click', () => {
+    el.modelInput.value = '';
+    el.modelInput.click();
+  });
+  el.modelInput.addEventListener('change', async () => {
+    const f = el.modelInput.files?.[0];
+    if (!f) return;
+    app.candidateModel = { name: f.name, bytes: await f.arrayBuffer(), source: 'file' };
+    showModelMessage('info', `Loading “${f.name}”…`);
+    sendModel(app.candidateModel);
+  });
+  el.backendSelect.addEventListener('change', () => {
+    if (app.run) return;
+    startWorker();
+  });
+
+  el.timeline.addEventListener('click', (e) => {
+    const b = e.target.closest('.tl-bar');
+    if (b) selectSecond(Number(b.dataset.second));
+  });
+  el.timeline.addEventListener('keydown', onTimelineKey);
+  el.mapChoice.addEventListener('change', (e) => {
+    app.mapKind = e.target.value;
+    renderHeatmap();
+  });
+  el.opacity.addEventListener('input', () => renderHeatmap());
+  el.video.addEventListener('error', () => {
+    if (el.video.src) el.videoNote.hidden = false;
+  });
+  el.video.addEventListener('timeupdate', () => {
+    const s = Math.floor(el.video.currentTime);
+    for (const b of el.timeline.children) b.classList.toggle('tl-playing', Number(b.dataset.second) === s);
+  });
+
+  // Drag and drop anywhere on the page.
+  let depth = 0;
+  const hasFiles = (e) => [...(e.dataTransfer?.types ?? [])].includes('Files');
+  document.addEventListener('dragenter', (e) => {
+    if (!hasFiles(e) || app.run) return;
+    depth++;
+    el.dragOverlay.hidden = false;
+    el.dropZone.classList.add('is-over');
+  });
+  document.addEventListener('dragleave', () => {
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) {
+      el.dragOverlay.hidden = true;
+      el.dropZone.classList.remove('is-over');
+    }
+  });
+  document.addEventListener('dragover', (e) => {
+    if (hasFiles(e)) e.preventDefault();
+  });
+  document.addEventListener('drop', (e) => {
+    e.preventDefault();
+    depth = 0;
+    el.dragOverlay.hidden = true;
+    el.dropZone.classList.remove('is-over');
+    acceptFiles(e.dataTransfer?.files);
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && app.run) cancel();
+  });
+}
+
+async function main() {
+  el.legendGradient.style.background = cssGradient();
+  bindEvents();
+  show('intake');
+  const params = new URLSearchParams(location.search);
+  if (['auto', 'webgpu', 'wasm'].includes(params.get('backend'))) el.backendSelect.value = params.get('backend');
+  try {
+    app.build = await (await fetch('build-info.json', { cache: 'no-store' })).json();
+  } catch (err) {
+    showModelMessage('error', 'This page is incomplete (build-info.json is missing).', err.message);
+    return;
+  }
+  if ('serviceWorker' in navigator && params.get('sw') !== 'off') {
+    navigator.serviceWorker.register('sw.js').catch(() => {});
+  }
+  startWorker();
+}
+
+main();

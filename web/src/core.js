@@ -1,0 +1,110 @@
+// The one place that knows the wasm core's JavaScript API (build-wasm/avlens_core.js, made from
+// wasm/embind.cpp + wasm/post.js; see wasm/README.md). The worker uses the small interface below, so a change in the core's
+// bindings changes this file only.
+//
+//   const core = await loadCore(moduleUrl)
+//   const clip = await core.openClip(bytes, name, metadata, { onProgress(fraction), signal })
+//       metadata: the model's metadata_props (the core reads the window geometry from them)
+//       signal:   anything with an `aborted` boolean the core can poll between frames
+//   clip.info            -> { duration, width, height, rotation, sourceFps, container, videoCodec, audioCodec, ... }
+//   clip.next()          -> null at the end, or a window { index, startTime, duration, video: Float32Array(3*T*H*W),
+//                           audio: Float32Array(S), crops: Uint8Array(T*H*W*3), boxes: Float32Array(4*T),
+//                           faceFound: Uint8Array(T), framesWithoutFace, hasFace }
+//   clip.report()        -> { frames, framesWithoutFace, framesWithoutFaceList, windows, windowsWithoutFace, ... }
+//   clip.close()
+//   core.aggregate([{ startTime, duration, score }], clipDuration) -> { mean, max, windows, timeline: number[] (NaN: none) }
+//
+// Every failure is thrown as a CoreError whose `code` is one of the core's stable error names
+// (avlens::error_code_name).
+
+export const CORE_ERROR_CODES = [
+  'file_not_found',
+  'unreadable',
+  'no_video_stream',
+  'no_audio_stream',
+  'unsupported_codec',
+  'too_short',
+  'no_face',
+  'invalid_argument',
+  'aborted',
+  'internal',
+];
+
+export class CoreError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = 'CoreError';
+    this.code = CORE_ERROR_CODES.includes(code) ? code : 'internal';
+  }
+}
+
+// The core throws Error { name: 'AvlensError', code, message }; anything else (a trap, an
+// Emscripten abort, a bug in the glue) is `internal`.
+export function toCoreError(err) {
+  if (err instanceof CoreError) return err;
+  if (err && typeof err === 'object' && typeof err.code === 'string') return new CoreError(err.code, String(err.message ?? err.code));
+  if (err instanceof WebAssembly.RuntimeError) return new CoreError('internal', `the analysis core crashed (${err.message})`);
+  if (err instanceof Error) return new CoreError('internal', err.message);
+  return new CoreError('internal', `the analysis core failed (${String(err)})`);
+}
+
+function guarded(f) {
+  try {
+    return f();
+  } catch (err) {
+    throw toCoreError(err);
+  }
+}
+
+export async function loadCore(moduleUrl) {
+  let mod;
+  try {
+    mod = await import(moduleUrl);
+  } catch (err) {
+    throw new CoreError('internal', `the analysis core (${moduleUrl}) could not be loaded: ${err.message}`);
+  }
+  const factory = mod.createCore ?? mod.default;
+  if (typeof factory !== 'function') throw new CoreError('internal', 'the analysis core module has no createCore factory');
+  const base = new URL('.', moduleUrl).href;
+  let native;
+  try {
+    native = await factory({ locateFile: (path) => new URL(path, base).href });
+  } catch (err) {
+    throw toCoreError(err);
+  }
+  if (typeof native.openClip !== 'function' || typeof native.aggregateScores !== 'function') {
+    throw new CoreError('internal', 'the analysis core module does not have the expected API (openClip, aggregateScores)');
+  }
+
+  return {
+    version: native.version ?? null,
+    async openClip(bytes, name, metadata, { onProgress, signal } = {}) {
+      let reader;
+      try {
+        reader = await native.openClip(bytes, { name, metadata, onProgress, signal });
+      } catch (err) {
+        throw toCoreError(err);
+      }
+      let info;
+      try {
+        info = guarded(() => reader.info());
+      } catch (err) {
+        reader.delete();
+        throw err;
+      }
+      return {
+        info,
+        next: () => guarded(() => reader.next(true)),
+        report: () => {
+          const r = guarded(() => reader.report());
+          return { ...r, framesWithoutFaceList: Array.from(r.framesWithoutFaceList ?? []) };
+        },
+        close: () => reader.delete(),
+      };
+    },
+    aggregate(scores, clipDuration) {
+      const r = guarded(() => native.aggregateScores(scores, clipDuration));
+      return { mean: r.mean, max: r.max, windows: r.windows, timeline: Array.from(r.timeline) };
+    },
+  };
+}
