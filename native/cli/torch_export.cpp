@@ -1,0 +1,128 @@
+// `avlens export CHECKPOINT --out model.onnx`: the trained detector as ONNX for the browser, with
+// its window geometry, variant, metrics and version in the metadata (model_export/).
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "args.hpp"
+#include "avlens/export/exporter.hpp"
+#include "avlens/train/checkpoint.hpp"
+#include "avlens/windows.hpp"
+#include "command.hpp"
+
+namespace fs = std::filesystem;
+
+namespace avlens::cli {
+namespace {
+
+void usage() {
+  std::printf(
+      "usage: avlens export CHECKPOINT --out MODEL.onnx [--name NAME] [--training-data TEXT]\n"
+      "       avlens export --untrained PRESET --out MODEL.onnx   (random weights: test fixtures only)\n"
+      "       [--reference-out DIR [--reference-clip CLIP]]\n\n"
+      "Writes MODEL.onnx (opset 17, dynamic batch; inputs video (B,3,T,H,W), audio (B,1,S); outputs\n"
+      "score, distance, attention, weighted) and MODEL.safetensors (the weights, framework-neutral).\n"
+      "--reference-out writes LibTorch's outputs on a few windows (random ones, and the windows of\n"
+      "--reference-clip when given) as raw float32 files + reference.json, for parity tests.\n");
+}
+
+void write_floats(const torch::Tensor& t, const fs::path& path) {
+  auto c = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  std::ofstream out(path, std::ios::binary);
+  out.write(static_cast<const char*>(c.data_ptr()), static_cast<std::streamsize>(c.numel() * sizeof(float)));
+}
+
+// LibTorch's outputs on the given windows, for the ONNX Runtime parity tests.
+nlohmann::json write_reference(model::Detector& model, const torch::Tensor& video, const torch::Tensor& audio,
+                               const fs::path& dir, const std::string& name) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  auto out = model->forward(video, audio);
+  auto attention = out.attention.defined() ? out.attention : torch::ones_like(out.distance);
+  write_floats(video, dir / (name + ".video.f32"));
+  write_floats(audio, dir / (name + ".audio.f32"));
+  write_floats(torch::sigmoid(out.logits), dir / (name + ".score.f32"));
+  write_floats(out.distance, dir / (name + ".distance.f32"));
+  write_floats(attention, dir / (name + ".attention.f32"));
+  write_floats(out.weighted, dir / (name + ".weighted.f32"));
+  return {{"name", name},
+          {"video_shape", video.sizes().vec()},
+          {"audio_shape", audio.sizes().vec()},
+          {"map_shape", out.distance.sizes().vec()}};
+}
+
+int run_export(const std::vector<std::string>& argv) {
+  Args args(argv, {"out", "name", "training-data", "untrained", "reference-out", "reference-clip", "python"},
+            {"help"});
+  if (args.has("help")) {
+    usage();
+    return 0;
+  }
+  const std::string out = args.require("out");
+  exporter::ExportInfo info;
+  info.name = args.get("name", fs::path(out).stem().string());
+  model::Detector detector{nullptr};
+  if (args.has("untrained")) {
+    if (!args.positionals().empty()) throw std::invalid_argument("give a CHECKPOINT or --untrained, not both");
+    model::ModelConfig config;
+    config.geometry = WindowGeometry::preset(args.get("untrained"));
+    info.preset = args.get("untrained");
+    torch::manual_seed(7);
+    detector = model::Detector(config);
+    info.training_data = "none: untrained random weights (test fixture)";
+  } else {
+    if (args.positionals().size() != 1) throw std::invalid_argument("export needs one CHECKPOINT (see --help)");
+    auto loaded = train::load_detector(args.positionals()[0]);
+    detector = loaded.model;
+    const auto& g = detector->config().geometry;
+    for (const char* p : {"paper", "small", "tiny"}) {
+      const auto pg = WindowGeometry::preset(p);
+      if (pg.frames == g.frames && pg.height == g.height && pg.width == g.width && pg.fps == g.fps &&
+          pg.sample_rate == g.sample_rate)
+        info.preset = p;
+    }
+    const auto& tc = loaded.state.train_config;
+    info.training_data = args.get("training-data", tc.contains("data") ? tc["data"].get<std::string>() : "");
+    info.train_config_json = tc.dump();
+    nlohmann::json metrics = {{"epochs", loaded.state.epochs_done},
+                              {"best_val_auc", loaded.state.best_val_auc},
+                              {"threshold", loaded.state.threshold}};
+    if (!loaded.state.history.empty()) metrics["last_epoch"] = loaded.state.history.back();
+    info.metrics_json = metrics.dump();
+  }
+  exporter::export_onnx(detector, info, out, args.get("python", "/usr/bin/python3"));
+  std::printf("wrote %s and %s\n", out.c_str(),
+              (fs::path(out).parent_path() / (fs::path(out).stem().string() + ".safetensors")).c_str());
+
+  if (args.has("reference-out")) {
+    const fs::path dir = args.get("reference-out");
+    fs::create_directories(dir);
+    const auto& g = detector->config().geometry;
+    torch::manual_seed(11);
+    nlohmann::json sets = nlohmann::json::array();
+    sets.push_back(write_reference(detector, torch::rand({3, 3, g.frames, g.height, g.width}) * 2 - 1,
+                                   torch::rand({3, 1, g.samples()}) * 2 - 1, dir, "random"));
+    if (args.has("reference-clip")) {
+      WindowMakerOptions o;
+      o.geometry = g;
+      auto reader = ClipWindowReader::open_file(args.get("reference-clip"), o);
+      std::vector<torch::Tensor> videos, audios;
+      Window w;
+      while (reader->next(w) && videos.size() < 4) {
+        videos.push_back(torch::from_blob(w.video_tensor(g).data(), {1, 3, g.frames, g.height, g.width}).clone());
+        audios.push_back(torch::from_blob(w.audio.data(), {1, 1, g.samples()}).clone());
+      }
+      sets.push_back(write_reference(detector, torch::cat(videos), torch::cat(audios), dir, "clip"));
+    }
+    std::ofstream(dir / "reference.json") << nlohmann::json({{"model", out}, {"sets", sets}}).dump(2);
+    std::printf("wrote LibTorch reference outputs to %s\n", dir.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+AVLENS_COMMAND("export", "export a checkpoint to ONNX (+ safetensors) for the browser", run_export);
+
+}  // namespace avlens::cli
