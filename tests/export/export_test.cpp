@@ -21,7 +21,7 @@ TEST(Export, OnnxCarriesTheGeometryAndVariant) {
   info.name = "test-tiny";
   info.preset = "tiny";
   info.training_data = "nothing";
-  const std::string out = (testing::temp_dir() / "exported" / "tiny.onnx").string();
+  const std::string out = (avlens::testing::temp_dir() / "exported" / "tiny.onnx").string();
   exporter::export_onnx(detector, info, out);
   const auto meta = read_onnx_metadata_file(out);
   const WindowGeometry g = WindowGeometry::from_metadata(meta);
@@ -33,12 +33,12 @@ TEST(Export, OnnxCarriesTheGeometryAndVariant) {
   EXPECT_EQ(meta.at("preset"), "tiny");
   EXPECT_EQ(meta.at("audio_norm"), "minmax_clip");
   EXPECT_FALSE(meta.at("version").empty());
-  EXPECT_TRUE(std::filesystem::exists(testing::temp_dir() / "exported" / "tiny.safetensors"));
-  EXPECT_FALSE(std::filesystem::exists(testing::temp_dir() / "exported" / "tiny.torchscript.pt"));
+  EXPECT_TRUE(std::filesystem::exists(avlens::testing::temp_dir() / "exported" / "tiny.safetensors"));
+  EXPECT_FALSE(std::filesystem::exists(avlens::testing::temp_dir() / "exported" / "tiny.torchscript.pt"));
 }
 
 TEST(Export, CorruptModelFileIsAClearError) {
-  const std::string path = (testing::temp_dir() / "corrupt.onnx").string();
+  const std::string path = (avlens::testing::temp_dir() / "corrupt.onnx").string();
   std::ofstream(path) << "definitely not protobuf \xff\xff\xff";
   try {
     WindowGeometry::from_metadata(read_onnx_metadata_file(path));
@@ -54,7 +54,7 @@ TEST(Export, FailingConversionReportsTheScriptOutput) {
   config.geometry = WindowGeometry::preset("tiny");
   model::Detector detector(config);
   try {
-    exporter::export_onnx(detector, {}, (testing::temp_dir() / "x" / "m.onnx").string(), "/bin/false");
+    exporter::export_onnx(detector, {}, (avlens::testing::temp_dir() / "x" / "m.onnx").string(), "/bin/false");
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("ONNX conversion failed"), std::string::npos);
