@@ -17,7 +17,7 @@ const require = createRequire(import.meta.url);
 
 // What the worker imports from onnxruntime-web: the WebGPU build (native WebGPU EP, also runs
 // the WASM EP) and the plain WASM build (SIMD + threads), each with its Emscripten glue.
-const ORT_FILES = [
+export const ORT_FILES = [
   'ort.webgpu.min.mjs',
   'ort-wasm-simd-threaded.asyncify.mjs',
   'ort-wasm-simd-threaded.asyncify.wasm',
@@ -56,7 +56,7 @@ function parseArgs(argv) {
   return opts;
 }
 
-async function exists(p) {
+export async function exists(p) {
   try {
     await stat(p);
     return true;
@@ -67,7 +67,7 @@ async function exists(p) {
 
 // Copies unless the target already has the same size and is not older (ORT's wasm files are
 // large; a rebuild should be instant).
-async function copyIfChanged(src, dst) {
+export async function copyIfChanged(src, dst) {
   const s = await stat(src);
   try {
     const d = await stat(dst);
@@ -79,7 +79,7 @@ async function copyIfChanged(src, dst) {
   await copyFile(src, dst);
 }
 
-async function listFiles(dir) {
+export async function listFiles(dir) {
   const out = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
@@ -87,6 +87,29 @@ async function listFiles(dir) {
     else if (entry.isFile()) out.push(p);
   }
   return out;
+}
+
+/** Copies the ONNX Runtime Web files the worker imports into `dir`; returns ORT's version. */
+export async function copyOrt(dir) {
+  // The package's exports hide package.json; its main (CommonJS) entry lies in dist/.
+  const ortDist = dirname(require.resolve('onnxruntime-web'));
+  for (const f of ORT_FILES) await copyIfChanged(join(ortDist, f), join(dir, f));
+  return JSON.parse(await readFile(join(ortDist, '..', 'package.json'), 'utf8')).version;
+}
+
+/** Copies the wasm core's files (avlens_core.js, .wasm) from `coreDir` into `dir`; null when not built. */
+export async function copyCore(coreDir, dir) {
+  if (!(await exists(join(coreDir, 'avlens_core.js')))) return null;
+  const files = (await readdir(coreDir)).filter((f) => /^avlens_core\b.*\.(m?js|wasm|data)$/.test(f));
+  for (const f of files) await copyIfChanged(join(coreDir, f), join(dir, f));
+  return files;
+}
+
+/** Copies the model to `dir`/model/avlens.onnx: { url, name, bytes }, or null when `src` is absent. */
+export async function copyModel(src, dir, name) {
+  if (!src || !(await exists(src))) return null;
+  await copyIfChanged(src, join(dir, MODEL_URL));
+  return { url: MODEL_URL, name, bytes: (await stat(src)).size };
 }
 
 export async function build(options = {}) {
@@ -102,10 +125,7 @@ export async function build(options = {}) {
   for (const f of PAGE_FILES) await copyIfChanged(join(WEB, f), join(out, f));
   for (const f of await listFiles(join(WEB, SOURCE_DIR))) await copyIfChanged(f, join(out, relative(WEB, f)));
 
-  // The package's exports hide package.json; its main (CommonJS) entry lies in dist/.
-  const ortDist = dirname(require.resolve('onnxruntime-web'));
-  const ortVersion = JSON.parse(await readFile(join(ortDist, '..', 'package.json'), 'utf8')).version;
-  for (const f of ORT_FILES) await copyIfChanged(join(ortDist, f), join(out, 'vendor', 'ort', f));
+  const ortVersion = await copyOrt(join(out, 'vendor', 'ort'));
 
   // The analysis core: the real one from build-wasm/, or (tests only) a declared stand-in.
   let core = { kind: 'missing', module: null };
@@ -114,18 +134,15 @@ export async function build(options = {}) {
     core = { kind: 'test-fixture', module: 'core/avlens_core.js' };
     log(`core: TEST FIXTURE ${relative(ROOT, opts.fixtureCore)}`);
   } else if (await exists(join(opts.core, 'avlens_core.js'))) {
-    const files = (await readdir(opts.core)).filter((f) => /^avlens_core\b.*\.(m?js|wasm|data)$/.test(f));
-    for (const f of files) await copyIfChanged(join(opts.core, f), join(out, 'core', f));
+    const files = await copyCore(opts.core, join(out, 'core'));
     core = { kind: 'wasm', module: 'core/avlens_core.js', files: files.map((f) => `core/${f}`) };
     log(`core: ${files.join(', ')} from ${relative(ROOT, opts.core) || opts.core}`);
   } else {
     log(`core: not built yet (${relative(ROOT, opts.core)}/avlens_core.js missing); the page will say so`);
   }
 
-  let model = null;
-  if (opts.model && (await exists(opts.model))) {
-    await copyIfChanged(opts.model, join(out, MODEL_URL));
-    model = { url: MODEL_URL, name: opts.modelName, bytes: (await stat(opts.model)).size };
+  const model = await copyModel(opts.model, out, opts.modelName);
+  if (model) {
     log(`model: ${relative(ROOT, opts.model)} (${(model.bytes / 1e6).toFixed(1)} MB)`);
   } else {
     log('model: no default model yet (web/model/avlens.onnx); the page asks for one');

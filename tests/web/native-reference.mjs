@@ -19,8 +19,11 @@ export async function nativeCommands() {
   return [...stdout.matchAll(/^ {2}(\S+)\s/gm)].map((m) => m[1]);
 }
 
-/** Runs `avlens windows` on a clip; { error: code } when the core refuses it. */
-export async function nativeWindowScores(modelPath, clipPath) {
+/**
+ * Runs `avlens windows` on a clip; { error: code } when the core refuses it.
+ * `audio(samples, index, report)` may replace a window's (normalised) audio before it is scored.
+ */
+export async function nativeWindowScores(modelPath, clipPath, { audio: audioOf = (a) => a } = {}) {
   const out = mkdtempSync(join(tmpdir(), 'avlens-native-'));
   try {
     try {
@@ -37,10 +40,10 @@ export async function nativeWindowScores(modelPath, clipPath) {
     const meta = JSON.parse(readFileSync(join(out, 'windows.json'), 'utf8'));
     const n = g.height * g.width;
     const windows = [];
-    for (const w of meta.windows) {
+    for (const [index, w] of meta.windows.entries()) {
       const rgb = readFileSync(join(out, `${w.file}.rgb`));
       const f32 = readFileSync(join(out, `${w.file}.f32`));
-      const audio = new Float32Array(f32.buffer.slice(f32.byteOffset, f32.byteOffset + f32.byteLength));
+      const audio = audioOf(new Float32Array(f32.buffer.slice(f32.byteOffset, f32.byteOffset + f32.byteLength)), index, meta.report);
       const video = new Float32Array(3 * g.frames * n);
       for (let t = 0; t < g.frames; t++) {
         for (let i = 0; i < n; i++) {

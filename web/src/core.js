@@ -14,6 +14,14 @@
 //   clip.close()
 //   core.aggregate([{ startTime, duration, score }], clipDuration) -> { mean, max, windows, timeline: number[] (NaN: none) }
 //
+// Push API (the extension: the browser decodes, the core tracks faces and makes the windows):
+//   const maker = core.createWindowMaker(metadata)
+//   maker.pushFrame(rgba, width, height, timeSeconds)  RGBA or RGB bytes, times from 0
+//   maker.pushAudio(float32Mono)                        at the model's sample rate, contiguous from time 0
+//   maker.pop()          -> null or a window (as clip.next())
+//   maker.finish(endTime)   flush; throws too_short / no_face when nothing could be made
+//   maker.report(), maker.close()
+//
 // Every failure is thrown as a CoreError whose `code` is one of the core's stable error names
 // (avlens::error_code_name).
 
@@ -77,7 +85,8 @@ export async function loadCore(moduleUrl) {
   }
 
   return {
-    version: native.version ?? null,
+    // A string: the real core has a version() function (a function cannot be posted to the page).
+    version: typeof native.version === 'function' ? guarded(() => native.version()) : null,
     async openClip(bytes, name, metadata, { onProgress, signal } = {}) {
       let reader;
       try {
@@ -100,6 +109,20 @@ export async function loadCore(moduleUrl) {
           return { ...r, framesWithoutFaceList: Array.from(r.framesWithoutFaceList ?? []) };
         },
         close: () => reader.delete(),
+      };
+    },
+    createWindowMaker(metadata) {
+      if (typeof native.createWindowMaker !== 'function') {
+        throw new CoreError('internal', 'this build of the analysis core has no push API (createWindowMaker)');
+      }
+      const maker = guarded(() => native.createWindowMaker({ metadata }));
+      return {
+        pushFrame: (pixels, width, height, time) => guarded(() => maker.pushFrame(pixels, width, height, time)),
+        pushAudio: (samples) => guarded(() => maker.pushAudio(samples)),
+        pop: () => guarded(() => maker.pop(true)),
+        finish: (endTime = -1) => guarded(() => maker.finish(endTime)),
+        report: () => guarded(() => maker.report()),
+        close: () => maker.delete(),
       };
     },
     aggregate(scores, clipDuration) {

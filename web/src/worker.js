@@ -6,8 +6,8 @@
 //               analyze { runId, file: File }
 //               cancel
 // Messages out: ready, model, model-error, progress, window, result, error, cancelled, log
-import { bindModelIO, describeGeometry, geometryFromMetadata, ModelError, readOnnxModelInfo } from './onnx-model.js';
 import { CoreError, loadCore } from './core.js';
+import { checkWindow, errorMessage, loadModel as loadSession, scoreWindow, startOrt } from './scorer.js';
 
 const ORT_DIR = new URL('../vendor/ort/', import.meta.url).href;
 const STAGES = { read: 'Reading the file', analyse: 'Finding the face and scoring each second', aggregate: 'Combining the scores' };
@@ -30,40 +30,11 @@ function isCancelled() {
   return state.cancelRequested || (state.abortFlag !== null && Atomics.load(state.abortFlag, 0) !== 0);
 }
 
-async function chooseBackend(preference) {
-  let adapter = null;
-  if (preference !== 'wasm' && 'gpu' in navigator) {
-    try {
-      adapter = await navigator.gpu.requestAdapter();
-    } catch {
-      adapter = null;
-    }
-  }
-  if (preference === 'webgpu' && !adapter) {
-    throw new CoreError('invalid_argument', 'WebGPU was asked for, but this browser offers no WebGPU adapter');
-  }
-  const threads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
-  if (adapter) {
-    const ort = await import(`${ORT_DIR}ort.webgpu.min.mjs`);
-    const a = adapter.info ?? {};
-    const adapterLabel = [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') || 'GPU';
-    return { ort, backend: { name: 'webgpu', label: `WebGPU (${adapterLabel})`, threads, adapter: adapterLabel } };
-  }
-  const ort = await import(`${ORT_DIR}ort.wasm.min.mjs`);
-  const label = `WebAssembly (SIMD, ${threads} thread${threads > 1 ? 's' : ''}${self.crossOriginIsolated ? '' : '; cross-origin isolation is off'})`;
-  return { ort, backend: { name: 'wasm', label, threads, adapter: null } };
-}
-
 async function init({ backend = 'auto', abortFlag = null, build = {} }) {
   state.abortFlag = abortFlag ? new Int32Array(abortFlag) : null;
-  const chosen = await chooseBackend(backend);
+  const chosen = await startOrt(backend, ORT_DIR);
   state.ort = chosen.ort;
   state.backend = chosen.backend;
-  const env = state.ort.env;
-  env.wasm.wasmPaths = ORT_DIR;
-  env.wasm.numThreads = state.backend.threads;
-  env.wasm.proxy = false; // already off the main thread
-  env.logLevel = 'error';
 
   if (build.core?.kind && build.core.kind !== 'missing') {
     try {
@@ -78,55 +49,16 @@ async function init({ backend = 'auto', abortFlag = null, build = {} }) {
   post({ type: 'ready', backend: state.backend, core: state.coreStatus, ortVersion: state.ort.env.versions?.web ?? null });
 }
 
-function zerosFeeds(io, g) {
-  const { Tensor } = state.ort;
-  return {
-    [io.video]: new Tensor('float32', new Float32Array(3 * g.frames * g.height * g.width), [1, 3, g.frames, g.height, g.width]),
-    [io.audio]: new Tensor('float32', new Float32Array(g.samples), io.audioRank === 3 ? [1, 1, g.samples] : [1, g.samples]),
-  };
-}
-
 async function loadModel({ name, bytes, source }) {
-  const t0 = now();
-  const data = new Uint8Array(bytes);
-  const info = readOnnxModelInfo(data);
-  const geometry = geometryFromMetadata(info.metadata);
-  let session;
-  try {
-    session = await state.ort.InferenceSession.create(data, {
-      executionProviders: [state.backend.name],
-      graphOptimizationLevel: 'all',
-    });
-  } catch (err) {
-    throw new ModelError(`ONNX Runtime could not load the model: ${err.message}`);
-  }
-  let io;
-  try {
-    io = bindModelIO(session.inputMetadata, session.outputNames, geometry);
-  } catch (err) {
-    await session.release();
-    throw err;
-  }
-  const loadMs = now() - t0;
-  // One run on zeros compiles the GPU shaders / warms the kernels, and checks that the model
-  // really runs at this geometry before a person waits on a clip.
-  const t1 = now();
-  try {
-    const out = await session.run(zerosFeeds(io, geometry));
-    for (const t of Object.values(out)) t.dispose?.();
-  } catch (err) {
-    await session.release();
-    throw new ModelError(`the model does not run at the geometry in its metadata (${describeGeometry(geometry)}): ${err.message}`);
-  }
-  const warmupMs = now() - t1;
+  const { session, io, geometry, info, bytes: byteLength, loadMs, warmupMs } = await loadSession(state.ort, state.backend, bytes);
   if (state.model) await state.model.session.release();
-  state.model = { session, io, geometry, info, name, bytes: data.byteLength, source };
+  state.model = { session, io, geometry, info, name, bytes: byteLength, source };
   post({
     type: 'model',
     model: {
       name,
       source,
-      bytes: data.byteLength,
+      bytes: byteLength,
       metadata: info.metadata,
       producer: [info.producer, info.producerVersion].filter(Boolean).join(' '),
       opsets: info.opsets,
@@ -169,46 +101,6 @@ async function cropImage(w, g) {
   const canvas = new OffscreenCanvas(g.width, g.height);
   canvas.getContext('2d').putImageData(new ImageData(rgba, g.width, g.height), 0, 0);
   return canvas.convertToBlob({ type: 'image/png' });
-}
-
-// A window from the core must be exactly what the loaded model takes.
-function checkWindow(w, g) {
-  const videoLength = 3 * g.frames * g.height * g.width;
-  if (!(w.video instanceof Float32Array) || w.video.length !== videoLength) {
-    throw new CoreError('internal', `the core gave a video window of ${w.video?.length ?? 'no'} values; the model takes 3×${g.frames}×${g.height}×${g.width} = ${videoLength}`);
-  }
-  if (!(w.audio instanceof Float32Array) || w.audio.length !== g.samples) {
-    throw new CoreError('internal', `the core gave an audio window of ${w.audio?.length ?? 'no'} samples; the model takes ${g.samples}`);
-  }
-}
-
-function mapOf(tensor) {
-  if (!tensor) return null;
-  const dims = tensor.dims;
-  const [h, w] = dims.length >= 2 ? dims.slice(-2) : [1, dims[dims.length - 1] ?? 1];
-  return { data: Float32Array.from(tensor.data.subarray(0, h * w)), height: h, width: w };
-}
-
-async function scoreWindow(w) {
-  const { session, io, geometry: g } = state.model;
-  const { Tensor } = state.ort;
-  const feeds = {
-    [io.video]: new Tensor('float32', w.video, [1, 3, g.frames, g.height, g.width]),
-    [io.audio]: new Tensor('float32', w.audio, io.audioRank === 3 ? [1, 1, g.samples] : [1, g.samples]),
-  };
-  const out = await session.run(feeds);
-  try {
-    const score = out[io.outputs.score].data[0];
-    if (!Number.isFinite(score) || score < 0 || score > 1) {
-      throw new ModelError(`the model's score for the window at ${w.startTime.toFixed(2)} s is ${score}, not a probability in [0, 1]`);
-    }
-    return {
-      score,
-      maps: { M: mapOf(out[io.outputs.M]), A: mapOf(out[io.outputs.A]), Mhat: mapOf(out[io.outputs.Mhat]) },
-    };
-  } finally {
-    for (const t of Object.values(out)) t.dispose?.();
-  }
 }
 
 async function analyze({ runId, file }) {
@@ -267,7 +159,7 @@ async function analyze({ runId, file }) {
       checkWindow(w, g);
       checkCancel();
       t = now();
-      const { score, maps } = await scoreWindow(w);
+      const { score, maps } = await scoreWindow(state.ort, state.model, w);
       timings.inference += now() - t;
       checkCancel();
       t = now();
@@ -323,10 +215,6 @@ async function analyze({ runId, file }) {
   } finally {
     clip.close();
   }
-}
-
-function errorMessage(err) {
-  return { code: err?.code ?? 'internal', name: err?.name ?? 'Error', message: String(err?.message ?? err) };
 }
 
 self.onmessage = async ({ data: msg }) => {

@@ -1,0 +1,69 @@
+// The overlay badge on an analysed video: a fixed-position label in its own shadow root (the
+// page's styles do not reach it), kept at the video's top-left corner. Its host element carries
+// the state as data attributes (data-state, data-reason, data-score, data-windows).
+const STYLE = `
+  :host { all: initial; position: fixed; z-index: 2147483647; pointer-events: none; }
+  .badge { font: 600 12px/1.3 system-ui, sans-serif; color: #fff; background: rgba(20, 24, 31, 0.86);
+           border-radius: 6px; padding: 4px 8px; max-width: 320px; box-shadow: 0 1px 4px rgba(0,0,0,.35);
+           border-left: 4px solid #8b95a5; }
+  .badge[data-level="low"] { border-left-color: #2f9e6b; }
+  .badge[data-level="mid"] { border-left-color: #d1a431; }
+  .badge[data-level="elevated"] { border-left-color: #e07b2a; }
+  .badge[data-level="high"] { border-left-color: #d6453d; }
+  .badge[data-state="blocked"], .badge[data-state="problem"] { border-left-color: #8b95a5; font-weight: 500; }
+  .name { opacity: .75; margin-right: 4px; }
+`;
+
+const REFRESH_MS = 250;
+
+export class Badge {
+  constructor(video) {
+    this.video = video;
+    this.host = document.createElement('avlens-badge');
+    this.host.setAttribute('role', 'status');
+    const root = this.host.attachShadow({ mode: 'open' });
+    const style = document.createElement('style');
+    style.textContent = STYLE;
+    this.label = document.createElement('div');
+    this.label.className = 'badge';
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = 'avlens';
+    this.text = document.createElement('span');
+    this.label.append(name, this.text);
+    root.append(style, this.label);
+    this.timer = null;
+  }
+
+  show({ text, state, reason, score, level, windows, title }) {
+    if (!this.host.isConnected) {
+      (document.body ?? document.documentElement).appendChild(this.host);
+      this.timer = setInterval(() => this.place(), REFRESH_MS);
+    }
+    this.text.textContent = text;
+    this.label.title = title;
+    this.label.dataset.level = level;
+    this.label.dataset.state = state;
+    const d = this.host.dataset;
+    d.state = state;
+    d.reason = reason ?? '';
+    d.score = score === null ? '' : String(score);
+    d.windows = String(windows);
+    this.host.setAttribute('aria-label', `avlens: ${text}`);
+    this.place();
+  }
+
+  place() {
+    const r = this.video.getBoundingClientRect();
+    const visible = this.video.isConnected && r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0;
+    this.host.style.display = visible ? 'block' : 'none';
+    if (!visible) return;
+    this.host.style.left = `${Math.max(0, r.left) + 8}px`;
+    this.host.style.top = `${Math.max(0, r.top) + 8}px`;
+  }
+
+  remove() {
+    clearInterval(this.timer);
+    this.host.remove();
+  }
+}

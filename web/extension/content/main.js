@@ -1,0 +1,467 @@
+// The content script: finds the videos that play in this frame, reads their pictures (canvas,
+// requestVideoFrameCallback) and sound (Web Audio on the element's captured stream), sends both
+// with their media times to the analysis worker, and shows each video's rolling fake
+// probability on a badge. A video that cannot be read says why; it never gets a score.
+import { percent } from '../../src/format.js';
+import { scoreClass } from '../../src/verdict.js';
+import { Badge } from './badge.js';
+import { Analyser } from './analyser.js';
+
+const ROLLING_WINDOWS = 5; // the badge shows the mean of the last five scored windows
+const MAX_SIDE = 1280; // longer frames are scaled down by the browser before they are sent
+const MAX_FRAMES_IN_FLIGHT = 12; // frames sent but not yet taken by the core; more are dropped
+const AUDIO_CHUNK_SECONDS = 0.25;
+const RESYNC_SECONDS = 0.15; // sound and picture clocks further apart than this: start again
+const SILENCE_SECONDS = 3;
+const BLACK_SECONDS = 2;
+
+export const REASONS = {
+  cross_origin: 'the video comes from another site that does not allow reading it (no CORS)',
+  drm: 'the video is protected (DRM): the browser gives extensions a black picture',
+  no_audio_track: 'the video has no sound track',
+  silent: 'no sound reaches the extension (the video is silent, or its sound cannot be read)',
+  audio_blocked: 'this page does not let the extension listen to the video',
+  audio_suspended: 'click the page once so that the extension may listen to the sound',
+  speed: 'analysis needs normal playback speed (1×)',
+  hidden: 'paused while the tab is in the background',
+  no_face: 'no face found in the video',
+  engine: 'the analysis engine could not start',
+};
+
+const analyser = new Analyser();
+const watches = new Map(); // HTMLVideoElement -> Watch
+let nextWatchId = 1;
+
+/** A window scored by the model, or a window that could not be scored (score null, skipped). */
+function rollingScore(windows) {
+  const scored = windows.filter((w) => w.score !== null && w.hasFace).slice(-ROLLING_WINDOWS);
+  if (scored.length === 0) return null;
+  return scored.reduce((s, w) => s + w.score, 0) / scored.length;
+}
+
+class Watch {
+  constructor(video) {
+    this.video = video;
+    this.id = `v${nextWatchId++}`;
+    this.badge = new Badge(video);
+    this.windows = []; // in arrival order: { startTime, duration, score, hasFace, skipped? }
+    this.aggregate = null;
+    this.state = 'idle';
+    this.reason = null;
+    this.detail = '';
+    this.blocked = false;
+    this.segment = null;
+    this.segments = 0;
+    this.audio = null; // { context, node, stream } once built
+    this.inFlight = 0;
+    this.droppedFrames = 0;
+    this.sentFrames = 0;
+    this.clock = null; // { perf, media } of the last presented frame
+    this.timing = []; // per segment: { start, firstFrame, firstSound } in media seconds
+    this.source = video.currentSrc;
+    this.canvas = null;
+    this.onFrame = this.onFrame.bind(this);
+    for (const type of ['play', 'playing', 'pause', 'seeking', 'seeked', 'waiting', 'ended', 'ratechange', 'emptied', 'loadstart']) {
+      video.addEventListener(type, () => this.update(type));
+    }
+    video.requestVideoFrameCallback(this.onFrame);
+  }
+
+  set(state, reason = null, detail = '') {
+    this.state = state;
+    this.reason = reason;
+    this.detail = detail;
+    this.render();
+  }
+
+  block(reason, detail = '') {
+    this.blocked = true;
+    this.endSegment(false);
+    this.set('blocked', reason, detail);
+  }
+
+  render() {
+    const score = rollingScore(this.windows);
+    const scored = this.windows.filter((w) => w.score !== null).length;
+    let text;
+    if (this.state === 'blocked') text = `cannot analyse: ${REASONS[this.reason] ?? this.reason}`;
+    else if (this.state === 'problem') text = `stopped: ${this.detail}`;
+    else if (score !== null) text = `${percent(score)} fake`;
+    else if (this.state === 'running') text = this.reason ? REASONS[this.reason] : 'listening… (first score after 1 s)';
+    else if (this.state === 'paused') text = this.reason ? REASONS[this.reason] : 'paused';
+    else text = 'waiting for the video to play';
+    if (score !== null && this.state !== 'running' && this.state !== 'blocked') text += this.reason ? ` (${REASONS[this.reason]})` : ' (paused)';
+    this.badge.show({
+      text,
+      state: this.state,
+      reason: this.reason,
+      score,
+      level: score === null ? 'none' : scoreClass(score),
+      windows: scored,
+      title: score === null ? '' : `Mean fake probability of the last ${Math.min(ROLLING_WINDOWS, scored)} analysed seconds (avlens)`,
+    });
+  }
+
+  shouldRun() {
+    const v = this.video;
+    return !this.blocked && !v.paused && !v.seeking && !v.ended && v.readyState >= 3 && v.playbackRate === 1 && document.visibilityState === 'visible';
+  }
+
+  async update(event) {
+    if (event === 'emptied' || event === 'loadstart') {
+      if (this.video.currentSrc !== this.source) this.reset();
+      return;
+    }
+    if (this.blocked) return;
+    if (this.shouldRun()) {
+      if (!this.segment) await this.beginSegment();
+      return;
+    }
+    this.endSegment(true);
+    if (this.state === 'blocked' || this.state === 'problem') return;
+    const v = this.video;
+    if (v.playbackRate !== 1 && !v.paused) this.set('paused', 'speed');
+    else if (document.visibilityState !== 'visible' && !v.paused) this.set('paused', 'hidden');
+    else if (this.state !== 'idle') this.set('paused');
+  }
+
+  reset() {
+    this.endSegment(false);
+    analyser.send({ type: 'forget', video: this.id });
+    this.source = this.video.currentSrc;
+    this.windows = [];
+    this.aggregate = null;
+    this.blocked = false;
+    this.set('idle');
+  }
+
+  async beginSegment() {
+    const status = await analyser.ready();
+    if (!status.ready) {
+      this.block('engine', status.error?.message ?? '');
+      return;
+    }
+    if (this.segment || !this.shouldRun()) return;
+    if (!(await this.startAudio(status.geometry))) return;
+    if (this.segment || !this.shouldRun()) return;
+    this.segment = new Segment(this, ++this.segments, status.geometry);
+    this.set('running');
+  }
+
+  endSegment(flush) {
+    if (!this.segment) return;
+    this.segment.end(flush);
+    this.segment = null;
+  }
+
+  /** Builds the sound path once: captured stream -> AudioContext at the model's rate -> worklet. */
+  async startAudio(g) {
+    if (this.audio) {
+      if (this.audio.context.state === 'suspended') await this.audio.context.resume().catch(() => {});
+      if (this.audio.context.state !== 'running') {
+        this.set('paused', 'audio_suspended');
+        return false;
+      }
+      return true;
+    }
+    let stream;
+    try {
+      stream = this.video.captureStream();
+    } catch (err) {
+      this.block(err.name === 'SecurityError' ? 'cross_origin' : 'audio_blocked', err.message);
+      return false;
+    }
+    const tracks = stream.getAudioTracks();
+    if (tracks.length === 0) {
+      this.block('no_audio_track');
+      return false;
+    }
+    const context = new AudioContext({ sampleRate: g.sampleRate, latencyHint: 'interactive' });
+    try {
+      await context.audioWorklet.addModule(chrome.runtime.getURL('extension/capture-worklet.js'));
+    } catch (err) {
+      await context.close();
+      this.block('audio_blocked', err.message);
+      return false;
+    }
+    const source = context.createMediaStreamSource(new MediaStream(tracks));
+    const node = new AudioWorkletNode(context, 'avlens-capture', {
+      numberOfInputs: 1,
+      channelCount: 1,
+      channelCountMode: 'explicit',
+      channelInterpretation: 'speakers',
+      processorOptions: { chunk: Math.round(g.sampleRate * AUDIO_CHUNK_SECONDS) },
+    });
+    node.port.onmessage = ({ data }) => this.onAudio(data.samples, data.time);
+    source.connect(node);
+    this.audio = { context, node, source, stream };
+    if (context.state !== 'running') await context.resume().catch(() => {});
+    if (context.state !== 'running') {
+      // Without a user gesture on the page the browser keeps the context suspended.
+      const resume = () => context.resume().then(() => this.update('play'));
+      document.addEventListener('pointerdown', resume, { once: true, capture: true });
+      document.addEventListener('keydown', resume, { once: true, capture: true });
+      this.set('paused', 'audio_suspended');
+      return false;
+    }
+    return true;
+  }
+
+  /** The media time of the sound the worklet captured at context time `contextTime`. */
+  mediaTimeOfAudio(contextTime) {
+    if (!this.clock) return null;
+    const context = this.audio.context;
+    const ts = context.getOutputTimestamp();
+    // Perf time at which this sample is (or would be) heard; the element plays the same sound at the
+    // same moment it shows the frame of that media time (the capture path adds a few ms).
+    const perf = ts.performanceTime > 0 ? ts.performanceTime + (contextTime - ts.contextTime) * 1000 : performance.now() - (context.currentTime - contextTime) * 1000;
+    return this.clock.media + (perf - this.clock.perf) / 1000;
+  }
+
+  onAudio(samples, contextTime) {
+    if (!this.segment) return;
+    const media = this.mediaTimeOfAudio(contextTime);
+    if (media === null) return; // no frame yet: nothing to align the sound to
+    this.segment.audio(samples, media);
+  }
+
+  onFrame(now, metadata) {
+    if (!this.video.isConnected) return; // forgotten: stop the loop
+    this.video.requestVideoFrameCallback(this.onFrame);
+    this.clock = { perf: metadata.expectedDisplayTime ?? now, media: metadata.mediaTime };
+    if (!this.segment) return;
+    if (this.inFlight >= MAX_FRAMES_IN_FLIGHT) {
+      this.droppedFrames++;
+      return;
+    }
+    const frame = this.readFrame();
+    if (frame) this.segment.frame(frame, metadata.mediaTime);
+  }
+
+  readFrame() {
+    const v = this.video;
+    if (!v.videoWidth || !v.videoHeight) return null;
+    const scale = Math.min(1, MAX_SIDE / Math.max(v.videoWidth, v.videoHeight));
+    const width = Math.round(v.videoWidth * scale);
+    const height = Math.round(v.videoHeight * scale);
+    if (!this.canvas || this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas = new OffscreenCanvas(width, height);
+      this.canvasContext = this.canvas.getContext('2d', { willReadFrequently: true, alpha: false });
+    }
+    this.canvasContext.drawImage(v, 0, 0, width, height);
+    let image;
+    try {
+      image = this.canvasContext.getImageData(0, 0, width, height);
+    } catch (err) {
+      this.block(err.name === 'SecurityError' ? 'cross_origin' : 'drm', err.message);
+      return null;
+    }
+    return { pixels: image.data, width, height };
+  }
+
+  onWindow(window, aggregate) {
+    // Watching a part again replaces its earlier window (as the worker does for the timeline).
+    this.windows = this.windows.filter((w) => Math.abs(w.startTime - window.startTime) >= window.duration / 2);
+    this.windows.push(window);
+    if (aggregate) this.aggregate = aggregate;
+    if (this.state === 'running' && window.score !== null && !window.hasFace) this.set('running', 'no_face');
+    else if (this.state === 'running' && window.score !== null) this.set('running');
+    else this.render();
+  }
+
+  onProblem(code, message) {
+    if (code === 'no_face') this.set(this.segment ? 'running' : 'paused', 'no_face');
+    else {
+      this.endSegment(false);
+      this.set('problem', code, message);
+    }
+  }
+
+  report() {
+    const v = this.video;
+    return {
+      id: this.id,
+      source: v.currentSrc,
+      duration: Number.isFinite(v.duration) ? v.duration : null,
+      currentTime: v.currentTime,
+      playing: !v.paused,
+      state: this.state,
+      reason: this.reason,
+      reasonText: this.state === 'blocked' ? REASONS[this.reason] ?? this.reason : this.reason ? REASONS[this.reason] ?? '' : '',
+      detail: this.detail,
+      rolling: rollingScore(this.windows),
+      windows: this.windows,
+      aggregate: this.aggregate,
+      frames: { sent: this.sentFrames, dropped: this.droppedFrames },
+      segments: this.timing.slice(-10),
+      size: { width: v.videoWidth, height: v.videoHeight },
+    };
+  }
+
+  forget() {
+    this.endSegment(false);
+    analyser.send({ type: 'forget', video: this.id });
+    this.badge.remove();
+    if (this.audio) {
+      this.audio.source.disconnect();
+      for (const t of this.audio.stream.getTracks()) t.stop();
+      this.audio.context.close();
+    }
+  }
+}
+
+/**
+ * One uninterrupted stretch of playback. Pictures and sound are both placed on the video's media
+ * time; the segment starts at the first media time that has both, and the core sees times from 0.
+ */
+class Segment {
+  constructor(watch, number, geometry) {
+    this.watch = watch;
+    this.number = number;
+    this.rate = geometry.sampleRate;
+    this.fps = geometry.fps;
+    this.start = null; // media time of time 0 for the core
+    this.frames = []; // frames before the start is known
+    this.chunks = []; // sound before the start is known
+    this.anchor = null; // { media, samples }: media time of the first sample, samples received since
+    this.lastSound = null;
+    this.blackSince = null;
+    this.open = true;
+  }
+
+  send(msg, transfer) {
+    analyser.send({ ...msg, video: this.watch.id, segment: this.number }, transfer);
+  }
+
+  frame({ pixels, width, height }, media) {
+    if (!this.open) return;
+    this.checkBlack(pixels, media);
+    if (!this.open) return;
+    if (this.start === null) {
+      this.frames.push({ pixels, width, height, media });
+      while (this.frames.length > 2 * this.fps + 30) this.frames.shift();
+      this.tryStart();
+    } else this.sendFrame({ pixels, width, height, media });
+  }
+
+  sendFrame({ pixels, width, height, media }) {
+    if (media < this.start - 0.5 / this.fps) return;
+    this.watch.inFlight++;
+    this.watch.sentFrames++;
+    this.send({ type: 'frame', pixels: pixels.buffer, width, height, time: Math.max(0, media - this.start) }, [pixels.buffer]);
+  }
+
+  audio(samples, media) {
+    if (!this.open) return;
+    if (this.anchor === null) this.anchor = { media, samples: 0 };
+    const expected = this.anchor.media + this.anchor.samples / this.rate;
+    if (Math.abs(media - expected) > RESYNC_SECONDS) {
+      // A stall or a hidden seek: sound and picture no longer line up. Start a new segment.
+      this.watch.endSegment(true);
+      this.watch.update('resync');
+      return;
+    }
+    this.anchor.samples += samples.length;
+    this.checkSilence(samples, expected);
+    if (!this.open) return;
+    if (this.start === null) {
+      this.chunks.push({ samples, media: expected });
+      this.tryStart();
+    } else this.send({ type: 'audio', samples }, [samples.buffer]);
+  }
+
+  tryStart() {
+    if (this.start !== null || this.frames.length === 0 || this.anchor === null) return;
+    this.start = Math.max(this.frames[0].media, this.anchor.media);
+    this.watch.timing.push({ start: this.start, firstFrame: this.frames[0].media, firstSound: this.anchor.media });
+    this.send({ type: 'open', start: this.start });
+    for (const f of this.frames) this.sendFrame(f);
+    this.frames = [];
+    for (const c of this.chunks) {
+      const skip = Math.round((this.start - c.media) * this.rate);
+      if (skip >= c.samples.length) continue;
+      const samples = skip > 0 ? c.samples.slice(skip) : c.samples;
+      this.send({ type: 'audio', samples }, [samples.buffer]);
+    }
+    this.chunks = [];
+  }
+
+  checkSilence(samples, media) {
+    let peak = 0;
+    for (let i = 0; i < samples.length; i += 4) peak = Math.max(peak, Math.abs(samples[i]));
+    if (peak > 1e-4 || this.lastSound === null) this.lastSound = media;
+    const silent = media - this.lastSound > SILENCE_SECONDS;
+    if (silent && this.watch.reason !== 'silent') this.watch.set('running', 'silent');
+    else if (!silent && this.watch.reason === 'silent') this.watch.set('running');
+  }
+
+  checkBlack(pixels, media) {
+    let peak = 0;
+    for (let i = 0; i < pixels.length; i += 4 * 97) peak = Math.max(peak, pixels[i], pixels[i + 1], pixels[i + 2]);
+    if (peak > 16) {
+      this.blackSince = null;
+      return;
+    }
+    this.blackSince ??= media;
+    if (media - this.blackSince > BLACK_SECONDS && this.watch.video.mediaKeys) this.watch.block('drm');
+  }
+
+  end(flush) {
+    if (!this.open) return;
+    this.open = false;
+    if (this.start !== null) this.send({ type: 'close', flush });
+  }
+}
+
+analyser.onMessage = (msg) => {
+  if (msg.type === 'status' && !msg.ready) {
+    for (const w of watches.values()) w.block('engine', msg.error?.message ?? '');
+    return;
+  }
+  const watch = [...watches.values()].find((w) => w.id === msg.video);
+  if (!watch) return;
+  if (msg.type === 'ack') watch.inFlight = Math.max(0, watch.inFlight - 1);
+  else if (msg.type === 'window') watch.onWindow(msg.window, msg.aggregate);
+  else if (msg.type === 'problem') watch.onProblem(msg.code, msg.message);
+};
+
+function watch(video) {
+  if (!(video instanceof HTMLVideoElement) || watches.has(video)) return;
+  watches.set(video, new Watch(video));
+  watches.get(video).update('play');
+}
+
+// Media events do not bubble, but they can be caught on the way down. A video that could play
+// soon starts the analysis engine, so that it is ready when playback starts.
+document.addEventListener('loadedmetadata', (e) => e.target instanceof HTMLVideoElement && analyser.connect(), true);
+document.addEventListener('playing', (e) => watch(e.target), true);
+document.addEventListener('play', (e) => watch(e.target), true);
+for (const v of document.querySelectorAll('video')) {
+  if (!v.paused) watch(v);
+  else if (v.readyState >= 1) analyser.connect();
+}
+document.addEventListener('visibilitychange', () => {
+  for (const w of watches.values()) w.update('visibility');
+});
+new MutationObserver(() => {
+  for (const [video, w] of watches) {
+    if (!video.isConnected) {
+      w.forget();
+      watches.delete(video);
+    }
+  }
+}).observe(document, { childList: true, subtree: true });
+
+/** The current video of this frame: the one playing (the largest if several), else the last watched. */
+function currentWatch() {
+  const list = [...watches.values()];
+  const area = (w) => w.video.clientWidth * w.video.clientHeight;
+  return list.filter((w) => !w.video.paused).sort((a, b) => area(b) - area(a))[0] ?? list[list.length - 1] ?? null;
+}
+
+chrome.runtime.onMessage.addListener((msg, sender, reply) => {
+  if (msg?.type !== 'avlens:report' || watches.size === 0) return false;
+  const current = currentWatch();
+  reply({ frame: location.href, current: current?.id ?? null, videos: [...watches.values()].map((w) => w.report()) });
+  return false;
+});

@@ -1,0 +1,90 @@
+// The popup: the per-second timeline of the current video in the active tab, from the tab's
+// content script (which holds the scores the analysis worker sent it). Opened as a page,
+// `popup.html?tab=ID` shows that tab instead.
+import { formatSeconds, percent } from '../src/format.js';
+import { scoreClass, verdictFor } from '../src/verdict.js';
+
+const $ = (id) => document.getElementById(id);
+
+async function targetTab() {
+  const param = new URLSearchParams(location.search).get('tab');
+  if (param) return Number(param);
+  const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
+  return tab?.id ?? null;
+}
+
+function empty(text) {
+  $('empty').textContent = text;
+  $('empty').hidden = false;
+  $('video').hidden = true;
+  $('others').hidden = true;
+}
+
+function describeState(v) {
+  if (v.state === 'blocked') return `Cannot analyse: ${v.reasonText}.`;
+  if (v.state === 'problem') return `Analysis stopped: ${v.detail}`;
+  if (v.state === 'running') return v.reasonText ? `Analysing — ${v.reasonText}.` : 'Analysing while the video plays.';
+  if (v.state === 'paused') return v.reasonText ? `Paused — ${v.reasonText}.` : 'Paused: analysis resumes when the video plays.';
+  return 'Waiting for the video to play.';
+}
+
+function render(report) {
+  const v = report.videos.find((x) => x.id === report.current) ?? report.videos[0];
+  $('empty').hidden = true;
+  $('video').hidden = false;
+  $('video').dataset.state = v.state;
+  $('video-title').textContent = v.source ? decodeURIComponent(new URL(v.source, report.frame).pathname.split('/').pop() || v.source) : 'Video';
+  const agg = v.aggregate;
+  if (agg && agg.windows > 0 && v.state !== 'blocked') {
+    const verdict = verdictFor(agg.mean);
+    $('summary').textContent = `${percent(agg.mean)} fake over ${agg.windows} analysed second${agg.windows > 1 ? 's' : ''} — ${verdict.title.toLowerCase()}`;
+    $('summary').dataset.mean = String(agg.mean);
+  } else {
+    $('summary').textContent = v.state === 'blocked' ? 'No score' : 'No score yet';
+    delete $('summary').dataset.mean;
+  }
+  $('state').textContent = describeState(v);
+  $('state').dataset.blocked = String(v.state === 'blocked');
+  const timeline = $('timeline');
+  timeline.replaceChildren();
+  const seconds = Math.max(agg?.timeline.length ?? 0, Math.ceil(v.duration ?? 0));
+  for (let s = 0; s < seconds; s++) {
+    const p = agg?.timeline[s] ?? null;
+    const bar = document.createElement('span');
+    bar.dataset.second = String(s);
+    bar.dataset.level = p === null ? 'none' : scoreClass(p);
+    if (p !== null) {
+      bar.dataset.score = String(p);
+      bar.style.height = `${Math.max(4, Math.round(p * 100))}%`;
+    }
+    bar.title = `${formatSeconds(s)}: ${p === null ? 'not analysed' : `${percent(p)} fake`}`;
+    timeline.append(bar);
+  }
+  timeline.setAttribute('aria-label', `Timeline of ${seconds} seconds; ${agg?.windows ?? 0} analysed`);
+  $('meta').textContent = `${v.size.width}×${v.size.height}, frames sent ${v.frames.sent}, dropped ${v.frames.dropped}`;
+  const others = report.videos.filter((x) => x !== v);
+  $('others').hidden = others.length === 0;
+  $('other-list').replaceChildren(
+    ...others.map((o) => {
+      const li = document.createElement('li');
+      li.textContent = `${o.source.split('/').pop() || 'video'}: ${o.state === 'blocked' ? `cannot analyse (${o.reasonText})` : o.rolling === null ? 'no score yet' : `${percent(o.rolling)} fake (last seconds)`}`;
+      return li;
+    }),
+  );
+}
+
+async function refresh() {
+  const tab = await targetTab();
+  if (tab === null) return empty('No tab.');
+  let report;
+  try {
+    report = await chrome.tabs.sendMessage(tab, { type: 'avlens:report' });
+  } catch {
+    report = null;
+  }
+  if (!report) return empty('No video has played in this tab since it was opened (or the page does not allow extensions).');
+  render(report);
+}
+
+refresh();
+setInterval(refresh, 1000);

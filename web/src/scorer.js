@@ -1,0 +1,126 @@
+// ONNX Runtime Web around an avlens model: picks the backend, loads and checks the model, scores
+// one window of the core. Shared by the page's worker (worker.js) and the extension's analysis
+// worker (web/extension/analysis-worker.js), so both run the network the same way.
+import { bindModelIO, describeGeometry, geometryFromMetadata, ModelError, readOnnxModelInfo } from './onnx-model.js';
+import { CoreError } from './core.js';
+
+/**
+ * Imports ONNX Runtime Web from `ortDir` (the build's vendor/ort/): the WebGPU build when the
+ * browser offers an adapter (and `preference` allows it), else the WASM build. Returns
+ * { ort, backend: { name: 'webgpu'|'wasm', label, threads, adapter } } with ORT configured.
+ */
+export async function startOrt(preference, ortDir) {
+  let adapter = null;
+  if (preference !== 'wasm' && 'gpu' in navigator) {
+    try {
+      adapter = await navigator.gpu.requestAdapter();
+    } catch {
+      adapter = null;
+    }
+  }
+  if (preference === 'webgpu' && !adapter) {
+    throw new CoreError('invalid_argument', 'WebGPU was asked for, but this browser offers no WebGPU adapter');
+  }
+  const threads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+  let ort;
+  let backend;
+  if (adapter) {
+    ort = await import(`${ortDir}ort.webgpu.min.mjs`);
+    const a = adapter.info ?? {};
+    const adapterLabel = [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') || 'GPU';
+    backend = { name: 'webgpu', label: `WebGPU (${adapterLabel})`, threads, adapter: adapterLabel };
+  } else {
+    ort = await import(`${ortDir}ort.wasm.min.mjs`);
+    const label = `WebAssembly (SIMD, ${threads} thread${threads > 1 ? 's' : ''}${self.crossOriginIsolated ? '' : '; cross-origin isolation is off'})`;
+    backend = { name: 'wasm', label, threads, adapter: null };
+  }
+  ort.env.wasm.wasmPaths = ortDir;
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.proxy = false; // callers already run off the main thread
+  ort.env.logLevel = 'error';
+  return { ort, backend };
+}
+
+function feeds(ort, io, g, video, audio) {
+  return {
+    [io.video]: new ort.Tensor('float32', video, [1, 3, g.frames, g.height, g.width]),
+    [io.audio]: new ort.Tensor('float32', audio, io.audioRank === 3 ? [1, 1, g.samples] : [1, g.samples]),
+  };
+}
+
+/**
+ * Loads model bytes into a session on `backend` and checks that it fits its own metadata and
+ * really runs at that geometry (one run on zeros, which also compiles GPU shaders).
+ * Returns { session, io, geometry, info, bytes, loadMs, warmupMs }; throws ModelError.
+ */
+export async function loadModel(ort, backend, bytes) {
+  const t0 = performance.now();
+  const data = new Uint8Array(bytes);
+  const info = readOnnxModelInfo(data);
+  const geometry = geometryFromMetadata(info.metadata);
+  let session;
+  try {
+    session = await ort.InferenceSession.create(data, { executionProviders: [backend.name], graphOptimizationLevel: 'all' });
+  } catch (err) {
+    throw new ModelError(`ONNX Runtime could not load the model: ${err.message}`);
+  }
+  let io;
+  try {
+    io = bindModelIO(session.inputMetadata, session.outputNames, geometry);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+  const loadMs = performance.now() - t0;
+  const t1 = performance.now();
+  try {
+    const g = geometry;
+    const out = await session.run(feeds(ort, io, g, new Float32Array(3 * g.frames * g.height * g.width), new Float32Array(g.samples)));
+    for (const t of Object.values(out)) t.dispose?.();
+  } catch (err) {
+    await session.release();
+    throw new ModelError(`the model does not run at the geometry in its metadata (${describeGeometry(geometry)}): ${err.message}`);
+  }
+  return { session, io, geometry, info, bytes: data.byteLength, loadMs, warmupMs: performance.now() - t1 };
+}
+
+/** A window from the core must be exactly what the loaded model takes. */
+export function checkWindow(w, g) {
+  const videoLength = 3 * g.frames * g.height * g.width;
+  if (!(w.video instanceof Float32Array) || w.video.length !== videoLength) {
+    throw new CoreError('internal', `the core gave a video window of ${w.video?.length ?? 'no'} values; the model takes 3×${g.frames}×${g.height}×${g.width} = ${videoLength}`);
+  }
+  if (!(w.audio instanceof Float32Array) || w.audio.length !== g.samples) {
+    throw new CoreError('internal', `the core gave an audio window of ${w.audio?.length ?? 'no'} samples; the model takes ${g.samples}`);
+  }
+}
+
+function mapOf(tensor) {
+  if (!tensor) return null;
+  const dims = tensor.dims;
+  const [h, w] = dims.length >= 2 ? dims.slice(-2) : [1, dims[dims.length - 1] ?? 1];
+  return { data: Float32Array.from(tensor.data.subarray(0, h * w)), height: h, width: w };
+}
+
+/**
+ * Runs the network on one window of the core: { score, maps: { M, A, Mhat } } (maps null when
+ * the model has no such output). A score that is not a probability is a ModelError.
+ */
+export async function scoreWindow(ort, model, w) {
+  const { session, io, geometry: g } = model;
+  const out = await session.run(feeds(ort, io, g, w.video, w.audio));
+  try {
+    const score = out[io.outputs.score].data[0];
+    if (!Number.isFinite(score) || score < 0 || score > 1) {
+      throw new ModelError(`the model's score for the window at ${w.startTime.toFixed(2)} s is ${score}, not a probability in [0, 1]`);
+    }
+    return { score, maps: { M: mapOf(out[io.outputs.M]), A: mapOf(out[io.outputs.A]), Mhat: mapOf(out[io.outputs.Mhat]) } };
+  } finally {
+    for (const t of Object.values(out)) t.dispose?.();
+  }
+}
+
+/** A plain object for postMessage: { code, name, message }. */
+export function errorMessage(err) {
+  return { code: err?.code ?? 'internal', name: err?.name ?? 'Error', message: String(err?.message ?? err) };
+}
