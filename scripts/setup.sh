@@ -51,4 +51,11 @@ fi
 BUILD_DIR="${AVLENS_BUILD_DIR:-$ROOT/build}"
 cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"
-echo "[setup] done: build in $BUILD_DIR"
+
+# The same core in WebAssembly (FFmpeg and dlib for wasm from Debian's sources; cached).
+"$ROOT/wasm/build.sh" "${AVLENS_WASM_BUILD_DIR:-$ROOT/build-wasm}"
+
+# The web page (build-web/) and the browser extension (build-extension/) on the bundled model.
+node "$ROOT/web/build.mjs" >/dev/null
+node "$ROOT/web/extension/build.mjs" >/dev/null
+echo "[setup] done: native build in $BUILD_DIR, wasm core in build-wasm/, page in build-web/, extension in build-extension/"

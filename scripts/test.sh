@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Does all set-up (scripts/setup.sh) and runs every test: the native suites (CTest: core, model,
-# trainer, synthetic data), a short fuzzing run of the media path, the wasm core's node tests
-# and the web page's Playwright tests. Exits non-zero when anything fails.
+# trainer, synthetic data, exporter), a short fuzzing run of the media path, the wasm core's
+# node tests, the exported model's parity with LibTorch, and the web page's and the browser
+# extension's Playwright tests. Exits non-zero when anything fails.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -26,10 +27,16 @@ if [ -d "$ROOT/tests/wasm" ] && ls "$ROOT"/tests/wasm/*.test.mjs >/dev/null 2>&1
   node --test --test-concurrency=1 "$ROOT"/tests/wasm/*.test.mjs || failed+=("wasm")
 fi
 
+echo "== exported model vs LibTorch (ONNX Runtime WASM and CPU backends)"
+node --test --test-concurrency=1 "$ROOT"/tests/export/*.test.mjs || failed+=("export")
+
 if [ -d "$ROOT/tests/web" ] && ls "$ROOT"/tests/web/*.test.mjs >/dev/null 2>&1; then
   echo "== web page tests (Playwright + Chromium)"
   npm run --silent test:web || failed+=("web")
 fi
+
+echo "== browser extension tests (Playwright + Chromium)"
+node --test --test-concurrency=1 "$ROOT"/tests/extension/*.test.mjs || failed+=("extension")
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}"
