@@ -14,6 +14,12 @@ std::map<std::string, Command>& command_registry() {
 }
 }  // namespace avlens::cli
 
+// LibTorch's errors carry a C++ backtrace in what(): a person needs the first line(s) only.
+static std::string without_backtrace(const std::string& message) {
+  const auto cut = message.find("\nException raised from");
+  return cut == std::string::npos ? message : message.substr(0, cut);
+}
+
 static void print_usage() {
   std::printf("usage: avlens COMMAND [options]\n\ncommands:\n");
   for (const auto& [name, cmd] : avlens::cli::command_registry())
@@ -43,7 +49,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "avlens %s: %s\n", argv[1], e.what());
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "avlens %s: error: %s\n", argv[1], e.what());
+    std::fprintf(stderr, "avlens %s: error: %s\n", argv[1], without_backtrace(e.what()).c_str());
     return 1;
   }
 }

@@ -19,7 +19,8 @@ namespace {
 void usage() {
   std::printf(
       "usage: avlens export CHECKPOINT --out MODEL.onnx [--name NAME] [--training-data TEXT]\n"
-      "       avlens export --untrained PRESET --out MODEL.onnx   (random weights: test fixtures only)\n"
+      "       avlens export --untrained PRESET --out MODEL.onnx [--save-checkpoint C.pt]\n"
+      "                     (random weights: test fixtures only; C.pt is the same model for scan/eval)\n"
       "       [--reference-out DIR [--reference-clip CLIP]]\n\n"
       "Writes MODEL.onnx (opset 17, dynamic batch; inputs video (B,3,T,H,W), audio (B,1,S); outputs\n"
       "score, distance, attention, weighted) and MODEL.safetensors (the weights, framework-neutral).\n"
@@ -53,7 +54,8 @@ nlohmann::json write_reference(model::Detector& model, const torch::Tensor& vide
 }
 
 int run_export(const std::vector<std::string>& argv) {
-  Args args(argv, {"out", "name", "training-data", "untrained", "reference-out", "reference-clip", "python"},
+  Args args(argv, {"out", "name", "training-data", "untrained", "reference-out", "reference-clip", "python",
+                   "save-checkpoint"},
             {"help"});
   if (args.has("help")) {
     usage();
@@ -71,6 +73,13 @@ int run_export(const std::vector<std::string>& argv) {
     torch::manual_seed(7);
     detector = model::Detector(config);
     info.training_data = "none: untrained random weights (test fixture)";
+    if (args.has("save-checkpoint")) {
+      const fs::path checkpoint = args.get("save-checkpoint");
+      if (checkpoint.has_parent_path()) fs::create_directories(checkpoint.parent_path());
+      train::RunState state;
+      state.model_config = config.to_json();
+      train::save_checkpoint(args.get("save-checkpoint"), detector, nullptr, state);
+    }
   } else {
     if (args.positionals().size() != 1) throw std::invalid_argument("export needs one CHECKPOINT (see --help)");
     auto loaded = train::load_detector(args.positionals()[0]);
