@@ -1,0 +1,78 @@
+// Turns a WindowSource into batches of tensors on background threads: per-epoch shuffling,
+// pseudo-fakes on the fly, and sharding of each global batch across data-parallel ranks.
+// Everything random is a function of (seed, epoch, position in the epoch), so an epoch is the
+// same whatever the number of worker threads, the rank count or an interruption before it.
+#pragma once
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "avlens/train/pseudo_fake.hpp"
+#include "avlens/train/window_sample.hpp"
+
+namespace avlens::train {
+
+struct Batch {
+  torch::Tensor video;   // (B,3,T,H,W) float, (x/255 - mean) / std
+  torch::Tensor audio;   // (B,S) float
+  torch::Tensor labels;  // (B) float 0/1 (after pseudo-fakes)
+  std::vector<size_t> windows;  // source indices
+  std::vector<PseudoFakeKind> edits;
+};
+
+struct LoaderOptions {
+  int batch_size = 8;       // the global batch (all ranks together)
+  bool shuffle = true;
+  bool drop_last = true;    // a trailing partial batch is dropped (training)
+  bool pseudo_fakes = false;
+  PseudoFakeOptions pseudo;
+  uint64_t seed = 1;
+  int workers = 2;          // threads building batches
+  int prefetch = 4;         // batches built ahead of the consumer
+  int rank = 0, world_size = 1;  // this process takes positions rank, rank + world, ... of each batch
+};
+
+// Converts samples into the network's input tensors.
+torch::Tensor video_tensor(const std::vector<const WindowSample*>& samples, const WindowGeometry& g);
+torch::Tensor audio_tensor(const std::vector<const WindowSample*>& samples, const WindowGeometry& g);
+
+class BatchLoader {
+ public:
+  BatchLoader(std::shared_ptr<const WindowSource> source, LoaderOptions options);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  size_t batches_per_epoch() const;
+  // Starts producing the batches of this epoch (stops any epoch in progress).
+  void start_epoch(int epoch, size_t first_batch = 0);
+  // The next batch in order; false at the end of the epoch. Rethrows a worker's error.
+  bool next(Batch& out);
+
+  // Builds one batch synchronously (what the workers run).
+  Batch build(int epoch, size_t batch_index) const;
+
+ private:
+  void stop_workers();
+  void worker_loop();
+
+  std::shared_ptr<const WindowSource> source_;
+  LoaderOptions options_;
+  int epoch_ = 0;
+  std::vector<size_t> order_;
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::map<size_t, Batch> ready_;
+  std::exception_ptr error_;
+  size_t next_to_build_ = 0, next_to_return_ = 0, end_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace avlens::train

@@ -1,0 +1,76 @@
+// Everything one training run needs, as flat keys that read the same in the config file (JSON)
+// and on the command line (--key value). Later sources override earlier ones:
+// defaults < preset < config file < command-line flags.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "avlens/model/model_config.hpp"
+#include "avlens/train/pseudo_fake.hpp"
+
+namespace avlens::train {
+
+struct TrainConfig {
+  // Data: prepared window caches (avlens prep). Without val_data, val_fraction of the training
+  // videos is held out for validation.
+  std::string data;
+  std::string data_list;  // optional CSV (path,label[,group]): only these videos of the cache
+  std::string val_data;
+  std::string val_list;
+  double val_fraction = 0.1;
+  std::string out = "runs/avlens";  // checkpoints, history, config
+
+  // "paper" (Adam lr 1e-3) or "reference" (lr 1e-4, the authors' code); SPEC §4.
+  std::string preset = "paper";
+  double lr = 1e-3;
+  double weight_decay = 1e-5;
+  int batch = 8;
+  int epochs = 100;
+  uint64_t seed = 1;
+  int max_steps_per_epoch = 0;  // 0 = the whole training set each epoch
+
+  // Model variant (geometry comes from the data).
+  bool attention = true;
+  bool residual = false;
+  int map_size = 0;
+  std::string distance = "l2";
+  std::string attention_scale = "reference";
+  std::string norm = "group";
+
+  bool pseudo_fakes = true;
+  double pseudo_probability = 0.5;
+  double r_min = 0.0;
+  double r_max = 1.0;
+
+  // Machine.
+  std::string device = "auto";  // auto (CUDA when available), cpu, cuda
+  int threads = 0;              // torch intra-op threads; 0 = library default
+  int loader_workers = 2;
+  bool progress = true;
+
+  // Data-parallel training over c10d (Gloo on CPU, NCCL is not wired up: see docs/TRAINER.md).
+  int world_size = 1;
+  int rank = 0;
+  std::string master_addr = "127.0.0.1";
+  int master_port = 29512;
+
+  // Sets one key from text (a command-line flag). Throws avlens::Error naming an unknown key or a
+  // bad value. Setting "preset" also sets lr.
+  void set(const std::string& key, const std::string& value);
+  // Applies every key of a JSON object ("preset" first, so an explicit lr wins over it).
+  void apply(const nlohmann::json& j);
+  nlohmann::json to_json() const;
+  static std::vector<std::string> keys();
+  void validate() const;
+
+  model::ModelConfig model_config(const WindowGeometry& geometry) const;
+  PseudoFakeOptions pseudo_fake_options() const;
+};
+
+// Reads a JSON config file; throws avlens::Error naming the file and the problem.
+nlohmann::json read_config_file(const std::string& path);
+
+}  // namespace avlens::train

@@ -1,0 +1,70 @@
+// The training loop of SPEC §4: Adam on binary cross-entropy, pseudo-fakes on the fly, one
+// validation pass per epoch (video-level AUC), atomic checkpoints every epoch (last.pt), the
+// best by validation AUC (best_val_auc.pt) and by training loss (best_train_loss.pt), exact
+// resumption, a NaN guard, optional data-parallel ranks.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "avlens/model/detector.hpp"
+#include "avlens/train/checkpoint.hpp"
+#include "avlens/train/train_config.hpp"
+#include "avlens/train/window_sample.hpp"
+
+namespace avlens::train {
+
+struct EpochRecord {
+  int epoch = 0;              // 1-based
+  double train_loss = 0;      // mean over the epoch's steps (and ranks)
+  std::vector<double> step_losses;
+  double val_auc = -1;        // -1 without validation data (or with one class only)
+  double val_accuracy = -1;
+  double threshold = 0.5;
+  double seconds = 0;
+  double windows_per_second = 0;
+};
+
+struct TrainHooks {
+  // Polled before each step: returning true stops the run at once, as a kill would (the epoch in
+  // progress is not checkpointed).
+  std::function<bool(int epoch, size_t step)> stop_requested;
+  std::function<void(const EpochRecord&)> on_epoch;
+};
+
+class Trainer {
+ public:
+  // validation may be null (no validation: best_val_auc.pt is not written).
+  Trainer(TrainConfig config, std::shared_ptr<const WindowSource> train,
+          std::shared_ptr<const WindowSource> validation);
+  ~Trainer();
+
+  // Continues the run stored in the checkpoint (weights, optimiser, epoch, bests, history).
+  void resume(const std::string& checkpoint);
+  // Trains until config.epochs epochs are done. Returns this call's epochs.
+  std::vector<EpochRecord> fit(const TrainHooks& hooks = {});
+
+  // One optimisation step on a batch (forward, backward, all-reduce, Adam). Returns the loss.
+  double step(const torch::Tensor& video, const torch::Tensor& audio, const torch::Tensor& labels);
+
+  model::Detector& model() { return model_; }
+  const RunState& state() const { return state_; }
+  torch::Device device() const { return device_; }
+
+ private:
+  EpochRecord run_epoch(int epoch, const TrainHooks& hooks, bool& stopped);
+  void save_epoch(const EpochRecord& record);
+
+  TrainConfig config_;
+  std::shared_ptr<const WindowSource> train_, validation_;
+  torch::Device device_{torch::kCPU};
+  model::Detector model_{nullptr};
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  std::unique_ptr<class DataParallel> parallel_;
+  RunState state_;
+};
+
+torch::Device resolve_device(const std::string& name);
+
+}  // namespace avlens::train

@@ -1,0 +1,185 @@
+#include "avlens/train/trainer.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "avlens/error.hpp"
+#include "avlens/train/batch_loader.hpp"
+#include "avlens/train/data_parallel.hpp"
+#include "avlens/train/evaluation.hpp"
+#include "progress_bar.hpp"
+
+namespace avlens::train {
+namespace fs = std::filesystem;
+
+torch::Device resolve_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name == "cuda") {
+    if (!torch::cuda::is_available())
+      throw Error(ErrorCode::kInvalidArgument, "device 'cuda' asked for, but this LibTorch sees no CUDA device");
+    return torch::kCUDA;
+  }
+  if (name == "auto") return torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
+  throw Error(ErrorCode::kInvalidArgument, "unknown device '" + name + "' (auto, cpu, cuda)");
+}
+
+Trainer::Trainer(TrainConfig config, std::shared_ptr<const WindowSource> train,
+                 std::shared_ptr<const WindowSource> validation)
+    : config_(std::move(config)), train_(std::move(train)), validation_(std::move(validation)) {
+  config_.validate();
+  if (!train_ || train_->size() < static_cast<size_t>(config_.batch))
+    throw Error(ErrorCode::kInvalidArgument, "training data has " + std::to_string(train_ ? train_->size() : 0) +
+                                                 " windows, fewer than one batch of " + std::to_string(config_.batch));
+  if (config_.threads > 0) torch::set_num_threads(config_.threads);
+  device_ = resolve_device(config_.device);
+  if (config_.world_size > 1 && device_.is_cuda())
+    throw Error(ErrorCode::kInvalidArgument, "data-parallel training runs over Gloo on CPU tensors; use --device cpu");
+
+  torch::manual_seed(config_.seed);
+  model_ = model::Detector(config_.model_config(train_->geometry()));
+  model_->to(device_);
+  optimizer_ = std::make_unique<torch::optim::Adam>(
+      model_->parameters(), torch::optim::AdamOptions(config_.lr).weight_decay(config_.weight_decay));
+  state_.train_config = config_.to_json();
+  state_.model_config = model_->config().to_json();
+
+  if (config_.world_size > 1) {
+    DataParallelOptions dp;
+    dp.world_size = config_.world_size;
+    dp.rank = config_.rank;
+    dp.master_addr = config_.master_addr;
+    dp.master_port = config_.master_port;
+    parallel_ = std::make_unique<DataParallel>(dp);
+    parallel_->broadcast_parameters(*model_);
+  }
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::resume(const std::string& checkpoint) {
+  RunState saved = read_checkpoint_state(checkpoint);
+  if (saved.model_config != state_.model_config)
+    throw Error(ErrorCode::kInvalidArgument, "cannot resume from '" + checkpoint + "': its model " +
+                                                 saved.model_config.dump() + " differs from this run's " +
+                                                 state_.model_config.dump());
+  load_checkpoint(checkpoint, model_, optimizer_.get());
+  model_->to(device_);
+  saved.train_config = config_.to_json();
+  state_ = saved;
+}
+
+double Trainer::step(const torch::Tensor& video, const torch::Tensor& audio, const torch::Tensor& labels) {
+  model_->train();
+  optimizer_->zero_grad();
+  auto logits = model_->forward(video.to(device_), audio.to(device_)).logits;
+  auto loss = torch::binary_cross_entropy_with_logits(logits, labels.to(device_));
+  const double value = loss.item<double>();
+  if (!std::isfinite(value)) {
+    std::ostringstream msg;
+    msg << "training stopped: the loss is " << value << " at epoch " << state_.epochs_done + 1 << " (lr "
+        << config_.lr << "); lower --lr, check the data for NaN/Inf, or resume from the last checkpoint";
+    throw Error(ErrorCode::kInternal, msg.str());
+  }
+  loss.backward();
+  if (parallel_) parallel_->average_gradients(*model_);
+  optimizer_->step();
+  return value;
+}
+
+EpochRecord Trainer::run_epoch(int epoch, const TrainHooks& hooks, bool& stopped) {
+  LoaderOptions lo;
+  lo.batch_size = config_.batch;
+  lo.shuffle = true;
+  lo.drop_last = true;
+  lo.pseudo_fakes = config_.pseudo_fakes;
+  lo.pseudo = config_.pseudo_fake_options();
+  lo.seed = config_.seed;
+  lo.workers = config_.loader_workers;
+  lo.rank = config_.rank;
+  lo.world_size = config_.world_size;
+  BatchLoader loader(train_, lo);
+  size_t steps = loader.batches_per_epoch();
+  if (config_.max_steps_per_epoch > 0) steps = std::min(steps, static_cast<size_t>(config_.max_steps_per_epoch));
+
+  EpochRecord record;
+  record.epoch = epoch + 1;
+  const bool show = config_.progress && config_.rank == 0;
+  ProgressBar bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config_.epochs), steps, show);
+  const auto start = std::chrono::steady_clock::now();
+  loader.start_epoch(epoch);
+  Batch batch;
+  double sum = 0;
+  for (size_t s = 0; s < steps && loader.next(batch); ++s) {
+    if (hooks.stop_requested && hooks.stop_requested(epoch, s)) {
+      stopped = true;
+      return record;
+    }
+    const double loss = step(batch.video, batch.audio, batch.labels);
+    record.step_losses.push_back(loss);
+    sum += loss;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    bar.update(s + 1, sum / (s + 1), (s + 1) * config_.batch / std::max(elapsed, 1e-9));
+  }
+  bar.finish();
+  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  record.train_loss = record.step_losses.empty() ? 0 : sum / record.step_losses.size();
+  if (parallel_) record.train_loss = parallel_->average(record.train_loss);
+  record.windows_per_second = record.step_losses.size() * config_.batch / std::max(record.seconds, 1e-9);
+
+  if (validation_ && config_.rank == 0) {
+    WindowPredictions p = predict_windows(model_, *validation_, config_.batch, device_);
+    VideoMetrics vm = video_metrics(p, *validation_, 0.5);
+    std::vector<double> scores;
+    std::vector<int> labels;
+    for (const auto& v : vm.videos) {
+      scores.push_back(v.score);
+      labels.push_back(v.label);
+    }
+    record.val_auc = vm.auc;
+    record.threshold = choose_threshold(scores, labels);
+    record.val_accuracy = accuracy_at(scores, labels, record.threshold);
+  }
+  return record;
+}
+
+void Trainer::save_epoch(const EpochRecord& r) {
+  state_.epochs_done = r.epoch;
+  state_.threshold = r.threshold;
+  state_.history.push_back({{"epoch", r.epoch},
+                            {"train_loss", r.train_loss},
+                            {"val_auc", r.val_auc},
+                            {"val_accuracy", r.val_accuracy},
+                            {"threshold", r.threshold},
+                            {"seconds", r.seconds},
+                            {"windows_per_second", r.windows_per_second}});
+  const bool better_auc = r.val_auc >= 0 && r.val_auc > state_.best_val_auc;
+  const bool better_loss = r.train_loss < state_.best_train_loss;
+  if (better_auc) state_.best_val_auc = r.val_auc;
+  if (better_loss) state_.best_train_loss = r.train_loss;
+  if (config_.rank != 0) return;  // one writer
+
+  fs::create_directories(config_.out);
+  const fs::path dir(config_.out);
+  save_checkpoint((dir / "last.pt").string(), model_, optimizer_.get(), state_);
+  if (better_auc) save_checkpoint((dir / "best_val_auc.pt").string(), model_, optimizer_.get(), state_);
+  if (better_loss) save_checkpoint((dir / "best_train_loss.pt").string(), model_, optimizer_.get(), state_);
+  write_file_atomically((dir / "history.json").string(), state_.history.dump(2) + "\n");
+  write_file_atomically((dir / "config.json").string(), config_.to_json().dump(2) + "\n");
+}
+
+std::vector<EpochRecord> Trainer::fit(const TrainHooks& hooks) {
+  std::vector<EpochRecord> records;
+  for (int epoch = state_.epochs_done; epoch < config_.epochs; ++epoch) {
+    bool stopped = false;
+    EpochRecord r = run_epoch(epoch, hooks, stopped);
+    if (stopped) break;
+    save_epoch(r);
+    if (parallel_) parallel_->barrier();
+    if (hooks.on_epoch) hooks.on_epoch(r);
+    records.push_back(std::move(r));
+  }
+  return records;
+}
+
+}  // namespace avlens::train

@@ -1,0 +1,189 @@
+// The window cache (format, atomic files, lists), `prep` over real clips made with ffmpeg
+// (resumable, skipped videos logged with reasons), metrics, eval figures and scan verdicts.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "avlens/error.hpp"
+#include "avlens/train/eval_report.hpp"
+#include "avlens/train/metrics.hpp"
+#include "avlens/train/scan.hpp"
+#include "avlens/train/trainer.hpp"
+#include "avlens/train/window_cache.hpp"
+#include "test_clips.hpp"
+#include "window_fixtures.hpp"
+
+using namespace avlens;
+using namespace avlens::train;
+namespace fs = std::filesystem;
+
+namespace {
+const WindowGeometry kTiny = WindowGeometry::preset("tiny");
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / ("avlens_cache_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+void write_video(const fs::path& cache, const std::string& source, int label, int windows, uint64_t seed) {
+  fs::create_directories(cache / "items");
+  CacheFileWriter w((cache / "items" / (cache_item_id(source) + ".avw")).string(), kTiny);
+  for (int i = 0; i < windows; ++i) {
+    WindowSample s = fixtures::make_window(kTiny, label, seed + i);
+    w.add(s.crops, s.audio, i);
+  }
+  w.commit({source, label, source});
+}
+}  // namespace
+
+TEST(WindowCache, StoresCropsExactlyAndAudioAsInt16) {
+  fs::path dir = fresh_dir("format");
+  write_video(dir, "/data/a.mp4", 0, 3, 10);
+  write_video(dir, "/data/b.mp4", 1, 2, 20);
+  auto cache = WindowCache::open(dir.string());
+  ASSERT_EQ(cache->size(), 5u);
+  ASSERT_EQ(cache->videos().size(), 2u);
+  EXPECT_EQ(cache->window_bytes(), 8u * 64 * 64 * 3 + 2u * 16000);
+  for (size_t i = 0; i < cache->size(); ++i) {
+    const int label = cache->label(i);
+    const int index = static_cast<int>(cache->start_time(i));
+    WindowSample want = fixtures::make_window(kTiny, label, (label ? 20 : 10) + index), got;
+    cache->load(i, got);
+    EXPECT_EQ(got.crops, want.crops);
+    ASSERT_EQ(got.audio.size(), want.audio.size());
+    for (size_t s = 0; s < got.audio.size(); s += 97) EXPECT_NEAR(got.audio[s], want.audio[s], 1.0 / 32767);
+    EXPECT_EQ(got.label, label);
+  }
+  // A list keeps only its videos (and its labels win).
+  auto only_b = WindowCache::open(dir.string(), {{"/data/b.mp4", 1, "g"}});
+  EXPECT_EQ(only_b->size(), 2u);
+  EXPECT_THROW(WindowCache::open(dir.string(), {{"/data/zzz.mp4", 1, "g"}}), Error);
+}
+
+TEST(WindowCache, UnfinishedAndDamagedFilesAreNeverRead) {
+  fs::path dir = fresh_dir("atomic");
+  fs::create_directories(dir / "items");
+  {
+    CacheFileWriter w((dir / "items" / "x.avw").string(), kTiny);
+    WindowSample s = fixtures::make_window(kTiny, 0, 1);
+    w.add(s.crops, s.audio, 0);
+    // destroyed without commit(), as when the process is killed mid-video
+  }
+  EXPECT_FALSE(fs::exists(dir / "items" / "x.avw"));
+  EXPECT_TRUE(fs::is_empty(dir / "items"));
+  EXPECT_THROW(WindowCache::open(dir.string()), Error);  // no videos
+
+  write_video(dir, "/data/a.mp4", 0, 2, 1);
+  const fs::path file = dir / "items" / (cache_item_id("/data/a.mp4") + ".avw");
+  fs::resize_file(file, fs::file_size(file) - 100);  // trailer damaged
+  try {
+    WindowCache::open(dir.string());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnreadable);
+  }
+  EXPECT_THROW(WindowCache::open((dir / "nothing").string()), Error);
+}
+
+TEST(Prep, CachesGoodClipsLogsBadOnesAndResumes) {
+  const std::string good = avlens::testing::face_clip(3.5, 25);
+  const std::string missing = (fresh_dir("missing") / "missing.mp4").string();
+  const std::string not_media = avlens::testing::write_bytes("not_media.mp4", std::vector<uint8_t>(1000, 7));
+  const fs::path out = fresh_dir("prep");
+  PrepOptions o;
+  o.maker.geometry = kTiny;
+  o.out = out.string();
+  o.workers = 2;
+  std::vector<std::string> outcomes;
+  o.on_item = [&](size_t, size_t, const VideoItem&, const std::string& outcome) { outcomes.push_back(outcome); };
+  std::vector<VideoItem> items{{good, 0, "g"}, {missing, 1, "m"}, {not_media, 1, "n"}};
+  PrepSummary s = prepare_cache(items, o);
+  EXPECT_EQ(s.cached, 1u);
+  EXPECT_EQ(s.skipped, 2u);
+  EXPECT_EQ(s.windows, 3u);  // 3.5 s -> 3 whole one-second windows
+  EXPECT_EQ(s.bytes, 3 * (8u * 64 * 64 * 3 + 2u * 16000));
+  std::ifstream skipped(out / "skipped" / (cache_item_id(missing) + ".json"));
+  std::string log((std::istreambuf_iterator<char>(skipped)), std::istreambuf_iterator<char>());
+  EXPECT_NE(log.find("file_not_found"), std::string::npos) << log;
+  EXPECT_TRUE(fs::exists(out / "skipped" / (cache_item_id(not_media) + ".json")));
+
+  auto cache = WindowCache::open(out.string());
+  EXPECT_EQ(cache->size(), 3u);
+  WindowSample w;
+  cache->load(0, w);
+  EXPECT_EQ(w.crops.size(), 8u * 64 * 64 * 3);
+
+  // A second run does nothing new; --retry-skipped tries the failures again.
+  PrepSummary again = prepare_cache(items, o);
+  EXPECT_EQ(again.already, 3u);
+  EXPECT_EQ(again.cached, 0u);
+  o.retry_skipped = true;
+  PrepSummary retry = prepare_cache(items, o);
+  EXPECT_EQ(retry.already, 1u);
+  EXPECT_EQ(retry.skipped, 2u);
+}
+
+TEST(Metrics, AucTiesThresholdAndVideoMeans) {
+  EXPECT_DOUBLE_EQ(roc_auc({0.1, 0.2, 0.8, 0.9}, {0, 0, 1, 1}), 1.0);
+  EXPECT_DOUBLE_EQ(roc_auc({0.9, 0.8, 0.2, 0.1}, {0, 0, 1, 1}), 0.0);
+  EXPECT_DOUBLE_EQ(roc_auc({0.5, 0.5}, {0, 1}), 0.5);                       // a tie counts one half
+  EXPECT_DOUBLE_EQ(roc_auc({0.1, 0.4, 0.35, 0.8}, {0, 0, 1, 1}), 0.75);     // sklearn's example
+  EXPECT_TRUE(std::isnan(roc_auc({0.1, 0.2}, {1, 1})));
+  const double t = choose_threshold({0.1, 0.2, 0.3, 0.7, 0.8}, {0, 0, 0, 1, 1});
+  EXPECT_GT(t, 0.3);
+  EXPECT_LE(t, 0.7);
+  EXPECT_DOUBLE_EQ(accuracy_at({0.1, 0.2, 0.3, 0.7, 0.8}, {0, 0, 0, 1, 1}, t), 1.0);
+  auto videos = video_scores({0.2, 0.4, 0.9}, {1, 3, 5}, {0, 0, 1}, {0, 0, 1}, {"a", "b"});
+  ASSERT_EQ(videos.size(), 2u);
+  EXPECT_DOUBLE_EQ(videos[0].score, 0.3);  // the mean of its window scores
+  EXPECT_DOUBLE_EQ(videos[0].mean_weighted, 2.0);
+  EXPECT_EQ(videos[1].windows, 1);
+  auto curve = roc_curve({0.1, 0.4, 0.35, 0.8}, {0, 0, 1, 1});
+  EXPECT_DOUBLE_EQ(curve.back().false_positive_rate, 1.0);
+  EXPECT_DOUBLE_EQ(curve.back().true_positive_rate, 1.0);
+}
+
+TEST(EvalAndScan, WriteMetricsFiguresAndJsonVerdicts) {
+  auto source = fixtures::make_source(kTiny, 4, 2, 9);
+  TrainConfig c;
+  c.out = fresh_dir("eval_run").string();
+  c.batch = 4;
+  c.epochs = 1;
+  c.progress = false;
+  c.device = "cpu";
+  Trainer t(c, source, source);
+  t.fit();
+  auto detector = load_detector(c.out + "/last.pt");
+  EvalOptions o;
+  o.out = fresh_dir("eval_out").string();
+  o.heatmaps = 2;
+  auto report = evaluate(detector, *source, nullptr, o);
+  EXPECT_EQ(report["videos"]["total"], 4);
+  EXPECT_EQ(report["windows"], 8);
+  EXPECT_GE(report["auc"].get<double>(), 0.0);
+  EXPECT_LE(report["auc"].get<double>(), 1.0);
+  for (const char* f : {"metrics.json", "roc.png", "mhat_histogram.png"}) EXPECT_TRUE(fs::exists(fs::path(o.out) / f)) << f;
+  int heatmaps = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(o.out) / "heatmaps")) heatmaps += e.path().extension() == ".png";
+  EXPECT_EQ(heatmaps, 6);  // M, A, Mhat for 2 windows
+
+  WindowMakerOptions wo;
+  wo.geometry = kTiny;
+  ClipVerdict ok = scan_clip(detector.model, avlens::testing::face_clip(3.5, 25), wo, 8, torch::kCPU);
+  EXPECT_EQ(ok.error, "");
+  EXPECT_EQ(ok.windows.size(), 3u);
+  double mean = 0;
+  for (const auto& w : ok.windows) mean += w.score / ok.windows.size();
+  EXPECT_NEAR(ok.score, mean, 1e-9);
+  auto j = ok.to_json();
+  EXPECT_TRUE(j.contains("file") && j.contains("score") && j.contains("windows") && j.contains("error"));
+  EXPECT_TRUE(j["error"].is_null());
+  EXPECT_DOUBLE_EQ(j["windows"][1]["start"].get<double>(), 1.0);
+
+  ClipVerdict bad = scan_clip(detector.model, "/nonexistent/clip.mp4", wo, 8, torch::kCPU);
+  EXPECT_NE(bad.error.find("file_not_found"), std::string::npos) << bad.error;
+  EXPECT_TRUE(bad.to_json()["score"].is_null());
+}

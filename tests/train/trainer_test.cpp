@@ -1,0 +1,254 @@
+// The training loop: overfitting one batch, exact resumption after a kill, checkpoints, the
+// NaN guard, data-parallel gradients, and the loader's determinism.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "avlens/error.hpp"
+#include "avlens/train/batch_loader.hpp"
+#include "avlens/train/checkpoint.hpp"
+#include "avlens/train/data_parallel.hpp"
+#include "avlens/train/evaluation.hpp"
+#include "avlens/train/trainer.hpp"
+#include "window_fixtures.hpp"
+
+using namespace avlens;
+using namespace avlens::train;
+namespace fs = std::filesystem;
+
+namespace {
+const WindowGeometry kTiny = WindowGeometry::preset("tiny");
+
+std::string temp_dir(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / ("avlens_trainer_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p.string();
+}
+
+TrainConfig small_config(const std::string& out) {
+  TrainConfig c;
+  c.out = out;
+  c.batch = 4;
+  c.epochs = 3;
+  c.seed = 11;
+  c.threads = 2;
+  c.loader_workers = 2;
+  c.progress = false;
+  c.device = "cpu";
+  return c;
+}
+}  // namespace
+
+TEST(Trainer, OverfitsOneBatch) {
+  auto source = fixtures::make_source(kTiny, 8, 1, 1);
+  TrainConfig c = small_config(temp_dir("overfit"));
+  c.batch = 8;
+  Trainer trainer(c, source, nullptr);
+  LoaderOptions lo;
+  lo.batch_size = 8;
+  lo.shuffle = false;
+  BatchLoader loader(source, lo);
+  Batch batch = loader.build(0, 0);
+  double first = trainer.step(batch.video, batch.audio, batch.labels), last = first;
+  for (int i = 0; i < 60 && last > 0.01; ++i) last = trainer.step(batch.video, batch.audio, batch.labels);
+  EXPECT_GT(first, 0.3);
+  EXPECT_LT(last, 0.02) << "loss went from " << first << " to " << last;
+}
+
+TEST(Trainer, KillAndResumeGivesTheSameLossesAsAnUninterruptedRun) {
+  auto source = fixtures::make_source(kTiny, 6, 2, 2);  // 12 windows: 3 steps of 4 per epoch
+  auto split = split_by_video(source, 0.34, 5);
+  ASSERT_TRUE(split.validation);
+
+  const std::string dir_a = temp_dir("resume_a"), dir_b = temp_dir("resume_b");
+  std::vector<double> uninterrupted;
+  {
+    Trainer t(small_config(dir_a), split.train, split.validation);
+    for (const auto& r : t.fit()) uninterrupted.insert(uninterrupted.end(), r.step_losses.begin(), r.step_losses.end());
+  }
+  std::vector<double> resumed;
+  {
+    // Killed in the middle of the second epoch: only epoch 1's checkpoint exists.
+    Trainer t(small_config(dir_b), split.train, split.validation);
+    TrainHooks hooks;
+    hooks.stop_requested = [](int epoch, size_t step) { return epoch == 1 && step == 1; };
+    for (const auto& r : t.fit(hooks)) resumed.insert(resumed.end(), r.step_losses.begin(), r.step_losses.end());
+    EXPECT_EQ(t.state().epochs_done, 1);
+  }
+  {
+    Trainer t(small_config(dir_b), split.train, split.validation);
+    t.resume(dir_b + "/last.pt");
+    EXPECT_EQ(t.state().epochs_done, 1);
+    for (const auto& r : t.fit()) resumed.insert(resumed.end(), r.step_losses.begin(), r.step_losses.end());
+    EXPECT_EQ(t.state().epochs_done, 3);
+    EXPECT_EQ(t.state().history.size(), 3u);
+  }
+  ASSERT_EQ(resumed.size(), uninterrupted.size());
+  for (size_t i = 0; i < resumed.size(); ++i) EXPECT_DOUBLE_EQ(resumed[i], uninterrupted[i]) << "step " << i;
+  for (const char* f : {"last.pt", "best_val_auc.pt", "best_train_loss.pt", "history.json", "config.json"})
+    EXPECT_TRUE(fs::exists(fs::path(dir_a) / f)) << f;
+  // No temporary files left behind by the atomic writes.
+  for (const auto& e : fs::directory_iterator(dir_a))
+    EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << e.path();
+}
+
+TEST(Trainer, CheckpointRoundTripGivesTheSameScores) {
+  auto source = fixtures::make_source(kTiny, 4, 1, 3);
+  TrainConfig c = small_config(temp_dir("roundtrip"));
+  c.epochs = 1;
+  c.norm = "batch";  // running statistics must travel with the weights
+  Trainer t(c, source, nullptr);
+  t.fit();
+  auto loaded = load_detector(c.out + "/last.pt");
+  auto before = predict_windows(t.model(), *source, 4, torch::kCPU);
+  auto after = predict_windows(loaded.model, *source, 4, torch::kCPU);
+  for (size_t i = 0; i < before.scores.size(); ++i) EXPECT_FLOAT_EQ(before.scores[i], after.scores[i]);
+  EXPECT_EQ(loaded.model->config().norm, model::NormKind::kBatch);
+  EXPECT_THROW(load_detector(c.out + "/missing.pt"), Error);
+}
+
+TEST(Trainer, NanGuardStopsWithAClearMessage) {
+  auto source = fixtures::make_source(kTiny, 4, 1, 4);
+  Trainer t(small_config(temp_dir("nan")), source, nullptr);
+  LoaderOptions lo;
+  lo.batch_size = 4;
+  BatchLoader loader(source, lo);
+  Batch b = loader.build(0, 0);
+  b.audio[0][5] = std::numeric_limits<float>::quiet_NaN();
+  try {
+    t.step(b.video, b.audio, b.labels);
+    FAIL() << "NaN loss accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("loss is nan"), std::string::npos) << e.what();
+  }
+}
+
+TEST(BatchLoader, EpochsAreReproducibleAndIndependentOfWorkerCount) {
+  auto source = fixtures::make_source(kTiny, 6, 2, 6);
+  LoaderOptions lo;
+  lo.batch_size = 4;
+  lo.pseudo_fakes = true;
+  lo.seed = 9;
+  auto collect = [&](int workers, int epoch) {
+    LoaderOptions o = lo;
+    o.workers = workers;
+    BatchLoader loader(source, o);
+    loader.start_epoch(epoch);
+    std::vector<Batch> out;
+    Batch b;
+    while (loader.next(b)) out.push_back(b);
+    return out;
+  };
+  auto a = collect(1, 0), b = collect(3, 0), other_epoch = collect(2, 1);
+  ASSERT_EQ(a.size(), 3u);
+  ASSERT_EQ(b.size(), 3u);
+  bool differs = false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].windows, b[i].windows);
+    EXPECT_TRUE(torch::equal(a[i].video, b[i].video));
+    EXPECT_TRUE(torch::equal(a[i].audio, b[i].audio));
+    EXPECT_TRUE(torch::equal(a[i].labels, b[i].labels));
+    differs |= a[i].windows != other_epoch[i].windows;
+  }
+  EXPECT_TRUE(differs) << "epochs must be shuffled differently";
+  // A pseudo-fake window is labelled fake.
+  for (const auto& batch : a)
+    for (size_t k = 0; k < batch.edits.size(); ++k)
+      if (batch.edits[k] != PseudoFakeKind::kNone) EXPECT_EQ(batch.labels[k].item<float>(), 1.0f);
+}
+
+TEST(BatchLoader, VideoTensorIsScaledToMinusOneOne) {
+  WindowSample w = fixtures::make_window(kTiny, 0, 1);
+  w.crops[0] = 0;
+  w.crops[1] = 255;
+  auto t = video_tensor({&w}, kTiny);
+  EXPECT_EQ(t.sizes(), torch::IntArrayRef({1, 3, kTiny.frames, kTiny.height, kTiny.width}));
+  EXPECT_FLOAT_EQ(t[0][0][0][0][0].item<float>(), -1.0f);  // R of pixel 0
+  EXPECT_FLOAT_EQ(t[0][1][0][0][0].item<float>(), 1.0f);   // G of pixel 0
+}
+
+TEST(DataParallel, TwoRanksOverGlooMatchOneProcessOnTheGlobalBatch) {
+  auto source = fixtures::make_source(kTiny, 8, 1, 7);
+  LoaderOptions lo;
+  lo.batch_size = 8;
+  lo.shuffle = false;
+  Batch global = BatchLoader(source, lo).build(0, 0);
+
+  auto gradients = [](model::Detector& net) {
+    std::vector<torch::Tensor> g;
+    for (auto& p : net->parameters()) g.push_back(p.grad().clone());
+    return g;
+  };
+  model::ModelConfig mc;
+  mc.geometry = kTiny;
+  // Different starts on each rank (made here: the global generator is not for threads);
+  // broadcast_parameters must align them with rank 0's.
+  std::vector<model::Detector> nets;
+  for (int rank = 0; rank < 2; ++rank) {
+    torch::manual_seed(100 + rank);
+    nets.emplace_back(mc);
+  }
+  const int port = 29600 + ::getpid() % 1000;
+  std::vector<std::vector<torch::Tensor>> per_rank(2);
+  std::vector<std::string> errors(2);
+  std::vector<std::thread> ranks;
+  for (int rank = 0; rank < 2; ++rank) {
+    ranks.emplace_back([&, rank] {
+      try {
+        DataParallelOptions o;
+        o.world_size = 2;
+        o.rank = rank;
+        o.master_port = port;
+        DataParallel dp(o);
+        model::Detector net = nets[rank];
+        dp.broadcast_parameters(*net);
+        LoaderOptions shard = lo;
+        shard.rank = rank;
+        shard.world_size = 2;
+        Batch local = BatchLoader(source, shard).build(0, 0);
+        EXPECT_EQ(local.windows.size(), 4u);
+        auto l = torch::binary_cross_entropy_with_logits(net->forward(local.video, local.audio).logits, local.labels);
+        l.backward();
+        dp.average_gradients(*net);
+        per_rank[rank] = gradients(net);
+      } catch (const std::exception& e) {
+        errors[rank] = e.what();
+      }
+    });
+  }
+  for (auto& t : ranks) t.join();
+  ASSERT_EQ(errors[0], "");
+  ASSERT_EQ(errors[1], "");
+  // One process, rank 0's start, the whole global batch.
+  torch::manual_seed(100);
+  model::Detector reference(mc);
+  auto l = torch::binary_cross_entropy_with_logits(reference->forward(global.video, global.audio).logits, global.labels);
+  l.backward();
+  auto want = gradients(reference);
+  ASSERT_EQ(per_rank[0].size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(per_rank[0][i], want[i], 1e-4, 1e-6)) << "parameter " << i;
+    EXPECT_TRUE(torch::equal(per_rank[0][i], per_rank[1][i])) << "ranks disagree on parameter " << i;
+  }
+}
+
+TEST(TrainConfig, PresetsFileAndOverrides) {
+  TrainConfig c;
+  c.apply(nlohmann::json{{"lr", 0.005}, {"preset", "reference"}, {"epochs", 7}});
+  EXPECT_DOUBLE_EQ(c.lr, 0.005);  // an explicit lr wins over the preset, whatever the order
+  EXPECT_EQ(c.epochs, 7);
+  c.set("preset", "reference");
+  EXPECT_DOUBLE_EQ(c.lr, 1e-4);
+  c.set("preset", "paper");
+  EXPECT_DOUBLE_EQ(c.lr, 1e-3);
+  c.set("r-min", "0.3");
+  EXPECT_DOUBLE_EQ(c.r_min, 0.3);
+  EXPECT_THROW(c.set("learning_rate", "1"), Error);
+  EXPECT_THROW(c.set("epochs", "ten"), Error);
+  EXPECT_THROW(c.set("attention", "maybe"), Error);
+  TrainConfig back;
+  back.apply(c.to_json());
+  EXPECT_EQ(back.to_json(), c.to_json());
+}
