@@ -91,8 +91,15 @@ async function chromiumRun(clip) {
     const base = `http://127.0.0.1:${server.address().port}`;
     const rel = (p) => '/' + p.slice(ROOT.length).replace(/^\/+/, '');
     await page.goto(`${base}/bench/wasm/chromium_page.html`);
-    return await page.evaluate(async ([core, clipUrl, v]) => window.runBench(core, clipUrl, v),
+    // CPU time of the page's main thread (where the core runs), from the DevTools protocol.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const threadTime = async () =>
+      (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'ThreadTime')?.value ?? NaN;
+    const cpu0 = await threadTime();
+    const result = await page.evaluate(async ([core, clipUrl, v]) => window.runBench(core, clipUrl, v),
       [rel(join(WASM_DIR, 'avlens_core.js')), rel(clip), video]);
+    return { ...result, cpu_seconds: (await threadTime()) - cpu0 };
   } finally {
     await browser.close();
     server.close();
@@ -122,7 +129,7 @@ const summary = {
   video_tensor: video,
   native: best(results.native),
   node: best(results.node),
-  chromium: results.chromium ? best(results.chromium) : null,
+  chromium: results.chromium?.length ? best(results.chromium) : null,
 };
 for (const k of ['node', 'chromium']) {
   if (!summary[k]) continue;

@@ -27,6 +27,7 @@ export async function runWasmWindows(createCore, bytes, { video = false, preset 
     cpu_seconds: cpu,
     frames_per_second: report.frames / wall,
     realtime_factor: info.duration / wall,
-    peak_heap_mb: core.memoryStats().heapBytes / 2 ** 20,
+    wasm_memory_mb: core.memoryStats().heapBytes / 2 ** 20,
+    peak_malloc_mb: core.memoryStats().peakBytes / 2 ** 20,
   };
 }
