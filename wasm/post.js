@@ -117,6 +117,16 @@ function avlensCompleteApi() {
       throw error;
     }
   };
+  // The push API's optional arguments (Embind wants every argument).
+  const pop = WindowMaker.prototype['pop'];
+  WindowMaker.prototype['pop'] = function (video = true) {
+    return pop.call(this, video);
+  };
+  const finish = WindowMaker.prototype['finish'];
+  // finish(endTime): where the last pushed frame ends, in seconds; default: one frame after it.
+  WindowMaker.prototype['finish'] = function (endTime = -1) {
+    return finish.call(this, endTime);
+  };
   // for await (const w of reader.windows()) ...: yields to the event loop before each window, so
   // an AbortSignal fired by an event stops the clip at the next frame.
   ClipReader.prototype['windows'] = async function* ({ video = true } = {}) {

@@ -223,6 +223,7 @@ describe('push API = native file windows', () => {
     }
     maker.finish(frames / fps);
     drain();
+    assert.equal(maker.pop(), null, 'pop() with its default argument');
     maker.delete();
 
     assert.equal(windows.length, native.windows.length);
