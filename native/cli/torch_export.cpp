@@ -18,7 +18,7 @@ namespace {
 
 void usage() {
   std::printf(
-      "usage: avlens export CHECKPOINT --out MODEL.onnx [--name NAME] [--training-data TEXT]\n"
+      "usage: avlens export CHECKPOINT --out MODEL.onnx [--name NAME] [--training-data TEXT] [--metrics M.json]\n"
       "       avlens export --untrained PRESET --out MODEL.onnx [--save-checkpoint C.pt]\n"
       "                     (random weights: test fixtures only; C.pt is the same model for scan/eval)\n"
       "       [--reference-out DIR [--reference-clip CLIP]]\n\n"
@@ -55,7 +55,7 @@ nlohmann::json write_reference(model::Detector& model, const torch::Tensor& vide
 
 int run_export(const std::vector<std::string>& argv) {
   Args args(argv, {"out", "name", "training-data", "untrained", "reference-out", "reference-clip", "python",
-                   "save-checkpoint"},
+                   "save-checkpoint", "metrics"},
             {"help"});
   if (args.has("help")) {
     usage();
@@ -98,6 +98,12 @@ int run_export(const std::vector<std::string>& argv) {
                               {"best_val_auc", loaded.state.best_val_auc},
                               {"threshold", loaded.state.threshold}};
     if (!loaded.state.history.empty()) metrics["last_epoch"] = loaded.state.history.back();
+    if (args.has("metrics")) {  // e.g. test-set results from avlens eval
+      std::ifstream in(args.get("metrics"));
+      const auto extra = nlohmann::json::parse(in, nullptr, false);
+      if (!extra.is_object()) throw std::invalid_argument("--metrics must name a JSON object file");
+      metrics.update(extra);
+    }
     info.metrics_json = metrics.dump();
   }
   exporter::export_onnx(detector, info, out, args.get("python", "/usr/bin/python3"));
