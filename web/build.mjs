@@ -3,9 +3,7 @@
 // server can serve (web/server.mjs adds the headers the page needs).
 //
 //   node web/build.mjs [--out build-web] [--core build-wasm] [--model web/model/avlens.onnx]
-//                      [--model-name NAME] [--fixture-core FILE]
-// --fixture-core is for tests only: a JavaScript stand-in for the core; the page then shows a
-// "test build" banner.
+//                      [--model-name NAME]
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
@@ -36,7 +34,6 @@ function parseArgs(argv) {
     core: join(ROOT, 'build-wasm'),
     model: DEFAULT_MODEL,
     modelName: 'avlens default model',
-    fixtureCore: null,
     quiet: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -49,7 +46,6 @@ function parseArgs(argv) {
     else if (a === '--core') opts.core = value();
     else if (a === '--model') opts.model = value();
     else if (a === '--model-name') opts.modelName = argv[++i];
-    else if (a === '--fixture-core') opts.fixtureCore = value();
     else if (a === '--quiet') opts.quiet = true;
     else throw new Error(`unknown option ${a}`);
   }
@@ -116,7 +112,7 @@ export async function build(options = {}) {
   const opts = { ...parseArgs([]), ...options };
   const log = opts.quiet ? () => {} : (m) => console.log(`[build:web] ${m}`);
   const out = opts.out;
-  // Stale entries of optional parts must not survive a rebuild (e.g. a fixture core).
+  // Stale entries of optional parts must not survive a rebuild (e.g. a core no longer built).
   await rm(join(out, 'core'), { recursive: true, force: true });
   await rm(join(out, 'model'), { recursive: true, force: true });
   await rm(join(out, SOURCE_DIR), { recursive: true, force: true });
@@ -127,13 +123,9 @@ export async function build(options = {}) {
 
   const ortVersion = await copyOrt(join(out, 'vendor', 'ort'));
 
-  // The analysis core: the real one from build-wasm/, or (tests only) a declared stand-in.
+  // The analysis core from build-wasm/; without it the page says so instead of analysing.
   let core = { kind: 'missing', module: null };
-  if (opts.fixtureCore) {
-    await copyIfChanged(opts.fixtureCore, join(out, 'core', 'avlens_core.js'));
-    core = { kind: 'test-fixture', module: 'core/avlens_core.js' };
-    log(`core: TEST FIXTURE ${relative(ROOT, opts.fixtureCore)}`);
-  } else if (await exists(join(opts.core, 'avlens_core.js'))) {
+  if (await exists(join(opts.core, 'avlens_core.js'))) {
     const files = await copyCore(opts.core, join(out, 'core'));
     core = { kind: 'wasm', module: 'core/avlens_core.js', files: files.map((f) => `core/${f}`) };
     log(`core: ${files.join(', ')} from ${relative(ROOT, opts.core) || opts.core}`);

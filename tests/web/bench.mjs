@@ -1,76 +1,129 @@
-// Drop-to-verdict benchmark of the page in headless Chromium, per stage and per backend.
+// Drop-to-verdict benchmark of the page in headless Chromium, per stage, per backend, per model.
 //
-//   node tests/web/bench.mjs --clip CLIP.mp4 [--model MODEL.onnx] [--backend wasm,webgpu] [--runs 1]
+//   node tests/web/bench.mjs [--clip CLIP.mp4] [--model A.onnx,B.onnx] [--backend wasm,webgpu] [--runs 1]
 //
-// Uses build-wasm/ (the real core) and web/model/avlens.onnx unless --model is given. Prints a
-// Markdown table (for docs/BENCHMARKS.md) of the page's own timings: model load + warm-up, reading
+// Without --clip: the standard clip, a 30 s 1280x720 H.264 + AAC talking face made from
+// `avlens synth --kind real --clip-seed 30 --domain A --seconds 30` (480x360) scaled to 960x720
+// and padded to 1280x720 with ffmpeg (build-web-test/fixtures/bench-synth-real-30s-720p.mp4).
+//
+// Builds the page with the real wasm core (build-wasm/) and each model as its default, opens it
+// on each backend (WebGPU: Chromium's adapter, SwiftShader on a machine without a GPU), chooses the
+// clip and waits for the verdict. Prints a Markdown table (for docs/BENCHMARKS.md) of the page's
+// own timings from its saved report (`timings_ms`): model load + warm-up (before the clip), reading
 // the file, the wasm core (decode, face tracking, windows), the network, heat-map crops,
-// aggregation, and the total from the file being chosen to the verdict.
-import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+// aggregation, the total from the file to the verdict, and the harness's wall clock around it.
+// Default model: web/model/avlens.onnx.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { ROOT, launch, openPage, serve, site, waitForModel, waitForView } from './helpers.mjs';
+import { countOps, webgpuPlacements } from './ort-placement.mjs';
+import { CORE, FIXTURES, SHIPPED_MODEL, launch, openPage, serve, site, synthClip, waitForModel, waitForView } from './helpers.mjs';
 
 function parseArgs(argv) {
-  const o = { clip: null, model: join(ROOT, 'web', 'model', 'avlens.onnx'), backends: ['wasm', 'webgpu'], runs: 1 };
+  const o = { clip: null, models: [SHIPPED_MODEL], backends: ['wasm', 'webgpu'], runs: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--clip') o.clip = resolve(argv[++i]);
-    else if (a === '--model') o.model = resolve(argv[++i]);
-    else if (a === '--backend') o.backends = argv[++i].split(',');
-    else if (a === '--runs') o.runs = Number(argv[++i]);
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--clip') o.clip = resolve(value());
+    else if (a === '--model') o.models = value().split(',').map((m) => resolve(m));
+    else if (a === '--backend') o.backends = value().split(',');
+    else if (a === '--runs') o.runs = Number(value());
     else throw new Error(`unknown option ${a}`);
   }
-  if (!o.clip || !existsSync(o.clip)) throw new Error('--clip CLIP is required');
-  if (!existsSync(o.model)) throw new Error(`model ${o.model} not found (--model)`);
-  if (!existsSync(join(ROOT, 'build-wasm', 'avlens_core.js'))) throw new Error('build-wasm/avlens_core.js is not built');
+  o.clip ??= standardClip();
+  if (!existsSync(o.clip)) throw new Error(`clip ${o.clip} not found (--clip)`);
+  for (const m of o.models) if (!existsSync(m)) throw new Error(`model ${m} not found (--model)`);
+  for (const b of o.backends) if (!['wasm', 'webgpu'].includes(b)) throw new Error(`unknown backend ${b} (wasm, webgpu)`);
+  if (!existsSync(join(CORE, 'avlens_core.js'))) throw new Error(`${CORE}/avlens_core.js is not built`);
   return o;
 }
 
-const o = parseArgs(process.argv.slice(2));
-const root = await site('site-bench', { core: join(ROOT, 'build-wasm'), model: o.model, modelName: basename(o.model) });
-const srv = await serve(root);
-const rows = [];
-try {
-  for (const backend of o.backends) {
-    const browser = await launch({ webgpu: backend === 'webgpu' });
-    try {
-      for (let r = 0; r < o.runs; r++) {
-        const { context, page } = await openPage(browser, `${srv.url}?backend=${backend}`);
-        try {
-          await waitForModel(page, 600_000);
-          const model = await page.evaluate(() => document.getElementById('model-name').textContent);
-          const t0 = Date.now();
-          await page.setInputFiles('#file-input', o.clip);
-          const view = await waitForView(page, ['result', 'error'], 3_600_000);
-          const wall = Date.now() - t0;
-          if (view !== 'result') throw new Error(`${backend}: ${await page.textContent('#error')}`);
-          const t = await page.evaluate(() => {
-            const dl = document.getElementById('timings');
-            const out = {};
-            const dts = dl.querySelectorAll('dt');
-            dts.forEach((dt) => (out[dt.textContent] = dt.nextElementSibling.textContent));
-            return { timings: out, windows: document.querySelectorAll('#windows-table tbody tr').length, backend: document.getElementById('backend-name').textContent };
-          });
-          rows.push({ backend: t.backend, model, windows: t.windows, wall, ...t.timings });
-        } finally {
-          await context.close();
-        }
-      }
-    } finally {
-      await browser.close();
-    }
+function standardClip() {
+  const out = join(FIXTURES, 'bench-synth-real-30s-720p.mp4');
+  if (!existsSync(out)) {
+    const src = synthClip('real', 30, { seconds: 30 });
+    execFileSync('nice', ['ffmpeg', '-v', 'error', '-y', '-i', src, '-vf', 'scale=960:720:flags=bicubic,pad=1280:720:160:0', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-c:a', 'copy', out]);
   }
-} finally {
-  await srv.close();
+  return out;
 }
 
-console.log(`clip: ${basename(o.clip)} · model: ${basename(o.model)} · ${cpus().length} CPU cores (${cpus()[0]?.model ?? 'unknown'})\n`);
-const keys = ['backend', 'windows', 'Model load + warm-up (before the clip)', 'Reading the file', 'Decoding, face tracking, windows (wasm core)'];
-const header = [...keys, 'network', 'Heat-map crops', 'Aggregation', 'Total, file to verdict', 'wall (test harness)'];
+const seconds = (ms) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+
+async function measure(url, backend, clip) {
+  const browser = await launch({ webgpu: backend === 'webgpu' });
+  try {
+    let placement = null;
+    if (backend === 'webgpu') {
+      const { context, page } = await openPage(browser, `${url}build-info.json`);
+      try {
+        const { placed } = await webgpuPlacements(page);
+        placement = Object.fromEntries(Object.entries(placed).map(([ep, nodes]) => [ep, countOps(nodes)]));
+      } finally {
+        await context.close();
+      }
+    }
+    const { context, page } = await openPage(browser, `${url}?backend=${backend}`, { acceptDownloads: true });
+    try {
+      await waitForModel(page, 1_800_000);
+      if ((await page.evaluate(() => document.body.dataset.modelReady)) !== 'true') throw new Error(`${backend}: ${await page.textContent('#model-message')}`);
+      const t0 = Date.now();
+      await page.setInputFiles('#file-input', clip);
+      const view = await waitForView(page, ['result', 'error'], 7_200_000);
+      const wall = Date.now() - t0;
+      if (view !== 'result') throw new Error(`${backend}: ${await page.textContent('#error')}`);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-report')]);
+      const report = JSON.parse(readFileSync(await download.path(), 'utf8'));
+      return { report, wall, label: await page.textContent('#backend-name'), placement };
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+const o = parseArgs(process.argv.slice(2));
+const rows = [];
+const load = [];
+const placements = [];
+for (const model of o.models) {
+  const root = await site(`site-bench-${basename(model, '.onnx')}`, { core: CORE, model, modelName: basename(model) });
+  const srv = await serve(root);
+  try {
+    for (const backend of o.backends) {
+      for (let r = 0; r < o.runs; r++) {
+        load.push(loadavg()[0]);
+        const { report, wall, label, placement } = await measure(srv.url, backend, o.clip);
+        if (placement && r === 0) placements.push(`${basename(model)}: ${JSON.stringify(placement)}`);
+        const t = report.timings_ms;
+        const n = report.windows.length;
+        rows.push([
+          `${basename(model)} (${report.model.metadata.preset ?? '?'})`,
+          label,
+          String(n),
+          `${seconds(report.model.load_ms)} + ${seconds(report.model.warmup_ms)}`,
+          seconds(t.read),
+          seconds(t.windows),
+          `${seconds(t.inference)} (${seconds(t.inference / Math.max(1, n))}/window)`,
+          seconds(t.heatmaps + t.aggregate),
+          `**${seconds(t.total)}**`,
+          seconds(wall),
+        ]);
+        console.error(`[bench:web] ${basename(model)} ${backend}: ${seconds(t.total)}`);
+      }
+    }
+  } finally {
+    await srv.close();
+  }
+}
+
+console.log(`clip: ${basename(o.clip)} · ${cpus().length} CPU cores (${cpus()[0]?.model ?? 'unknown'}) · 1-min load average at the start of each run: ${load.map((l) => l.toFixed(1)).join(', ')}\n`);
+const header = ['model', 'backend', 'windows', 'model load + warm-up', 'read file', 'decode + track + windows (wasm core)', 'inference', 'heat maps + aggregation', 'total, file to verdict', 'wall (harness)'];
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
-for (const r of rows) {
-  const net = Object.keys(r).find((k) => k.startsWith('Network on'));
-  console.log(`| ${[...keys.map((k) => r[k]), r[net], r['Heat-map crops'], r.Aggregation, r['Total, file to verdict'], `${(r.wall / 1000).toFixed(1)} s`].join(' | ')} |`);
-}
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+if (placements.length) console.log(`\nWebGPU node placement (ORT verbose log, node counts per op):\n${placements.map((p) => `- ${p}`).join('\n')}`);

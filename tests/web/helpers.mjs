@@ -1,4 +1,5 @@
-// Shared set-up for the page tests: fixtures, builds of the page, the local server, and a
+// Shared set-up for the page tests: test data made by the project's own CLI (models from
+// `avlens export`, clips from `avlens synth`) and ffmpeg, builds of the page, the local server, and a
 // headless Chromium that is kept off the network (every request that is not to 127.0.0.1 is
 // blocked and recorded, so a test can assert there were none).
 import { execFileSync } from 'node:child_process';
@@ -7,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from '../../web/build.mjs';
 import { startServer } from '../../web/server.mjs';
-import { descriptionBox } from './fixtures/fixture-core.js';
+import { readOnnxModelInfo } from '../../web/src/onnx-model.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 export const WORK = join(ROOT, 'build-web-test');
@@ -15,55 +16,154 @@ export const FIXTURES = join(WORK, 'fixtures');
 export const ARTIFACTS = join(ROOT, 'test-results', 'web');
 export const CHROMIUM = process.env.AVLENS_CHROMIUM ?? '/usr/lib/chromium/chromium';
 export const PYTHON = process.env.AVLENS_PYTHON ?? '/usr/bin/python3';
-const FIXTURE_CORE = join(ROOT, 'tests', 'web', 'fixtures', 'fixture-core.js');
-const MODEL_SCRIPT = join(ROOT, 'tests', 'web', 'fixtures', 'make_models.py');
+export const AVLENS = process.env.AVLENS_BIN ?? join(ROOT, 'build', 'bin', 'avlens');
+export const CORE = process.env.AVLENS_WASM_DIR ?? join(ROOT, 'build-wasm');
+export const SHIPPED_MODEL = join(ROOT, 'web', 'model', 'avlens.onnx');
 
 mkdirSync(ARTIFACTS, { recursive: true });
 
-function newer(a, b) {
-  return !existsSync(b) || statSync(a).mtimeMs > statSync(b).mtimeMs;
+/** Why the page tests cannot run here (the builds they need), or false. */
+export function missingBuilds() {
+  const missing = [
+    !existsSync(join(CORE, 'avlens_core.js')) && `${CORE}/avlens_core.js (the wasm core, wasm/build.sh) is not built`,
+    !existsSync(AVLENS) && `${AVLENS} (the native CLI) is not built`,
+  ].filter(Boolean);
+  return missing.length ? missing.join('; ') : false;
 }
 
-/** The fixture ONNX models (made with Debian's PyTorch; test fixtures, never shipped). */
-export function fixtureModels() {
-  const tiny = join(FIXTURES, 'fixture-tiny.onnx');
-  if (newer(MODEL_SCRIPT, tiny)) {
-    execFileSync(PYTHON, [MODEL_SCRIPT, FIXTURES], { stdio: 'pipe' });
-  }
-  return {
-    tiny,
-    mismatch: join(FIXTURES, 'fixture-mismatch.onnx'),
-    noMetadata: join(FIXTURES, 'fixture-no-metadata.onnx'),
-    truncated: join(FIXTURES, 'fixture-truncated.onnx'),
-  };
+// A file made by the CLI is remade when the CLI is newer than it.
+function stale(path) {
+  return !existsSync(path) || statSync(AVLENS).mtimeMs > statSync(path).mtimeMs;
 }
 
-/** A small playable MP4 (test pattern + tone) made with ffmpeg, the base of fixture clips. */
-export function baseVideo(seconds = 7) {
-  const out = join(FIXTURES, `pattern-${seconds}s.mp4`);
-  if (!existsSync(out)) {
-    mkdirSync(FIXTURES, { recursive: true });
-    execFileSync('ffmpeg', [
-      '-v', 'error', '-y',
-      '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=30:duration=${seconds}`,
-      '-f', 'lavfi', '-i', `sine=frequency=220:sample_rate=48000:duration=${seconds}`,
-      '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-preset', 'veryfast', '-c:a', 'aac', '-shortest', out,
-    ]);
+function avlens(args) {
+  execFileSync('nice', [AVLENS, ...args], { stdio: 'pipe' });
+}
+
+/**
+ * A model with random weights from the project's own exporter: `avlens export --untrained PRESET`
+ * writes the ONNX file and the LibTorch checkpoint of the same weights (for `avlens scan`).
+ * Returns { onnx, checkpoint, name }.
+ */
+export function untrainedModel(preset = 'tiny') {
+  const dir = join(FIXTURES, 'models');
+  const onnx = join(dir, `untrained-${preset}.onnx`);
+  const checkpoint = join(dir, `untrained-${preset}.pt`);
+  if (stale(onnx) || !existsSync(checkpoint)) {
+    mkdirSync(dir, { recursive: true });
+    avlens(['export', '--untrained', preset, '--out', onnx, '--save-checkpoint', checkpoint]);
   }
+  return { onnx, checkpoint, name: `untrained-${preset}.onnx` };
+}
+
+// --- ONNX files that must be refused, made from the exported model -----------------------------
+// ModelProto's metadata_props is field 14 (StringStringEntryProto: key = 1, value = 2).
+
+function varint(n) {
+  const out = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return Buffer.from(out);
+}
+
+function lengthDelimited(field, payload) {
+  return Buffer.concat([varint(field * 8 + 2), varint(payload.length), payload]);
+}
+
+function readVarint(buf, pos) {
+  let v = 0;
+  for (let shift = 0; ; shift += 7) {
+    const b = buf[pos++];
+    v += (b & 0x7f) * 2 ** shift;
+    if (!(b & 0x80)) return [v, pos];
+  }
+}
+
+/** The model's bytes with its metadata_props replaced by `metadata` (an object of strings). */
+export function withMetadata(bytes, metadata) {
+  const kept = [];
+  for (let pos = 0; pos < bytes.length; ) {
+    const start = pos;
+    let key;
+    [key, pos] = readVarint(bytes, pos);
+    const wire = key & 7;
+    if (wire === 0) [, pos] = readVarint(bytes, pos);
+    else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else if (wire === 2) {
+      let len;
+      [len, pos] = readVarint(bytes, pos);
+      pos += len;
+    } else throw new Error(`wire type ${wire} in a ModelProto`);
+    if (Math.floor(key / 8) !== 14) kept.push(bytes.subarray(start, pos));
+  }
+  const entries = Object.entries(metadata).map(([k, v]) =>
+    lengthDelimited(14, Buffer.concat([lengthDelimited(1, Buffer.from(k)), lengthDelimited(2, Buffer.from(String(v)))])),
+  );
+  return Buffer.concat([...kept, ...entries]);
+}
+
+/**
+ * Models the page must refuse, derived from the exported tiny model: metadata that does not fit
+ * the network (16 frames at 16 fps: consistent, but the network takes 8), no metadata at all, and
+ * the file cut to a third.
+ */
+export function badModels() {
+  const tiny = untrainedModel('tiny');
+  const bytes = readFileSync(tiny.onnx);
+  const { metadata } = readOnnxModelInfo(bytes);
+  const dir = join(FIXTURES, 'models');
+  const out = { mismatch: join(dir, 'bad-mismatch.onnx'), noMetadata: join(dir, 'bad-no-metadata.onnx'), truncated: join(dir, 'bad-truncated.onnx') };
+  writeFileSync(out.mismatch, withMetadata(bytes, { ...metadata, frames: '16', fps: '16' }));
+  writeFileSync(out.noMetadata, withMetadata(bytes, {}));
+  writeFileSync(out.truncated, bytes.subarray(0, Math.floor(bytes.length / 3)));
   return out;
 }
 
-/** A fixture clip file: a playable MP4 carrying the description the fixture core reads. */
-export function fixtureClip(name, desc) {
-  const base = readFileSync(baseVideo());
-  const path = join(FIXTURES, name);
-  writeFileSync(path, Buffer.concat([base, descriptionBox(desc)]));
-  return path;
+// --- Clips ---------------------------------------------------------------------------------------
+
+/**
+ * A clip from the project's synthetic generator: `avlens synth --kind KIND --clip-seed SEED
+ * --domain D [--seconds S]` (a rendered face speaking espeak-ng speech; `real`, or a fake kind
+ * such as `desync`, `audio_swap`). Same options, same bytes.
+ */
+export function synthClip(kind, seed, { domain = 'A', seconds = 4 } = {}) {
+  const dir = join(FIXTURES, 'synth', `${domain}-${seconds}s`);
+  const out = join(dir, `${kind}_${seed}.mp4`);
+  if (stale(out)) avlens(['synth', '--out', dir, '--kind', kind, '--clip-seed', String(seed), '--domain', domain, '--seconds', String(seconds)]);
+  return out;
 }
 
 function ffmpeg(args, out) {
-  if (!existsSync(out)) execFileSync('ffmpeg', ['-v', 'error', '-y', ...args, out], { stdio: 'pipe' });
+  if (!existsSync(out)) {
+    mkdirSync(FIXTURES, { recursive: true });
+    execFileSync('nice', ['ffmpeg', '-v', 'error', '-y', ...args, out], { stdio: 'pipe' });
+  }
   return out;
+}
+
+/** A synthetic clip with the whole picture blacked out from `from` to `to` seconds (no face there). */
+export function occludedClip(clip, from, to) {
+  const out = join(FIXTURES, `occluded-${from}-${to}-${clip.split('/').pop()}`);
+  return ffmpeg(['-i', clip, '-vf', `drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='between(t,${from},${to})'`, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-preset', 'veryfast', '-c:a', 'copy'], out);
+}
+
+/** A synthetic clip played `times` times in a row (no re-encoding): a long clip, quickly. */
+export function loopedClip(clip, times) {
+  return ffmpeg(['-stream_loop', String(times - 1), '-i', clip, '-c', 'copy'], join(FIXTURES, `looped-${times}x-${clip.split('/').pop()}`));
+}
+
+/** A small playable MP4 (test pattern + tone, no face) made with ffmpeg, the base of bad inputs. */
+export function baseVideo(seconds = 7) {
+  return ffmpeg([
+    '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=30:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=220:sample_rate=48000:duration=${seconds}`,
+    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-preset', 'veryfast', '-c:a', 'aac', '-shortest',
+  ], join(FIXTURES, `pattern-${seconds}s.mp4`));
 }
 
 /** Bad inputs made with ffmpeg: [name, path, expected page error (null: whatever native says)]. */
@@ -95,14 +195,10 @@ export async function site(name, options) {
   return join(WORK, name);
 }
 
-export async function fixtureSite() {
-  const models = fixtureModels();
-  return site('site-fixture', {
-    fixtureCore: FIXTURE_CORE,
-    model: models.tiny,
-    modelName: 'fixture-tiny.onnx (test fixture)',
-    core: join(WORK, 'no-core'),
-  });
+/** The page built with the real wasm core (build-wasm/) and the exported tiny model as default. */
+export async function tinySite() {
+  const model = untrainedModel('tiny');
+  return site('site-tiny', { core: CORE, model: model.onnx, modelName: model.name });
 }
 
 export async function serve(root) {

@@ -1,6 +1,6 @@
-// The native side of the page's parity tests: the native CLI (`avlens windows --raw`) makes the
-// windows of a clip, onnxruntime-node scores them with the same model. `avlens scan`, when the
-// CLI has it, gives the clip score directly.
+// The native side of the page's parity tests: `avlens scan` (the LibTorch model on the native
+// core's windows) gives the window and clip scores and the verdict; `avlens windows --raw` gives
+// the native core's windows (or its error), which onnxruntime-node can score with the same .onnx.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { bindModelIO, geometryFromMetadata, readOnnxModelInfo } from '../../web/src/onnx-model.js';
-import { ROOT } from './helpers.mjs';
+import { AVLENS } from './helpers.mjs';
 
 const run = promisify(execFile);
-export const AVLENS = process.env.AVLENS_BIN ?? join(ROOT, 'build', 'bin', 'avlens');
+export { AVLENS };
 
 export async function nativeCommands() {
   if (!existsSync(AVLENS)) return [];
@@ -64,15 +64,24 @@ export async function nativeWindowScores(modelPath, clipPath, { audio: audioOf =
   }
 }
 
+async function scanOutput(args) {
+  try {
+    return (await run('nice', [AVLENS, 'scan', ...args], { maxBuffer: 1 << 24 })).stdout;
+  } catch (err) {
+    if (err.code === 1 && err.stdout) return err.stdout; // the clip failed: its line says why
+    throw err;
+  }
+}
+
 /**
- * `avlens scan CLIP --checkpoint C --json` (JSON lines) -> the clip's line, or null unless
- * AVLENS_SCAN_CHECKPOINT names the checkpoint the tested .onnx was exported from (scan runs the
- * LibTorch model, not the ONNX file) and the CLI has `scan`.
+ * `avlens scan CLIP --checkpoint C --json` -> { file, score, windows: [{ start, score }], error },
+ * plus the verdict (`fake`|`real`) and threshold of the plain `avlens scan` line.
  */
-export async function nativeScan(clipPath) {
-  const checkpoint = process.env.AVLENS_SCAN_CHECKPOINT;
-  if (!checkpoint || !(await nativeCommands()).includes('scan')) return null;
-  const { stdout } = await run('nice', [AVLENS, 'scan', clipPath, '--checkpoint', checkpoint, '--json'], { maxBuffer: 1 << 24 });
-  const line = JSON.parse(stdout.trim().split('\n')[0]);
-  return { ...line, score: line.score ?? line.mean };
+export async function nativeScan(clipPath, checkpoint) {
+  const line = JSON.parse((await scanOutput([clipPath, '--checkpoint', checkpoint, '--json'])).trim().split('\n')[0]);
+  if (line.error) return line;
+  const text = await scanOutput([clipPath, '--checkpoint', checkpoint]);
+  const m = /: (FAKE|REAL) \(score [\d.]+, threshold ([\d.]+)/.exec(text);
+  if (!m) throw new Error(`unexpected avlens scan output: ${text}`);
+  return { ...line, verdict: m[1].toLowerCase(), threshold: Number(m[2]) };
 }

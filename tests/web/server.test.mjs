@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { fixtureSite, serve } from './helpers.mjs';
+import { CORE, serve, site } from './helpers.mjs';
 
 function get(url, method = 'GET') {
   return new Promise((resolve, reject) => {
@@ -17,7 +17,7 @@ function get(url, method = 'GET') {
 }
 
 test('server: isolation and privacy headers on every response', async () => {
-  const srv = await serve(await fixtureSite());
+  const srv = await serve(await site('site-server', { core: CORE, model: null }));
   try {
     assert.match(srv.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
     for (const path of ['', 'src/app.js', 'vendor/ort/ort-wasm-simd-threaded.wasm', 'missing.txt']) {
@@ -41,7 +41,7 @@ test('server: isolation and privacy headers on every response', async () => {
 });
 
 test('server: nothing outside its folder, no methods but GET/HEAD', async () => {
-  const srv = await serve(await fixtureSite());
+  const srv = await serve(await site('site-server', { core: CORE, model: null }));
   try {
     assert.equal((await get(srv.url + '../package.json')).status, 404); // normalised by the URL parser
     assert.equal((await get(srv.url + '..%2f..%2fpackage.json')).status, 403);

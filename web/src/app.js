@@ -2,7 +2,7 @@
 import { cssGradient, drawHeatmap } from './heatmap.js';
 import { messageFor } from './messages.js';
 import { formatDuration, formatSecondRanges, formatSeconds, percent, secondsOfFrames, sentence } from './format.js';
-import { scoreClass, verdictFor } from './verdict.js';
+import { scoreClass, thresholdOf, verdictFor } from './verdict.js';
 import { describeGeometry } from './onnx-model.js';
 
 const $ = (id) => document.getElementById(id);
@@ -17,7 +17,6 @@ const el = {
   modelInput: $('model-input'),
   backendSelect: $('backend-select'),
   modelMessage: $('model-message'),
-  fixtureBanner: $('fixture-banner'),
   progress: $('progress'),
   progressFile: $('progress-file'),
   progressStage: $('progress-stage'),
@@ -217,7 +216,6 @@ function onWorkerMessage(msg) {
       app.backend = msg.backend;
       app.core = msg.core;
       document.body.dataset.backend = msg.backend.name;
-      el.fixtureBanner.hidden = msg.core.kind !== 'test-fixture';
       updateEngineLine();
       if (app.modelSource) sendModel(app.modelSource);
       else loadDefaultModel();
@@ -380,15 +378,17 @@ function onResult(result) {
   renderResult(result, run.file);
   show('result');
   el.verdictTitle.focus();
-  const v = verdictFor(result.aggregate.mean);
+  const v = verdictFor(result.aggregate.mean, thresholdOf(result.model.metadata));
   announce(`${v.title}. Probability of a fake: ${percent(result.aggregate.mean)}. Confidence ${v.confidence}.`);
 }
 
 function renderResult(result, file) {
   const p = result.aggregate.mean;
-  const v = verdictFor(p);
+  const v = verdictFor(p, thresholdOf(result.model.metadata));
   el.resultFile.textContent = file.name;
   el.verdictCard.dataset.kind = v.kind;
+  el.verdictCard.dataset.decision = v.decision;
+  el.verdictCard.dataset.threshold = String(v.threshold);
   el.verdictCard.dataset.pfake = String(p);
   el.verdictTitle.textContent = v.title;
   el.verdictSummary.textContent = `${v.summary} Probability of a fake: ${percent(p)} (confidence: ${v.confidence}).`;
@@ -508,7 +508,7 @@ async function renderHeatmap() {
   el.opacity.disabled = !anyMaps;
   const worst = mostSuspiciousSecond(result);
   if (!w) {
-    el.heatmapCaption.textContent = `${formatSeconds(second)}: this second was not checked (the clip ends before a full window).`;
+    el.heatmapCaption.textContent = `${formatSeconds(second)}: this second was not scored (no face in its window, or the clip ends before a full window).`;
     drawHeatmap(el.heatmap, null, null, 0);
     el.heatmap.setAttribute('aria-label', 'No heat map for this second.');
     return;
@@ -611,12 +611,12 @@ function reportJson() {
     file: r.file,
     clip: r.clip,
     score: r.aggregate.mean,
-    verdict: verdictFor(r.aggregate.mean),
+    verdict: verdictFor(r.aggregate.mean, thresholdOf(r.model.metadata)),
     aggregate: { ...r.aggregate, timeline: r.aggregate.timeline.map((v) => (Number.isFinite(v) ? v : null)) },
     windows: r.windowDetails.map((w) => ({ index: w.index, start_time: w.startTime, duration: w.duration, score: w.score, has_face: w.hasFace, frames_without_face: w.framesWithoutFace })),
     seconds_without_face: noFaceSeconds(r),
     report: r.report,
-    model: { name: r.model.name, source: r.model.source, metadata: r.model.metadata },
+    model: { name: r.model.name, source: r.model.source, metadata: r.model.metadata, load_ms: app.model?.loadMs ?? null, warmup_ms: app.model?.warmupMs ?? null },
     backend: r.backend,
     core: r.core,
     timings_ms: r.timings,

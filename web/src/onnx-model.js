@@ -149,6 +149,10 @@ function dimMatches(dim, expected) {
   return typeof dim !== 'number' || dim < 0 || dim === expected;
 }
 
+// The maps of SPEC §2 by the names `avlens export` gives them (distance, attention, weighted),
+// or by their symbols.
+const MAP_OUTPUTS = { M: ['distance', 'M'], A: ['attention', 'A'], Mhat: ['weighted', 'Mhat'] };
+
 /**
  * Checks a session's inputs/outputs against the geometry and names the inputs:
  * returns { video, audio, audioRank, outputs: { score, M, A, Mhat } } or throws ModelError.
@@ -176,6 +180,9 @@ export function bindModelIO(inputMetadata, outputNames, geometry) {
   }
   if (!outputNames.includes('score')) throw new ModelError(`the model has no "score" output (outputs: ${outputNames.join(', ')})`);
   const outputs = { score: 'score' };
-  for (const k of ['M', 'A', 'Mhat']) if (outputNames.includes(k)) outputs[k] = k;
+  for (const [k, names] of Object.entries(MAP_OUTPUTS)) {
+    const name = names.find((n) => outputNames.includes(n));
+    if (name) outputs[k] = name;
+  }
   return { video: video.name, audio: audio.name, audioRank: audio.shape.length, outputs };
 }

@@ -1,20 +1,38 @@
 // From the clip's fake probability to words. The score is the mean of the window scores
-// (SPEC §5); the confidence says how far it is from the undecided middle.
+// (SPEC §5). The decision threshold is the model's own (chosen on validation videos, carried in
+// its metadata's metrics as `threshold`; 0.5 when absent), as in the native `avlens scan`; the
+// confidence says how far the score is from that threshold, relative to the room on its side.
 
-export function verdictFor(pFake) {
-  const margin = Math.abs(2 * pFake - 1); // 0 at 0.5, 1 at 0 or 1
+/** The model's decision threshold from its metadata_props; 0.5 when it has none. */
+export function thresholdOf(metadata = {}) {
+  try {
+    const t = Number(JSON.parse(metadata.metrics || '{}').threshold);
+    if (Number.isFinite(t) && t > 0 && t < 1) return t;
+  } catch {
+    /* no metrics: the default */
+  }
+  return 0.5;
+}
+
+export function verdictFor(pFake, threshold = 0.5) {
+  const decision = pFake >= threshold ? 'fake' : 'real'; // what `avlens scan` prints (FAKE/REAL)
+  const margin = decision === 'fake' ? (pFake - threshold) / (1 - threshold) : (threshold - pFake) / threshold;
   const confidence = margin < 0.2 ? 'low' : margin < 0.6 ? 'moderate' : 'high';
   if (margin < 0.2) {
     return {
       kind: 'uncertain',
+      decision,
+      threshold,
       title: 'Inconclusive',
-      summary: 'The model can’t tell whether the face and the voice belong together in this clip.',
+      summary: `The model can’t tell whether the face and the voice belong together in this clip (it leans ${decision === 'fake' ? 'towards a fake' : 'towards real'}).`,
       confidence,
     };
   }
-  if (pFake >= 0.5) {
+  if (decision === 'fake') {
     return {
       kind: 'fake',
+      decision,
+      threshold,
       title: 'Face and voice don’t seem to belong together',
       summary: 'This clip looks like an audio-visual deepfake: the voice and the face move in ways that don’t match.',
       confidence,
@@ -22,6 +40,8 @@ export function verdictFor(pFake) {
   }
   return {
     kind: 'real',
+    decision,
+    threshold,
     title: 'Face and voice seem to belong together',
     summary: 'No sign of an audio-visual mismatch was found in this clip.',
     confidence,

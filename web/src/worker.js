@@ -151,6 +151,7 @@ async function analyze({ runId, file }) {
     post({ type: 'clip', runId, info: clip.info, expectedWindows: expected });
     const scores = [];
     let done = 0;
+    let skippedNoFace = 0;
     for (;;) {
       t = now();
       const w = clip.next();
@@ -158,6 +159,12 @@ async function analyze({ runId, file }) {
       if (!w) break;
       checkWindow(w, g);
       checkCancel();
+      // Like the native `avlens scan`: a window whose face was missing in more than half of its
+      // frames is not scored (the report and the timeline show those seconds as without a face).
+      if (!w.hasFace) {
+        skippedNoFace++;
+        continue;
+      }
       t = now();
       const { score, maps } = await scoreWindow(state.ort, state.model, w);
       timings.inference += now() - t;
@@ -190,6 +197,7 @@ async function analyze({ runId, file }) {
       const fraction = Math.min(0.99, Math.max(done / Math.max(expected, done + 1), decodeFraction * 0.98));
       progress('analyse', fraction, { done, expected }, true);
     }
+    if (scores.length === 0 && skippedNoFace > 0) throw new CoreError('no_face', `${file.name}: no window with a face (${skippedNoFace} window${skippedNoFace > 1 ? 's' : ''} without one)`);
     if (scores.length === 0) throw new CoreError('too_short', `the clip gave no complete ${windowSeconds.toFixed(2)} s window`);
     progress('aggregate', 0.995, {}, true);
     t = now();
