@@ -2,11 +2,21 @@
 // verbose logging in a page of the built site and reads the "Node(s) placed on [EP]" lines of the
 // session's log (issue 5: a WebGPU-ready graph has no node that falls back to the CPU).
 
-/** Node placements from ORT's verbose session log lines: { EP: [{ op, name }] }. */
+/**
+ * Node placements from ORT's verbose session log lines: { EP: [{ op, name }] }. When every node is
+ * on one EP, ORT logs only "All nodes placed on [EP]. Number of nodes: N": that EP then gets N
+ * entries of op '*' (names unknown).
+ */
 export function nodePlacements(lines) {
   const placed = {};
   let current = null;
   for (const line of lines) {
+    const all = /All nodes placed on \[(\w+)\]\. Number of nodes: (\d+)/.exec(line);
+    if (all) {
+      placed[all[1]] = Array.from({ length: Number(all[2]) }, () => ({ op: '*', name: '' }));
+      current = null;
+      continue;
+    }
     const head = /Node\(s\) placed on \[(\w+)\]\. Number of nodes: (\d+)/.exec(line);
     if (head) {
       current = head[1];

@@ -15,12 +15,10 @@ import { countOps, webgpuPlacements } from './ort-placement.mjs';
 import { assertSameAsScan, pageResult } from './native-parity.mjs';
 import { ARTIFACTS, chooseFile, launch, missingBuilds, openPage, screenshot, serve, synthClip, tinySite, untrainedModel, waitForModel, waitForView } from './helpers.mjs';
 
-// The nodes of the exported tiny model that ORT Web 1.30's WebGPU EP leaves to the CPU: int64
-// Gather nodes that ORT's own optimiser adds to the shape computations (Shape -> Gather -> Concat
-// -> Reshape) of the 14 GroupNorm-as-InstanceNorm blocks; the WebGPU EP has no int64 Gather
-// kernel. Every compute node (Conv 3-D/1-D, MaxPool 3-D/1-D, InstanceNormalization, MatMul/Gemm,
-// Softmax...) is on WebGPU. See docs/TEAM_NOTES.md.
-const EXPECTED_CPU_NODES = { Gather: 14 };
+// The nodes of the exported model that ORT Web 1.30's WebGPU EP leaves to the CPU: none. (GroupNorm
+// is exported with constant reshape shapes and the attention map with a constant view, so the graph
+// has no Shape -> Gather shape arithmetic, which the WebGPU EP cannot run.)
+const EXPECTED_CPU_NODES = {};
 
 const skip = missingBuilds();
 
@@ -40,7 +38,7 @@ describe('WebGPU backend (SwiftShader)', { skip }, () => {
     await srv?.close();
   });
 
-  test('node placement of the exported model: only the known shape nodes run on the CPU', async (t) => {
+  test('node placement of the exported model: every node runs on WebGPU', async (t) => {
     if (!hasAdapter) return t.skip('this Chromium offers no WebGPU adapter (needs --enable-unsafe-webgpu and SwiftShader)');
     const { context, page } = await openPage(browser, `${srv.url}build-info.json`);
     try {
@@ -52,7 +50,7 @@ describe('WebGPU backend (SwiftShader)', { skip }, () => {
       t.diagnostic(`WebGPU: ${placed.WebGpuExecutionProvider.length} nodes ${JSON.stringify(countOps(placed.WebGpuExecutionProvider))}`);
       t.diagnostic(`CPU: ${cpu.length} nodes: ${cpu.map((n) => `${n.op} (${n.name})`).join(', ')}`);
       assert.deepEqual(countOps(cpu), EXPECTED_CPU_NODES, 'nodes on the CPU (update EXPECTED_CPU_NODES and docs/TEAM_NOTES.md when the export changes)');
-      for (const op of ['Conv', 'MaxPool', 'InstanceNormalization']) assert.ok(countOps(placed.WebGpuExecutionProvider)[op] > 0, `${op} runs on WebGPU`);
+      assert.ok(placed.WebGpuExecutionProvider.length >= 100, 'the whole network (>= 100 nodes) is on WebGPU');
     } finally {
       await context.close();
     }

@@ -45,7 +45,8 @@ torch::Tensor DetectorImpl::attention_map(const torch::Tensor& fa, const torch::
   auto ev = video_embed_(fv);   // (B,E,T',h,w)
   auto logits = (ev * ea.unsqueeze(-1).unsqueeze(-1)).sum({1, 2}) / dims_.attention_divisor;  // (B,h,w)
   auto flat = torch::softmax(logits.flatten(1), 1);
-  return flat.view_as(logits);
+  // Constant map shape (not view_as): the exported graph then needs no Shape op.
+  return flat.view({-1, logits.size(1), logits.size(2)});
 }
 
 DetectorOutput DetectorImpl::forward(const torch::Tensor& video, const torch::Tensor& audio_in) {

@@ -2,6 +2,8 @@
 #include "avlens/error.hpp"
 #include "avlens/model/detector.hpp"
 
+#include <torch/csrc/jit/frontend/tracer.h>
+
 namespace avlens::model {
 namespace nn = torch::nn;
 
@@ -16,6 +18,23 @@ ChannelNormImpl::ChannelNormImpl(NormKind kind, int channels, int groups, int sp
 }
 
 torch::Tensor ChannelNormImpl::forward(const torch::Tensor& x) {
+  if (group_ && torch::jit::tracer::isTracing()) {
+    // For export: GroupNorm written out with explicit shapes (batch -1, the rest constants of the
+    // trace), so the ONNX graph reshapes to constant shapes instead of Shape -> Gather arithmetic,
+    // which ONNX Runtime's WebGPU EP cannot run (no int64 Gather) and leaves on the CPU.
+    // Same maths as torch's group_norm (biased variance, the module's eps and affine).
+    const int64_t groups = group_->options.num_groups();
+    std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+    shape[0] = -1;
+    const int64_t per_group = x.numel() / x.size(0) / groups;
+    auto g = x.reshape({-1, groups, per_group});
+    auto centred = g - g.mean(-1, true);
+    auto var = centred.pow(2).mean(-1, true);
+    auto y = (centred / (var + group_->options.eps()).sqrt()).reshape(shape);
+    std::vector<int64_t> affine(x.dim(), 1);
+    affine[1] = x.size(1);
+    return y * group_->weight.reshape(affine) + group_->bias.reshape(affine);
+  }
   if (group_) return group_->forward(x);
   if (batch1d_) return batch1d_->forward(x);
   return batch3d_->forward(x);
