@@ -94,6 +94,11 @@ function drain(seg) {
       post({ type: 'window', bridge: seg.bridge, video: seg.video, window: { ...base, score: null, skipped: 'silent' } });
       continue;
     }
+    // As the page and `avlens scan` do: a window whose frames mostly show no face is not scored.
+    if (!w.hasFace) {
+      post({ type: 'window', bridge: seg.bridge, video: seg.video, window: { ...base, score: null, skipped: 'no_face' } });
+      continue;
+    }
     waiting.push({ seg, window: w, base });
     if (waiting.length > MAX_WAITING_WINDOWS) {
       const dropped = waiting.shift();

@@ -264,7 +264,7 @@ class Watch {
     this.windows = this.windows.filter((w) => Math.abs(w.startTime - window.startTime) >= window.duration / 2);
     this.windows.push(window);
     if (aggregate) this.aggregate = aggregate;
-    if (this.state === 'running' && window.score !== null && !window.hasFace) this.set('running', 'no_face');
+    if (this.state === 'running' && !window.hasFace) this.set('running', 'no_face');
     else if (this.state === 'running' && window.score !== null) this.set('running');
     else this.render();
   }
