@@ -8,6 +8,7 @@
 #include "avlens/train/scan.hpp"
 #include "avlens/train/trainer.hpp"
 #include "command.hpp"
+#include "window_options.hpp"
 
 namespace avlens::cli {
 namespace {
@@ -22,8 +23,9 @@ void usage() {
 }
 
 int run_scan(const std::vector<std::string>& argv) {
-  Args args(argv, {"checkpoint", "threshold", "batch", "threads", "stride", "detect-every", "detect-max-side", "device"},
-            {"json", "help"});
+  auto value_options = tracking_value_options();
+  value_options.insert({"checkpoint", "threshold", "batch", "threads", "device"});
+  Args args(argv, value_options, {"json", "help"});
   if (args.has("help")) {
     usage();
     return 0;
@@ -34,9 +36,7 @@ int run_scan(const std::vector<std::string>& argv) {
   auto detector = train::load_detector(args.require("checkpoint"), device);
   WindowMakerOptions o;
   o.geometry = detector.model->config().geometry;  // the one geometry the model was trained on
-  o.stride_frames = args.get_int("stride", 0);
-  o.face.detect_every = args.get_int("detect-every", o.face.detect_every);
-  o.face.detect_max_side = args.get_int("detect-max-side", o.face.detect_max_side);
+  apply_tracking_options(args, o);
   const double threshold = args.get_double("threshold", detector.state.threshold);
   const bool json = args.has("json");
   int failures = 0;

@@ -4,8 +4,18 @@
 
 namespace avlens::cli {
 
+std::set<std::string> tracking_value_options() { return {"stride", "detect-every", "detect-max-side"}; }
+
 std::set<std::string> window_value_options() {
-  return {"model", "preset", "stride", "detect-every", "detect-max-side"};
+  auto options = tracking_value_options();
+  options.insert({"model", "preset"});
+  return options;
+}
+
+void apply_tracking_options(const Args& args, WindowMakerOptions& o) {
+  o.stride_frames = args.get_int("stride", 0);
+  o.face.detect_every = args.get_int("detect-every", o.face.detect_every);
+  o.face.detect_max_side = args.get_int("detect-max-side", o.face.detect_max_side);
 }
 
 const char* window_options_usage() {
@@ -19,9 +29,7 @@ WindowMakerOptions window_options_from_args(const Args& args) {
     throw std::invalid_argument("give --model or --preset, not both (the model's metadata sets the geometry)");
   if (args.has("model")) o.geometry = WindowGeometry::from_metadata(read_onnx_metadata_file(args.get("model")));
   else o.geometry = WindowGeometry::preset(args.get("preset", "paper"));
-  o.stride_frames = args.get_int("stride", 0);
-  o.face.detect_every = args.get_int("detect-every", o.face.detect_every);
-  o.face.detect_max_side = args.get_int("detect-max-side", o.face.detect_max_side);
+  apply_tracking_options(args, o);
   return o;
 }
 

@@ -10,6 +10,10 @@
 namespace avlens::cli {
 
 std::set<std::string> window_value_options();
+// The options that tune tracking and windowing but not the geometry (--stride, --detect-every,
+// --detect-max-side): for commands whose geometry comes from elsewhere (a checkpoint).
+std::set<std::string> tracking_value_options();
+void apply_tracking_options(const Args& args, WindowMakerOptions& options);
 const char* window_options_usage();
 // --model FILE.onnx (geometry from its metadata) or --preset NAME (default: paper);
 // --stride FRAMES, --detect-every K, --detect-max-side PX.

@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "args.hpp"
-#include "avlens/model_metadata.hpp"
 #include "avlens/windows.hpp"
 #include "command.hpp"
 #include "window_options.hpp"

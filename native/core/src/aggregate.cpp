@@ -13,7 +13,7 @@ VideoScore aggregate_scores(const std::vector<WindowScore>& windows, double clip
   const int seconds = static_cast<int>(std::ceil(end - 1e-9));
   std::vector<double> sum(seconds, 0.0), weight(seconds, 0.0);
   double total = 0;
-  v.max = windows.empty() ? std::numeric_limits<double>::quiet_NaN() : -std::numeric_limits<double>::infinity();
+  v.max = -std::numeric_limits<double>::infinity();
   for (const auto& w : windows) {
     if (!std::isfinite(w.score)) continue;
     total += w.score;
