@@ -9,19 +9,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 AVLENS="${AVLENS_BIN:-$ROOT/build/bin/avlens}"
 WORK="${1:-$ROOT/build/default-model}"
 TRAIN_CLIPS="${TRAIN_CLIPS:-320}"
-TEST_CLIPS="${TEST_CLIPS:-100}"
+export TRAIN_CLIPS TEST_CLIPS="${TEST_CLIPS:-100}" PRESET="${PRESET:-tiny}"
 EPOCHS="${EPOCHS:-12}"
-PRESET="${PRESET:-tiny}"
 mkdir -p "$WORK"
 cd "$WORK"
 start=$(date +%s)
 
-"$AVLENS" synth --out synthA-train --count "$TRAIN_CLIPS" --domain A --seed 1
-"$AVLENS" synth --out synthA-test --count "$TEST_CLIPS" --domain A --seed 2
-"$AVLENS" synth --out synthB-test --count "$TEST_CLIPS" --domain B --seed 3
-for set in synthA-train synthA-test synthB-test; do
-  "$AVLENS" prep "$set/labels.csv" --out "cache-$set" --preset "$PRESET"
-done
+"$ROOT/scripts/make_synth_data.sh" "$WORK"
 
 "$AVLENS" train --data cache-synthA-train --out run --preset paper --epochs "$EPOCHS" --batch 8 \
   --pseudo_fakes true --attention true --seed 1 --progress false ${TRAIN_ARGS:-}

@@ -1,9 +1,11 @@
-// `avlens ablate --data TRAIN_CACHE --test TEST_CACHE --out DIR`: the paper's Table 1 rows and
-// the Fig. 5 sweeps on one train/test pair, written as one table (ablation.md / ablation.json).
+// `avlens ablate --data TRAIN_CACHE --test [NAME=]TEST_CACHE ... --out DIR`: the paper's Table 1
+// rows and the Fig. 5 sweeps, trained on one set and scored on each test set, written as one
+// table (ablation.md / ablation.json).
 #include <cstdio>
 #include <sstream>
 
 #include "args.hpp"
+#include "avlens/error.hpp"
 #include "avlens/model/model_config.hpp"
 #include "avlens/train/ablation.hpp"
 #include "avlens/train/training_data.hpp"
@@ -14,11 +16,14 @@ namespace {
 
 void usage() {
   std::printf(
-      "usage: avlens ablate --data TRAIN_CACHE --test TEST_CACHE --out DIR [--test-list CSV]\n"
-      "                     [--runs table1,r_min,r_max,map_size] [--config FILE] [--KEY VALUE ...]\n\n"
+      "usage: avlens ablate --data TRAIN_CACHE --test [NAME=]TEST_CACHE [--test ...] --out DIR\n"
+      "                     [--test-list CSV] [--runs table1,table1_core,r_min,r_max,map_size]\n"
+      "                     [--config FILE] [--KEY VALUE ...]\n\n"
       "Every run trains with the base configuration (--config and training flags, e.g. --epochs 20)\n"
-      "plus its own changes, then scores the test cache with its best-by-validation checkpoint.\n"
-      "Finished runs are reused on a re-run.\n");
+      "plus its own changes, then scores each test cache (e.g. --test A=cache-A --test B=cache-B for\n"
+      "in-domain and cross-domain columns) with its best-by-validation checkpoint. --test-list\n"
+      "restricts the first test set. Finished runs are reused on a re-run; a new test set is scored\n"
+      "without retraining.\n");
 }
 
 int run_ablate(const std::vector<std::string>& argv) {
@@ -53,7 +58,11 @@ int run_ablate(const std::vector<std::string>& argv) {
   model::ModelConfig mc;
   mc.geometry = train_cache->geometry();
   auto runs = train::ablation_runs(groups, model::derive_dims(mc).feature_height);
-  auto table = train::run_ablation(base, args.require("test"), args.get("test-list"), runs, args.require("out"),
+  std::vector<train::AblationTestSet> tests;
+  for (const auto& spec : args.get_all("test")) tests.push_back(train::parse_test_set(spec));
+  if (tests.empty()) throw Error(ErrorCode::kInvalidArgument, "ablate: --test CACHE is required");
+  tests.front().list = args.get("test-list");
+  auto table = train::run_ablation(base, tests, runs, args.require("out"),
                                    [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
   std::printf("%s\n", table.dump().c_str());
   return 0;

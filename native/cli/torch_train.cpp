@@ -19,7 +19,7 @@ void usage() {
       "\n\n--preset paper (Adam lr 1e-3) | reference (lr 1e-4); --data CACHE from avlens prep; --out DIR gets\n"
       "last.pt, best_val_auc.pt, best_train_loss.pt, history.json, config.json. --resume continues from\n"
       "DIR/last.pt. Data-parallel: start one process per rank with --world-size N --rank R --master-addr\n"
-      "HOST --master-port P (Gloo, CPU).\n");
+      "HOST --master-port P; --backend auto (NCCL on CUDA when built with it, else Gloo) | gloo | nccl.\n");
 }
 
 int run_train(const std::vector<std::string>& argv) {
@@ -66,10 +66,10 @@ int run_train(const std::vector<std::string>& argv) {
                    r.train_loss, r.val_auc, r.val_accuracy, r.windows_per_second, r.seconds);
   };
   trainer.fit(hooks);
-  if (config.rank == 0)
-    std::printf("{\"out\": \"%s\", \"epochs\": %d, \"best_val_auc\": %.6f, \"best_train_loss\": %.6f}\n",
-                config.out.c_str(), trainer.state().epochs_done, trainer.state().best_val_auc,
-                trainer.state().best_train_loss);
+  // Every rank reports (its losses are means over the ranks, so they agree); only rank 0 wrote to out.
+  std::printf("{\"out\": \"%s\", \"rank\": %d, \"epochs\": %d, \"best_val_auc\": %.6f, \"best_train_loss\": %.6f}\n",
+              config.out.c_str(), config.rank, trainer.state().epochs_done, trainer.state().best_val_auc,
+              trainer.state().best_train_loss);
   return 0;
 }
 

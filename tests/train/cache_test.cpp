@@ -1,11 +1,13 @@
 // The window cache (format, atomic files, lists), `prep` over real clips made with ffmpeg
-// (resumable, skipped videos logged with reasons), metrics, eval figures and scan verdicts.
+// (resumable, skipped videos logged with reasons), metrics, eval figures, scan verdicts and the
+// ablation runner over caches.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "avlens/error.hpp"
+#include "avlens/train/ablation.hpp"
 #include "avlens/train/eval_report.hpp"
 #include "avlens/train/metrics.hpp"
 #include "avlens/train/scan.hpp"
@@ -186,4 +188,59 @@ TEST(EvalAndScan, WriteMetricsFiguresAndJsonVerdicts) {
   ClipVerdict bad = scan_clip(detector.model, "/nonexistent/clip.mp4", wo, 8, torch::kCPU);
   EXPECT_NE(bad.error.find("file_not_found"), std::string::npos) << bad.error;
   EXPECT_TRUE(bad.to_json()["score"].is_null());
+}
+
+TEST(Ablation, RunsAreTheTable1RowsAndTestSetsAreNamed) {
+  auto core = ablation_runs({"table1_core"}, 8);
+  ASSERT_EQ(core.size(), 4u);
+  EXPECT_EQ(core[3].name, "+attention +pseudo-fakes");
+  EXPECT_EQ(core[3].overrides.at("pseudo_fakes"), "true");
+  EXPECT_EQ(ablation_runs({"table1"}, 8).size(), 5u);
+  EXPECT_EQ(ablation_runs({"map_size"}, 8).size(), 4u);  // S = 1, 2, 4 and the native 8
+  EXPECT_THROW(ablation_runs({"table2"}, 8), Error);
+  EXPECT_EQ(parse_test_set("B=/x/cache").name, "B");
+  EXPECT_EQ(parse_test_set("B=/x/cache").cache, "/x/cache");
+  EXPECT_EQ(parse_test_set("/x/cache-B/").name, "cache-B");
+  EXPECT_THROW(parse_test_set("=/x"), Error);
+}
+
+TEST(Ablation, ScoresEveryTestSetAndAddsANewOneWithoutRetraining) {
+  const fs::path root = fresh_dir("ablation");
+  for (int v = 0; v < 6; ++v) write_video(root / "train", "/t/" + std::to_string(v) + ".mp4", v % 2, 2, 100 + 10 * v);
+  for (const char* set : {"A", "B", "C"})
+    for (int v = 0; v < 4; ++v)
+      write_video(root / set, std::string("/") + set + "/" + std::to_string(v) + ".mp4", v % 2, 1, 500 + 10 * v + set[0]);
+  TrainConfig base;
+  base.data = (root / "train").string();
+  base.batch = 4;
+  base.epochs = 1;
+  base.max_steps_per_epoch = 1;
+  base.progress = false;
+  base.device = "cpu";
+  auto runs = ablation_runs({"table1_core"}, 8);
+  runs.resize(1);  // "plain" is enough to check the bookkeeping
+  const auto out = (root / "study").string();
+  auto quiet = [](const std::string&) {};
+  auto table = run_ablation(base, {parse_test_set("A=" + (root / "A").string()), parse_test_set("B=" + (root / "B").string())},
+                            runs, out, quiet);
+  ASSERT_EQ(table.size(), 1u);
+  for (const char* set : {"A", "B"}) {
+    const auto& m = table[0]["tests"][set];
+    EXPECT_GE(m["auc"].get<double>(), 0.0) << set;
+    EXPECT_LE(m["auc"].get<double>(), 1.0) << set;
+    EXPECT_EQ(m["videos"]["total"], 4) << set;
+  }
+  const fs::path run_dir = fs::path(out) / "table1_plain";
+  const auto trained_at = fs::last_write_time(run_dir / "last.pt");
+  auto again = run_ablation(base, {parse_test_set("A=" + (root / "A").string()), parse_test_set("C=" + (root / "C").string())},
+                            runs, out, quiet);
+  EXPECT_EQ(fs::last_write_time(run_dir / "last.pt"), trained_at);  // not retrained
+  EXPECT_EQ(again[0]["tests"]["A"], table[0]["tests"]["A"]);
+  EXPECT_TRUE(again[0]["tests"].contains("B"));  // kept from the first call
+  EXPECT_TRUE(again[0]["tests"].contains("C"));
+  std::ifstream md(fs::path(out) / "ablation.md");
+  std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("AUC A (%)"), std::string::npos) << text;
+  EXPECT_NE(text.find("AUC C (%)"), std::string::npos) << text;
+  EXPECT_NE(text.find("| table1 | plain |"), std::string::npos) << text;
 }

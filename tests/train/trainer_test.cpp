@@ -1,14 +1,12 @@
 // The training loop: overfitting one batch, exact resumption after a kill, checkpoints, the
-// NaN guard, data-parallel gradients, and the loader's determinism.
+// NaN guard, the loader's determinism and the configuration (data-parallel: data_parallel_test.cpp).
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <thread>
 
 #include "avlens/error.hpp"
 #include "avlens/train/batch_loader.hpp"
 #include "avlens/train/checkpoint.hpp"
-#include "avlens/train/data_parallel.hpp"
 #include "avlens/train/evaluation.hpp"
 #include "avlens/train/trainer.hpp"
 #include "window_fixtures.hpp"
@@ -169,71 +167,6 @@ TEST(BatchLoader, VideoTensorIsScaledToMinusOneOne) {
   EXPECT_FLOAT_EQ(t[0][1][0][0][0].item<float>(), 1.0f);   // G of pixel 0
 }
 
-TEST(DataParallel, TwoRanksOverGlooMatchOneProcessOnTheGlobalBatch) {
-  auto source = fixtures::make_source(kTiny, 8, 1, 7);
-  LoaderOptions lo;
-  lo.batch_size = 8;
-  lo.shuffle = false;
-  Batch global = BatchLoader(source, lo).build(0, 0);
-
-  auto gradients = [](model::Detector& net) {
-    std::vector<torch::Tensor> g;
-    for (auto& p : net->parameters()) g.push_back(p.grad().clone());
-    return g;
-  };
-  model::ModelConfig mc;
-  mc.geometry = kTiny;
-  // Different starts on each rank (made here: the global generator is not for threads);
-  // broadcast_parameters must align them with rank 0's.
-  std::vector<model::Detector> nets;
-  for (int rank = 0; rank < 2; ++rank) {
-    torch::manual_seed(100 + rank);
-    nets.emplace_back(mc);
-  }
-  const int port = 29600 + ::getpid() % 1000;
-  std::vector<std::vector<torch::Tensor>> per_rank(2);
-  std::vector<std::string> errors(2);
-  std::vector<std::thread> ranks;
-  for (int rank = 0; rank < 2; ++rank) {
-    ranks.emplace_back([&, rank] {
-      try {
-        DataParallelOptions o;
-        o.world_size = 2;
-        o.rank = rank;
-        o.master_port = port;
-        DataParallel dp(o);
-        model::Detector net = nets[rank];
-        dp.broadcast_parameters(*net);
-        LoaderOptions shard = lo;
-        shard.rank = rank;
-        shard.world_size = 2;
-        Batch local = BatchLoader(source, shard).build(0, 0);
-        EXPECT_EQ(local.windows.size(), 4u);
-        auto l = torch::binary_cross_entropy_with_logits(net->forward(local.video, local.audio).logits, local.labels);
-        l.backward();
-        dp.average_gradients(*net);
-        per_rank[rank] = gradients(net);
-      } catch (const std::exception& e) {
-        errors[rank] = e.what();
-      }
-    });
-  }
-  for (auto& t : ranks) t.join();
-  ASSERT_EQ(errors[0], "");
-  ASSERT_EQ(errors[1], "");
-  // One process, rank 0's start, the whole global batch.
-  torch::manual_seed(100);
-  model::Detector reference(mc);
-  auto l = torch::binary_cross_entropy_with_logits(reference->forward(global.video, global.audio).logits, global.labels);
-  l.backward();
-  auto want = gradients(reference);
-  ASSERT_EQ(per_rank[0].size(), want.size());
-  for (size_t i = 0; i < want.size(); ++i) {
-    EXPECT_TRUE(torch::allclose(per_rank[0][i], want[i], 1e-4, 1e-6)) << "parameter " << i;
-    EXPECT_TRUE(torch::equal(per_rank[0][i], per_rank[1][i])) << "ranks disagree on parameter " << i;
-  }
-}
-
 TEST(TrainConfig, PresetsFileAndOverrides) {
   TrainConfig c;
   c.apply(nlohmann::json{{"lr", 0.005}, {"preset", "reference"}, {"epochs", 7}});
@@ -248,6 +181,13 @@ TEST(TrainConfig, PresetsFileAndOverrides) {
   EXPECT_THROW(c.set("learning_rate", "1"), Error);
   EXPECT_THROW(c.set("epochs", "ten"), Error);
   EXPECT_THROW(c.set("attention", "maybe"), Error);
+  c.set("backend", "nccl");
+  EXPECT_NO_THROW(c.validate());  // device auto: checked again once the device is known
+  c.set("device", "cpu");
+  EXPECT_THROW(c.validate(), Error);
+  c.set("backend", "mpi");
+  EXPECT_THROW(c.validate(), Error);
+  c.set("backend", "gloo");
   TrainConfig back;
   back.apply(c.to_json());
   EXPECT_EQ(back.to_json(), c.to_json());

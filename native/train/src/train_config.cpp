@@ -66,7 +66,8 @@ const std::map<std::string, Field>& fields() {
     AVLENS_FIELD(map_size); AVLENS_FIELD(distance); AVLENS_FIELD(attention_scale); AVLENS_FIELD(norm);
     AVLENS_FIELD(pseudo_fakes); AVLENS_FIELD(pseudo_probability); AVLENS_FIELD(r_min); AVLENS_FIELD(r_max);
     AVLENS_FIELD(device); AVLENS_FIELD(threads); AVLENS_FIELD(loader_workers); AVLENS_FIELD(progress);
-    AVLENS_FIELD(world_size); AVLENS_FIELD(rank); AVLENS_FIELD(master_addr); AVLENS_FIELD(master_port);
+    AVLENS_FIELD(backend); AVLENS_FIELD(world_size); AVLENS_FIELD(rank); AVLENS_FIELD(master_addr);
+    AVLENS_FIELD(master_port);
 #undef AVLENS_FIELD
     Field preset;
     preset.get = [](const TrainConfig& c) { return nlohmann::json(c.preset); };
@@ -120,6 +121,8 @@ void TrainConfig::validate() const {
   if (epochs < 1) bad("epochs must be >= 1");
   if (!(val_fraction >= 0 && val_fraction < 1)) bad("val_fraction must be in [0, 1)");
   if (device != "auto" && device != "cpu" && device != "cuda") bad("device must be auto, cpu or cuda");
+  if (backend != "auto" && backend != "gloo" && backend != "nccl") bad("backend must be auto, gloo or nccl");
+  if (backend == "nccl" && device == "cpu") bad("backend nccl needs device cuda (or auto on a GPU machine)");
   if (world_size < 1 || rank < 0 || rank >= world_size) bad("rank must be in [0, world_size)");
   if (batch % world_size != 0) bad("batch must be a multiple of world_size");
   if (master_port < 1 || master_port > 65535) bad("master_port must be a TCP port");

@@ -33,8 +33,9 @@ Trainer::Trainer(TrainConfig config, std::shared_ptr<const WindowSource> train,
                                                  " windows, fewer than one batch of " + std::to_string(config_.batch));
   if (config_.threads > 0) torch::set_num_threads(config_.threads);
   device_ = resolve_device(config_.device);
+  // One GPU per rank of a machine (NCCL needs distinct devices).
   if (config_.world_size > 1 && device_.is_cuda())
-    throw Error(ErrorCode::kInvalidArgument, "data-parallel training runs over Gloo on CPU tensors; use --device cpu");
+    device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_cuda_device(config_.rank)));
 
   torch::manual_seed(config_.seed);
   model_ = model::Detector(config_.model_config(train_->geometry()));
@@ -50,6 +51,8 @@ Trainer::Trainer(TrainConfig config, std::shared_ptr<const WindowSource> train,
     dp.rank = config_.rank;
     dp.master_addr = config_.master_addr;
     dp.master_port = config_.master_port;
+    dp.backend = config_.backend;
+    dp.device = device_;
     parallel_ = std::make_unique<DataParallel>(dp);
     parallel_->broadcast_parameters(*model_);
   }

@@ -51,7 +51,9 @@ struct TrainConfig {
   int loader_workers = 2;
   bool progress = true;
 
-  // Data-parallel training over c10d (Gloo on CPU, NCCL is not wired up: see docs/TRAINER.md).
+  // Data-parallel training over c10d (docs/TRAINER.md): backend auto (NCCL for CUDA when this
+  // LibTorch has it, else Gloo), gloo or nccl.
+  std::string backend = "auto";
   int world_size = 1;
   int rank = 0;
   std::string master_addr = "127.0.0.1";
