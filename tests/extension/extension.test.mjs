@@ -2,7 +2,9 @@
 // web/extension/ with the real wasm core): a local page plays a synthetic real clip and a
 // synthetic fake clip; the badge shows a score and the per-window scores agree with the native
 // core's windows of the same clips scored by onnxruntime-node with the same model, within
-// TOLERANCE (see docs/EXTENSION.md); a cross-origin video without CORS shows "cannot analyse".
+// TOLERANCE (see docs/EXTENSION.md); a clip with sound but no face (which the native core refuses
+// with no_face) gets no score and says "no face found" on the badge and in the popup; a
+// cross-origin video without CORS shows "cannot analyse".
 // Skipped, with the reason, until build-wasm/avlens_core.js and build/bin/avlens exist.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +30,7 @@ const ARTIFACTS = join(WEB_ARTIFACTS, '..', 'extension');
 const CORE = join(ROOT, 'build-wasm');
 const SHIPPED_MODEL = join(ROOT, 'web', 'model', 'avlens.onnx');
 const CLIP_SECONDS = 6;
+const NOFACE_SECONDS = 5;
 
 const missing = [
   !existsSync(join(CORE, 'avlens_core.js')) && 'build-wasm/avlens_core.js (the wasm core) is not built',
@@ -88,6 +91,16 @@ function liveAudioRule(geometry) {
   };
 }
 
+/** A clip with sound but no face (ffmpeg's testsrc2 pattern and a tone): the extension must give it no score. */
+function makeFacelessClip(dir) {
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, 'noface.mp4');
+  if (!existsSync(out)) {
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=480x270:rate=30', '-f', 'lavfi', '-i', `sine=frequency=330:sample_rate=48000:duration=${NOFACE_SECONDS}`, '-t', String(NOFACE_SECONDS), '-vf', 'format=yuv420p', '-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'aac', '-ar', '48000', out]);
+  }
+  return out;
+}
+
 function serve(handler) {
   const server = createServer(handler);
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${server.address().port}` })));
@@ -111,8 +124,9 @@ describe('browser extension with the real wasm core', { skip }, () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     modelPath = existsSync(SHIPPED_MODEL) ? SHIPPED_MODEL : untrainedModel('tiny').onnx;
     clips = await makeClips(join(WORK, 'clips'));
+    clips.noface = makeFacelessClip(join(WORK, 'clips'));
     const built = await buildExtension({ out: WORK, model: modelPath, modelName: existsSync(SHIPPED_MODEL) ? 'avlens default model' : 'untrained-tiny.onnx (random weights, test model)', quiet: true });
-    const files = { '/real.mp4': clips.real, '/fake.mp4': clips.fake };
+    const files = { '/real.mp4': clips.real, '/fake.mp4': clips.fake, '/noface.mp4': clips.noface };
     site = await serve((req, res) => {
       const url = new URL(req.url, 'http://127.0.0.1');
       if (files[url.pathname]) {
@@ -240,6 +254,59 @@ describe('browser extension with the real wasm core', { skip }, () => {
       }
     });
   }
+
+  test('clip with sound but no face: "no face found", no score, no verdict (the native core finds no face either)', async (t) => {
+    // The native core refuses the clip outright, so the test is about a clip that has no face.
+    const native = await nativeWindowScores(modelPath, clips.noface);
+    assert.equal(native.error, 'no_face', `native core: ${native.message ?? `${native.windows?.length} windows, no error`}`);
+    const p = await context.newPage();
+    try {
+      await p.goto(`${site.origin}/?src=/noface.mp4`);
+      await playFromStart(p);
+      // The core's last word on the stretch that ended with the clip arrives after the end.
+      await p.waitForFunction(() => document.querySelector('avlens-badge')?.dataset.reason === 'no_face', null, { timeout: 60_000 }).catch(async (err) => {
+        const v = (await report()).videos[0];
+        assert.fail(`${err.message}; badge ${JSON.stringify(await badge(p))}; report ${JSON.stringify({ ...v, windows: v.windows.length })}`);
+      });
+      const b = await badge(p);
+      t.diagnostic(`badge: ${JSON.stringify(b)}`);
+      assert.ok(['running', 'paused'].includes(b.state), `badge: ${JSON.stringify(b)}`);
+      assert.equal(b.score, '');
+      assert.equal(b.windows, '0');
+      assert.match(b.text, /no face found/);
+      assert.doesNotMatch(b.text, /fake|%|NaN/);
+      const r = await report();
+      const video = r.videos[0];
+      t.diagnostic(`${video.windows.length} windows: ${JSON.stringify(video.windows.map((w) => [Number(w.startTime.toFixed(2)), w.skipped, w.framesWithoutFace]))}`);
+      // Every second of the clip is listed (no face), including the last ones, which the core
+      // makes when the stretch ends; the first window starts a few ms after 0, as in the tests above.
+      assert.ok(video.windows.length >= NOFACE_SECONDS - 1, `${video.windows.length} windows reported`);
+      for (const w of video.windows) {
+        assert.equal(w.score, null, `window at ${w.startTime} s has a score`);
+        assert.equal(w.hasFace, false, `window at ${w.startTime} s has a face`);
+        assert.equal(w.skipped, 'no_face', `window at ${w.startTime} s`);
+      }
+      assert.equal(video.rolling, null);
+      assert.equal(video.aggregate, null);
+      assert.equal(video.reason, 'no_face');
+      assert.match(video.reasonText, /no face found/);
+      // The popup says why there is no score, and gives no verdict.
+      const popup = await context.newPage();
+      await popup.goto(`chrome-extension://${extensionId}/extension/popup.html?tab=${r.tab}`);
+      await popup.waitForFunction(() => /no face found/.test(document.getElementById('state').textContent), null, { timeout: 30_000 });
+      const summary = await popup.locator('#summary').textContent();
+      t.diagnostic(`popup: ${summary} / ${await popup.locator('#state').textContent()}`);
+      assert.equal(await popup.getAttribute('#summary', 'data-mean'), null);
+      assert.match(summary, /^No score: no face found/);
+      assert.doesNotMatch(summary, /fake|real|%|NaN/i);
+      assert.equal(await popup.locator('#timeline span[data-score]').count(), 0);
+      await popup.screenshot({ path: join(ARTIFACTS, 'popup-no-face.png') });
+      await popup.close();
+      await p.screenshot({ path: join(ARTIFACTS, 'badge-no-face.png') });
+    } finally {
+      await p.close();
+    }
+  });
 
   test('cross-origin video without CORS: "cannot analyse", no score', async () => {
     const p = await context.newPage();

@@ -69,8 +69,13 @@ function closeSegment(key, flush) {
   segments.delete(key);
   try {
     if (flush) {
-      seg.maker.finish(-1);
-      drain(seg);
+      // finish() throws no_face when no frame of the segment had a face, after making its last
+      // windows: report those too (as windows without a face), then the problem.
+      try {
+        seg.maker.finish(-1);
+      } finally {
+        drain(seg);
+      }
     }
   } catch (err) {
     // A segment shorter than one window (paused or seeked within a second) simply gives none.

@@ -40,7 +40,7 @@ function render(report) {
     $('summary').textContent = `${percent(agg.mean)} fake over ${agg.windows} analysed second${agg.windows > 1 ? 's' : ''} — ${verdict.title.toLowerCase()}`;
     $('summary').dataset.mean = String(agg.mean);
   } else {
-    $('summary').textContent = v.state === 'blocked' ? 'No score' : 'No score yet';
+    $('summary').textContent = v.state === 'blocked' ? 'No score' : v.reason === 'no_face' ? 'No score: no face found' : 'No score yet';
     delete $('summary').dataset.mean;
   }
   $('state').textContent = describeState(v);

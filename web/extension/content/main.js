@@ -53,6 +53,7 @@ class Watch {
     this.segment = null;
     this.segments = 0;
     this.audio = null; // { context, node, stream } once built
+    this.audioStart = null; // the pending startAudio(), shared by concurrent callers
     this.inFlight = 0;
     this.droppedFrames = 0;
     this.sentFrames = 0;
@@ -154,8 +155,20 @@ class Watch {
     this.segment = null;
   }
 
-  /** Builds the sound path once: captured stream -> AudioContext at the model's rate -> worklet. */
-  async startAudio(g) {
+  /**
+   * Builds the sound path once. The play and playing events (and watch()) start segments at the
+   * same time: they share one build, else each would add its own AudioContext and worklet, whose
+   * chunks (on different clocks) would end every segment as out of sync and no window would be made.
+   */
+  startAudio(g) {
+    this.audioStart ??= this.openAudio(g).finally(() => {
+      this.audioStart = null;
+    });
+    return this.audioStart;
+  }
+
+  /** Captured stream -> AudioContext at the model's rate -> worklet; false when it cannot run now. */
+  async openAudio(g) {
     if (this.audio) {
       if (this.audio.context.state === 'suspended') await this.audio.context.resume().catch(() => {});
       if (this.audio.context.state !== 'running') {
