@@ -3,7 +3,7 @@
 # train on domain A with and without pseudo-fakes and attention, score held-out A (in-domain)
 # and domain B (cross-domain).
 #   scripts/run_synth_study.sh [WORK_DIR]     (default: build/synth-study)
-# Sizes: TRAIN_CLIPS (320), TEST_CLIPS (100), EPOCHS (10), PRESET (tiny); RUNS (table1_core; "table1"
+# Sizes: TRAIN_CLIPS (320), TEST_CLIPS (100), EPOCHS (8), PRESET (tiny); RUNS (table1_core; "table1"
 # adds the residual row). Interrupted studies continue where they stopped.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,6 +15,6 @@ start=$(date +%s)
 "$ROOT/scripts/make_synth_data.sh" "$WORK"
 cd "$WORK"
 "$AVLENS" ablate --data cache-synthA-train --test A=cache-synthA-test --test B=cache-synthB-test \
-  --out study --runs "${RUNS:-table1_core}" --preset paper --epochs "${EPOCHS:-10}" --seed 1 --progress false
+  --out study --runs "${RUNS:-table1_core}" --preset reference --epochs "${EPOCHS:-8}" --seed 1 --progress false
 cat study/ablation.md
 echo "study done in $(( $(date +%s) - start )) s: $WORK/study/ablation.{md,json}"

@@ -1,5 +1,5 @@
-// The training loop: overfitting one batch, exact resumption after a kill, checkpoints, the
-// NaN guard, the loader's determinism and the configuration (data-parallel: data_parallel_test.cpp).
+// The training loop: overfitting one batch, learning the audio-visual link well enough to
+// separate held-out windows, exact resumption after a kill, checkpoints, the NaN guard, the loader's determinism and the configuration (data-parallel: data_parallel_test.cpp).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,6 +8,7 @@
 #include "avlens/train/batch_loader.hpp"
 #include "avlens/train/checkpoint.hpp"
 #include "avlens/train/evaluation.hpp"
+#include "avlens/train/metrics.hpp"
 #include "avlens/train/trainer.hpp"
 #include "window_fixtures.hpp"
 
@@ -53,6 +54,25 @@ TEST(Trainer, OverfitsOneBatch) {
   for (int i = 0; i < 60 && last > 0.01; ++i) last = trainer.step(batch.video, batch.audio, batch.labels);
   EXPECT_GT(first, 0.3);
   EXPECT_LT(last, 0.02) << "loss went from " << first << " to " << last;
+}
+
+// The fixtures' only cue is audio-visual: a real window's mouth brightness follows its audio
+// envelope frame by frame, a fake's follows another random envelope (each on its own looks like a
+// real one). Held-out windows come from other seeds, so memorising the training set cannot pass.
+// 6 epochs on 192 windows reach a held-out AUC of 0.88 (about a minute on 2 free cores).
+TEST(Trainer, LearnsTheAudioVisualLinkAndSeparatesHeldOutWindows) {
+  auto train = fixtures::make_source(kTiny, 48, 4, 3);
+  auto held_out = fixtures::make_source(kTiny, 32, 2, 99);
+  TrainConfig c = small_config(temp_dir("separation"));
+  c.set("preset", "paper");  // Adam, lr 1e-3
+  c.batch = 8;
+  c.epochs = 6;
+  c.pseudo_fakes = false;
+  Trainer trainer(c, train, nullptr);
+  trainer.fit();
+  auto predictions = predict_windows(trainer.model(), *held_out, 16, torch::kCPU);
+  const double auc = roc_auc(predictions.scores, predictions.labels);
+  EXPECT_GT(auc, 0.8) << "held-out window AUC after " << c.epochs << " epochs";
 }
 
 TEST(Trainer, KillAndResumeGivesTheSameLossesAsAnUninterruptedRun) {
