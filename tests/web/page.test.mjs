@@ -362,6 +362,9 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
       assert.match(card, /avlens default model \(bundled\)/);
       assert.match(card, /Training data/);
       assert.match(card, /Validation metrics/);
+      // A model trained without attention has no attention map to offer.
+      const variant = readOnnxModelInfo(readFileSync(SHIPPED_MODEL)).metadata.variant ?? '';
+      assert.equal(await page.isDisabled('input[name="map"][value="A"]'), variant.startsWith('no_attention'), `variant ${variant}`);
       await screenshot(page, 'result-default-model');
       assert.deepEqual(errors, []);
     } finally {

@@ -132,6 +132,19 @@ function showModelMessage(kind, text, detail = '') {
   }
 }
 
+/** A model trained without attention exports A as all ones: offer only the maps it really has. */
+function updateMapChoice() {
+  const noAttention = String(app.model?.metadata?.variant ?? '').startsWith('no_attention');
+  const attention = el.mapChoice.querySelector('input[value="A"]');
+  attention.disabled = noAttention;
+  attention.closest('label').title = noAttention ? 'This model was trained without attention, so it has no attention map' : 'Where the network looks';
+  if (noAttention && app.mapKind === 'A') {
+    app.mapKind = 'Mhat';
+    el.mapChoice.querySelector('input[value="Mhat"]').checked = true;
+    if (app.result) renderHeatmap();
+  }
+}
+
 function updateEngineLine() {
   if (app.model) {
     const m = app.model;
@@ -233,6 +246,7 @@ function onWorkerMessage(msg) {
       app.modelLoading = false;
       document.body.dataset.modelReady = 'true';
       updateEngineLine();
+      updateMapChoice();
       if (msg.model.source === 'file' && previous?.name !== msg.model.name) {
         showModelMessage('success', `Model “${msg.model.name}” loaded.`, `Windows: ${describeGeometry(msg.model.geometry)}.`);
       } else if (msg.model.source === 'default') {
