@@ -3,7 +3,7 @@
 # synthetic data (avlens synth), window caches (avlens prep), training (avlens train), evaluation
 # in-domain and cross-domain (avlens eval), export (avlens export).
 #   scripts/make_default_model.sh [WORK_DIR]     (default: build/default-model)
-# Sizes can be overridden: TRAIN_CLIPS (320), EXTRA_CLIPS (1000), TEST_CLIPS (100), EPOCHS (6), PRESET (tiny).
+# Sizes can be overridden: TRAIN_CLIPS (320), EXTRA_CLIPS (1000), TEST_CLIPS (100), EPOCHS (9), PRESET (tiny).
 # The variant is the best of docs/SYNTH_STUDY.md: pseudo-fakes on, attention off.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,7 +11,7 @@ AVLENS="${AVLENS_BIN:-$ROOT/build/bin/avlens}"
 WORK="${1:-$ROOT/build/default-model}"
 export TRAIN_CLIPS="${TRAIN_CLIPS:-320}" TEST_CLIPS="${TEST_CLIPS:-100}" PRESET="${PRESET:-tiny}"
 EXTRA_CLIPS="${EXTRA_CLIPS:-1000}"
-EPOCHS="${EPOCHS:-6}"
+EPOCHS="${EPOCHS:-9}"
 start=$(date +%s)
 
 "$ROOT/scripts/make_synth_data.sh" "$WORK"   # synthA-train, synthA-test, synthB-test and their caches
