@@ -21,10 +21,11 @@ import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PYTHON, ROOT, untr
 // |extension score - native score| per window, and for the mean of the clip's windows. The browser
 // decodes (its own H.264/AAC decoders, YUV->RGB and resampler, not FFmpeg's), captures in real time
 // and places the sound on the picture's clock to within tens of milliseconds; docs/EXTENSION.md
-// explains the numbers (measured with a random-weights test model: up to 0.11 per window,
-// 0.01-0.03 for the mean).
-const TOLERANCE = 0.15;
-const MEAN_TOLERANCE = 0.05;
+// explains the numbers (measured with the trained default model, which reacts to sync: up to
+// 0.14-0.28 per window, up to 0.07 for the mean, in four runs). The mean is what the user sees;
+// the per-window bound only catches gross errors.
+const TOLERANCE = 0.35;
+const MEAN_TOLERANCE = 0.1;
 const WORK = join(ROOT, 'build-extension', 'test');
 const ARTIFACTS = join(WEB_ARTIFACTS, '..', 'extension');
 const CORE = join(ROOT, 'build-wasm');
