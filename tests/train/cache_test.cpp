@@ -31,13 +31,7 @@ fs::path fresh_dir(const std::string& name) {
 }
 
 void write_video(const fs::path& cache, const std::string& source, int label, int windows, uint64_t seed) {
-  fs::create_directories(cache / "items");
-  CacheFileWriter w((cache / "items" / (cache_item_id(source) + ".avw")).string(), kTiny);
-  for (int i = 0; i < windows; ++i) {
-    WindowSample s = fixtures::make_window(kTiny, label, seed + i);
-    w.add(s.crops, s.audio, i);
-  }
-  w.commit({source, label, source});
+  fixtures::write_cache_video(cache, kTiny, source, label, windows, seed);
 }
 }  // namespace
 

@@ -227,16 +227,8 @@ TEST(DataParallel, TwoCliRanksTrainAnEpoch) {
   const fs::path avlens = fs::path(AVLENS_BINARY_DIR) / "bin" / "avlens";
   ASSERT_TRUE(fs::exists(avlens)) << avlens << " is not built";
   const fs::path dir = fresh_dir("cli"), cache = dir / "cache", out = dir / "run";
-  fs::create_directories(cache / "items");
-  for (int v = 0; v < 6; ++v) {  // 3 real and 3 fake videos of 2 windows
-    const std::string name = "/data/video" + std::to_string(v) + ".mp4";
-    CacheFileWriter w((cache / "items" / (cache_item_id(name) + ".avw")).string(), kTiny);
-    for (int i = 0; i < 2; ++i) {
-      WindowSample s = fixtures::make_window(kTiny, v % 2, 50 + 10 * v + i);
-      w.add(s.crops, s.audio, i);
-    }
-    w.commit({name, v % 2, name});
-  }
+  for (int v = 0; v < 6; ++v)  // 3 real and 3 fake videos of 2 windows
+    fixtures::write_cache_video(cache, kTiny, "/data/video" + std::to_string(v) + ".mp4", v % 2, 2, 50 + 10 * v);
   const std::string port = std::to_string(free_port());
   std::vector<std::unique_ptr<Child>> ranks;
   for (int rank = 0; rank < 2; ++rank)

@@ -1,9 +1,11 @@
 // Windows made in the test for the trainer tests: a real window's audio and video share one
 // random "voice" signal; a fake window's video follows a different one (an AV mismatch).
 #pragma once
+#include <filesystem>
 #include <random>
 #include <string>
 
+#include "avlens/train/window_cache.hpp"
 #include "avlens/train/window_sample.hpp"
 
 namespace avlens::train::fixtures {
@@ -45,6 +47,18 @@ inline std::shared_ptr<MemoryWindowSource> make_source(const WindowGeometry& g, 
     for (int w = 0; w < windows_per_video; ++w)
       source->add("video" + std::to_string(v), make_window(g, v % 2, seed * 1000 + v * 10 + w), w);
   return source;
+}
+
+// One video of `windows` fixture windows written to a window cache folder, as `avlens prep` would.
+inline void write_cache_video(const std::filesystem::path& cache, const WindowGeometry& g, const std::string& source,
+                              int label, int windows, uint64_t seed) {
+  std::filesystem::create_directories(cache / "items");
+  CacheFileWriter w((cache / "items" / (cache_item_id(source) + ".avw")).string(), g);
+  for (int i = 0; i < windows; ++i) {
+    WindowSample s = make_window(g, label, seed + i);
+    w.add(s.crops, s.audio, i);
+  }
+  w.commit({source, label, source});
 }
 
 }  // namespace avlens::train::fixtures
