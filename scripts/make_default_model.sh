@@ -1,33 +1,57 @@
 #!/usr/bin/env bash
-# Reproduces the bundled default model (web/model/avlens.onnx, docs/MODEL_CARD.md) from scratch:
-# synthetic data (avlens synth), window caches (avlens prep), training (avlens train), evaluation
-# in-domain and cross-domain (avlens eval), export (avlens export).
-#   scripts/make_default_model.sh [WORK_DIR]     (default: build/default-model)
-# Sizes can be overridden: TRAIN_CLIPS (320), EXTRA_CLIPS (1000), TEST_CLIPS (100), EPOCHS (9), PRESET (tiny).
-# The variant is the best of docs/SYNTH_STUDY.md: pseudo-fakes on, attention off.
+# The bundled default model (web/model/avlens.onnx, docs/MODEL_CARD.md): the `tiny` geometry trained
+# on the public real-video corpus (docs/CORPUS.md) with the paper's pseudo-fakes and mismatch fakes
+# (another person's voice, the voice shifted; docs/METHOD.md §3), people split by group and some
+# generators held out of training; evaluated on the held-out people: real vs another person's voice,
+# vs the voice shifted 0.2 / 0.4 / 0.6 s, and vs each generator's fakes.
+#   scripts/make_default_model.sh [WORK_DIR]        (default: build/default-model)
+# Resumable: a re-run skips what is done, and training continues from its last checkpoint (EPOCHS is
+# the total), so a long run can span sessions.
+# Environment: CORPUS (media folder, default /work/corpus-media; scripts/corpus.sh fills it),
+# HOLDOUT_KINDS (generators kept out of training, comma-separated), EPOCHS (30), SEED (1),
+# OUT (default web/model/avlens.onnx), TRAIN_ARGS (more `avlens train` flags).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 AVLENS="${AVLENS_BIN:-$ROOT/build/bin/avlens}"
-WORK="${1:-$ROOT/build/default-model}"
-export TRAIN_CLIPS="${TRAIN_CLIPS:-320}" TEST_CLIPS="${TEST_CLIPS:-100}" PRESET="${PRESET:-tiny}"
-EXTRA_CLIPS="${EXTRA_CLIPS:-1000}"
-EPOCHS="${EPOCHS:-9}"
+WORK="$(mkdir -p "${1:-$ROOT/build/default-model}" && cd "${1:-$ROOT/build/default-model}" && pwd)"
+CORPUS="${CORPUS:-/work/corpus-media}"
+HOLDOUT_KINDS="${HOLDOUT_KINDS:?set HOLDOUT_KINDS to the generators to keep out of training (docs/CORPUS.md lists them)}"
+EPOCHS="${EPOCHS:-30}"
+SEED="${SEED:-1}"
+OUT="${OUT:-$ROOT/web/model/avlens.onnx}"
 start=$(date +%s)
-
-"$ROOT/scripts/make_synth_data.sh" "$WORK"   # synthA-train, synthA-test, synthB-test and their caches
 cd "$WORK"
-# More domain-A training clips (another seed), cached together with synthA-train.
-[ -f synthA-extra/labels.csv ] || "$AVLENS" synth --out synthA-extra --count "$EXTRA_CLIPS" --domain A --seed 4
-for set in synthA-train synthA-extra; do
-  "$AVLENS" prep "$set/labels.csv" --out cache-default-train --preset "$PRESET"
+
+echo "== the corpus ($CORPUS)"
+status=0
+"$ROOT/scripts/corpus.sh" "$CORPUS" || status=$?
+if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then exit "$status"; fi  # 3: some clips missing, go on
+
+echo "== split by person, generators $HOLDOUT_KINDS held out; the training cache"
+"$AVLENS" prep "$CORPUS/labels.csv" --protocol groups --seed "$SEED" --test-fraction 0.25 \
+  --holdout-kinds "$HOLDOUT_KINDS" --lists-out lists --out cache --preset tiny
+
+echo "== held-out test sets from the held-out real clips"
+node "$ROOT/scripts/make_mismatch_tests.mjs" lists/test.csv tests
+"$AVLENS" prep tests/all.csv --out cache-tests --preset tiny
+
+echo "== training ($EPOCHS epochs in all; resumes)"
+"$AVLENS" train --data cache --data_list lists/train.csv --out run --preset reference --epochs "$EPOCHS" \
+  --batch 8 --attention false --pseudo_fakes true --mismatch_probability 0.5 --seed "$SEED" --progress false \
+  --resume ${TRAIN_ARGS:-}
+
+echo "== evaluation on each held-out set"
+mkdir -p eval
+for list in tests/*.csv; do
+  set="$(basename "$list" .csv)"
+  "$AVLENS" eval --checkpoint run/best_val_auc.pt --data cache-tests --list "$list" --out "eval/$set" --heatmaps 0 \
+    > "eval/$set.json"
+  echo "$set: $(cat "eval/$set.json")"
 done
 
-"$AVLENS" train --data cache-default-train --out run --preset reference --epochs "$EPOCHS" --batch 8 \
-  --pseudo_fakes true --attention false --seed 1 --progress false ${TRAIN_ARGS:-}
-for set in synthA-test synthB-test; do
-  "$AVLENS" eval --checkpoint run/best_val_auc.pt --data "cache-$set" --out "eval-$set"
-done
-
-"$AVLENS" export run/best_val_auc.pt --out "$ROOT/web/model/avlens.onnx" --name "avlens-synthetic-$PRESET" \
-  --training-data "avlens synth domain A, $((TRAIN_CLIPS + EXTRA_CLIPS)) clips of 4 s (seeds 1 and 4), pseudo-fakes on, attention off"
-echo "default model made in $(( $(date +%s) - start )) s; metrics: $WORK/eval-*/metrics.json"
+echo "== model card and export"
+node "$ROOT/scripts/model_card.mjs" --eval eval --base "$ROOT/scripts/default_model_card.json" --out card.json \
+  --train-list lists/train.csv --test-list lists/test.csv
+"$AVLENS" export run/best_val_auc.pt --out "$OUT" --name avlens-realface-tiny --card card.json \
+  --training-data "public real talking-face corpus (docs/CORPUS.md), training split by person; pseudo-fakes and mismatch fakes"
+echo "default model made in $(( $(date +%s) - start )) s: $OUT; card: $WORK/card.json"

@@ -27,6 +27,9 @@ if [ -d "$ROOT/tests/wasm" ] && ls "$ROOT"/tests/wasm/*.test.mjs >/dev/null 2>&1
   node --test --test-concurrency=1 "$ROOT"/tests/wasm/*.test.mjs || failed+=("wasm")
 fi
 
+echo "== avlens scan on the bundled model vs the page's pipeline (wasm core + ONNX Runtime)"
+node --test --test-concurrency=1 "$ROOT"/tests/cli/*.test.mjs || failed+=("cli")
+
 echo "== exported model vs LibTorch (ONNX Runtime WASM and CPU backends)"
 node --test --test-concurrency=1 "$ROOT"/tests/export/*.test.mjs || failed+=("export")
 

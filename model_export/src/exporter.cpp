@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "avlens/error.hpp"
+#include "avlens/model_metadata.hpp"
 
 namespace fs = std::filesystem;
 
@@ -86,6 +87,88 @@ void write_safetensors(model::Detector& model, const std::string& path,
   fs::rename(tmp, path);
 }
 
+void read_safetensors(model::Detector& model, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kFileNotFound, "cannot open the weights '" + path + "'");
+  in.seekg(0, std::ios::end);
+  const uint64_t size = static_cast<uint64_t>(in.tellg());
+  in.seekg(0);
+  uint64_t header_bytes = 0;
+  in.read(reinterpret_cast<char*>(&header_bytes), 8);
+  if (!in || size < 8 || header_bytes > size - 8 || header_bytes > (64u << 20))
+    throw Error(ErrorCode::kUnreadable, "'" + path + "' is not a safetensors file (bad header length)");
+  std::string text(header_bytes, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(header_bytes));
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::kUnreadable, "'" + path + "' has an unreadable safetensors header: " + e.what());
+  }
+  const uint64_t data_start = 8 + header_bytes, data_bytes = size - data_start;
+  auto load = [&](const std::string& name, torch::Tensor& target) {
+    const std::string where = "'" + path + "': tensor '" + name + "'";
+    if (!header.contains(name)) throw Error(ErrorCode::kInvalidArgument, where + " is missing");
+    const auto& e = header[name];
+    try {
+      if (e.at("dtype") != "F32") throw Error(ErrorCode::kInvalidArgument, where + " is not F32");
+      if (e.at("shape").get<std::vector<int64_t>>() != target.sizes().vec())
+        throw Error(ErrorCode::kInvalidArgument, where + " has shape " + e.at("shape").dump() + ", the model wants " +
+                                                     nlohmann::json(target.sizes().vec()).dump());
+      const auto offsets = e.at("data_offsets").get<std::vector<uint64_t>>();
+      const uint64_t bytes = static_cast<uint64_t>(target.numel()) * sizeof(float);
+      if (offsets.size() != 2 || offsets[1] < offsets[0] || offsets[1] - offsets[0] != bytes || offsets[1] > data_bytes)
+        throw Error(ErrorCode::kUnreadable, where + " lies outside the file or has the wrong size");
+      auto cpu = torch::empty(target.sizes(), torch::kFloat32);
+      in.seekg(static_cast<std::streamoff>(data_start + offsets[0]));
+      in.read(static_cast<char*>(cpu.data_ptr()), static_cast<std::streamsize>(bytes));
+      if (!in) throw Error(ErrorCode::kUnreadable, where + ": short read");
+      torch::NoGradGuard no_grad;
+      target.copy_(cpu);
+    } catch (const nlohmann::json::exception& ex) {
+      throw Error(ErrorCode::kUnreadable, where + " has a bad header entry: " + ex.what());
+    }
+  };
+  for (auto& p : model->named_parameters()) load(p.key(), p.value());
+  for (auto& b : model->named_buffers())
+    if (b.value().is_floating_point()) load(b.key(), b.value());
+}
+
+ExportedModel load_exported_model(const std::string& onnx_path, torch::Device device) {
+  ExportedModel out;
+  out.metadata = read_onnx_metadata_file(onnx_path);
+  auto it = out.metadata.find("model_config");
+  if (it == out.metadata.end())
+    throw Error(ErrorCode::kInvalidArgument, "'" + onnx_path + "' has no model_config in its metadata (not exported by avlens)");
+  nlohmann::json config;
+  try {
+    config = nlohmann::json::parse(it->second);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::kInvalidArgument, "'" + onnx_path + "': model_config is not JSON: " + e.what());
+  }
+  out.model = model::Detector(model::ModelConfig::from_json(config));
+  const fs::path onnx(onnx_path);
+  const std::string weights = (onnx.parent_path() / onnx.stem()).string() + ".safetensors";
+  if (!fs::exists(weights))
+    throw Error(ErrorCode::kFileNotFound, "the weights of '" + onnx_path + "' are missing: '" + weights +
+                                              "' (avlens export writes both files; keep them together)");
+  read_safetensors(out.model, weights);
+  if (auto m = out.metadata.find("metrics"); m != out.metadata.end()) {
+    try {
+      const auto metrics = nlohmann::json::parse(m->second);
+      if (metrics.contains("threshold") && metrics["threshold"].is_number()) {
+        const double t = metrics["threshold"].get<double>();
+        if (t > 0 && t < 1) out.threshold = t;
+      }
+    } catch (const nlohmann::json::exception&) {
+      // No readable metrics: the default threshold, as the page does.
+    }
+  }
+  out.model->to(device);
+  out.model->eval();
+  return out;
+}
+
 std::map<std::string, std::string> onnx_metadata(const model::ModelConfig& config, const ExportInfo& info) {
   std::map<std::string, std::string> meta = config.geometry.to_metadata();
   const nlohmann::json variant = config.to_json();
@@ -97,6 +180,7 @@ std::map<std::string, std::string> onnx_metadata(const model::ModelConfig& confi
   meta["training_data"] = info.training_data;
   meta["metrics"] = info.metrics_json.empty() ? "{}" : info.metrics_json;
   if (!info.train_config_json.empty()) meta["train_config"] = info.train_config_json;
+  if (!info.card_json.empty()) meta["card"] = info.card_json;
   meta["version"] = AVLENS_VERSION;
   meta["inputs"] = std::string(kVideoInput) + " (B,3,T,H,W) float; " + kAudioInput + " (B,1,S) float";
   meta["outputs"] = std::string(kScoreOutput) + " (B) P(fake); " + kDistanceOutput + ", " + kAttentionOutput + ", " +

@@ -7,22 +7,25 @@
 #include "avlens/train/trainer.hpp"
 #include "avlens/train/training_data.hpp"
 #include "command.hpp"
+#include "model_source.hpp"
 
 namespace avlens::cli {
 namespace {
 
 void usage() {
   std::printf(
-      "usage: avlens eval --checkpoint C.pt --data CACHE [--list CSV] [--val-data CACHE [--val-list CSV]]\n"
+      "usage: avlens eval [--checkpoint C.pt | --model M.onnx] --data CACHE [--list CSV]\n"
+      "                   [--val-data CACHE [--val-list CSV]]\n"
       "                   [--out DIR] [--heatmaps N] [--batch N] [--threads N] [--device auto|cpu|cuda]\n\n"
-      "The accuracy threshold is chosen on --val-data when given, else it is the checkpoint's (chosen on\n"
-      "the training run's validation split). --out gets metrics.json, roc.png, mhat_histogram.png and\n"
+      "Without --model or --checkpoint, the bundled model is evaluated. The accuracy threshold is chosen\n"
+      "on --val-data when given, else it is the model's (chosen on the training run's validation split). --out gets metrics.json, roc.png, mhat_histogram.png and\n"
       "heatmaps/ (M, A, Mhat of the N most fake- and real-looking windows).\n");
 }
 
 int run_eval(const std::vector<std::string>& argv) {
-  Args args(argv, {"checkpoint", "data", "list", "val-data", "val-list", "out", "heatmaps", "batch", "threads", "device"},
-            {"help"});
+  auto value_options = model_source_options();
+  value_options.insert({"data", "list", "val-data", "val-list", "out", "heatmaps", "batch", "threads", "device"});
+  Args args(argv, value_options, {"help"});
   if (args.has("help")) {
     usage();
     return 0;
@@ -33,12 +36,12 @@ int run_eval(const std::vector<std::string>& argv) {
   o.out = args.get("out");
   o.batch = args.get_int("batch", 8);
   o.heatmaps = args.get_int("heatmaps", 4);
-  auto detector = train::load_detector(args.require("checkpoint"), o.device);
+  auto detector = load_model_from_args(args, o.device);
   auto test = train::open_cache(args.require("data"), args.get("list"));
   std::shared_ptr<train::WindowCache> validation;
   if (args.has("val-data")) validation = train::open_cache(args.get("val-data"), args.get("val-list"));
   if (test->geometry().to_metadata() != detector.model->config().geometry.to_metadata())
-    throw std::invalid_argument("the cache's window geometry differs from the checkpoint's model");
+    throw std::invalid_argument("the cache's window geometry differs from the model's");
   auto report = train::evaluate(detector, *test, validation.get(), o);
   nlohmann::json brief = report;
   brief.erase("per_video");

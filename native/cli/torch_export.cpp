@@ -19,13 +19,17 @@ namespace {
 void usage() {
   std::printf(
       "usage: avlens export CHECKPOINT --out MODEL.onnx [--name NAME] [--training-data TEXT] [--metrics M.json]\n"
+      "                     [--card CARD.json]\n"
       "       avlens export --untrained PRESET --out MODEL.onnx [--save-checkpoint C.pt]\n"
       "                     (random weights: test fixtures only; C.pt is the same model for scan/eval)\n"
       "       [--reference-out DIR [--reference-clip CLIP]]\n\n"
       "Writes MODEL.onnx (opset 17, dynamic batch; inputs video (B,3,T,H,W), audio (B,1,S); outputs\n"
       "score, distance, attention, weighted) and MODEL.safetensors (the weights, framework-neutral).\n"
       "--reference-out writes LibTorch's outputs on a few windows (random ones, and the windows of\n"
-      "--reference-clip when given) as raw float32 files + reference.json, for parity tests.\n");
+      "--reference-clip when given) as raw float32 files + reference.json, for parity tests.\n"
+      "--card: the model card the page shows beside a verdict (metadata key \"card\"): a JSON object with\n"
+      "real_faces (bool), intended_use (text), limits (texts), and optionally training_data, heldout_real\n"
+      "(results on held-out real clips) and calibration ({method, bins: [[low, high, fake rate, count]]}).\n");
 }
 
 void write_floats(const torch::Tensor& t, const fs::path& path) {
@@ -53,9 +57,32 @@ nlohmann::json write_reference(model::Detector& model, const torch::Tensor& vide
           {"map_shape", out.distance.sizes().vec()}};
 }
 
+// The model card that travels in the metadata (key "card"): what the page shows beside a verdict.
+// Checked here so that a model never ships a card the page cannot read.
+nlohmann::json read_model_card(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument("cannot open the model card '" + path + "'");
+  const auto card = nlohmann::json::parse(in, nullptr, false);
+  auto bad = [&](const std::string& why) { throw std::invalid_argument("model card '" + path + "': " + why); };
+  if (!card.is_object()) bad("not a JSON object");
+  if (!card.contains("real_faces") || !card["real_faces"].is_boolean())
+    bad("needs \"real_faces\": true|false (were real faces in the training data?)");
+  if (!card.contains("intended_use") || !card["intended_use"].is_string()) bad("needs \"intended_use\" (text)");
+  if (!card.contains("limits") || !card["limits"].is_array()) bad("needs \"limits\" (a list of texts)");
+  for (const auto& l : card["limits"])
+    if (!l.is_string()) bad("every limit must be a text");
+  if (card.contains("calibration") && !card["calibration"].is_null()) {
+    const auto& c = card["calibration"];
+    if (!c.is_object() || !c.contains("bins") || !c["bins"].is_array()) bad("calibration needs \"bins\"");
+    for (const auto& b : c["bins"])
+      if (!b.is_array() || b.size() != 4) bad("a calibration bin is [low, high, observed fake rate, count]");
+  }
+  return card;
+}
+
 int run_export(const std::vector<std::string>& argv) {
   Args args(argv, {"out", "name", "training-data", "untrained", "reference-out", "reference-clip", "python",
-                   "save-checkpoint", "metrics"},
+                   "save-checkpoint", "metrics", "card"},
             {"help"});
   if (args.has("help")) {
     usage();
@@ -106,6 +133,7 @@ int run_export(const std::vector<std::string>& argv) {
     }
     info.metrics_json = metrics.dump();
   }
+  if (args.has("card")) info.card_json = read_model_card(args.get("card")).dump();
   exporter::export_onnx(detector, info, out, args.get("python", "/usr/bin/python3"));
   std::printf("wrote %s and %s\n", out.c_str(),
               (fs::path(out).parent_path() / (fs::path(out).stem().string() + ".safetensors")).c_str());

@@ -20,19 +20,28 @@ namespace fs = std::filesystem;
 void usage() {
   std::printf(
       "usage: avlens prep DATASET --out CACHE [--workers N] [--retry-skipped] [--max-windows N]\n"
-      "                   [--list CSV] [--protocol dfdc|fakeavceleb --seed S --lists-out DIR]\n"
+      "                   [--list CSV] [--protocol dfdc|fakeavceleb|groups --seed S --lists-out DIR]\n"
+      "                   [--test-fraction F] [--holdout-kinds K1,K2]\n"
       "                   %s\n\n"
       "DATASET: a DFDC folder (dfdc_train_part_N/metadata.json), a FakeAVCeleb folder (meta_data.csv),\n"
       "a CSV path,label[,group] or a synthetic set (labels.csv); prefixes dfdc: fakeavceleb: csv: force one.\n"
       "--protocol writes the split lists (DFDC: train.csv 7650+7650, test.csv 2293 fake + 407 real;\n"
-      "FakeAVCeleb: test.csv 70+70) to --lists-out and prepares only the listed videos.\n",
+      "FakeAVCeleb: test.csv 70+70, 7 identities per race x gender, fakes drawn from categories B, C, D)\n"
+      "to --lists-out and prepares only the listed videos. groups (your own data): whole groups (people)\n"
+      "to test.csv until it holds --test-fraction (0.25) of the groups with a real video, plus every video\n"
+      "whose kind (generator) is in --holdout-kinds; the rest to train.csv.\n"
+      "--whole-frame skips face tracking and resizes whole frames (the reference evaluates FakeAVCeleb's\n"
+      "face-centred clips this way).\n",
       window_options_usage());
 }
 
 int run_prep(const std::vector<std::string>& argv) {
   auto values = window_value_options();
-  values.insert({"out", "workers", "max-windows", "list", "protocol", "seed", "lists-out"});
-  Args args(argv, values, {"retry-skipped", "help"});
+  values.insert({"out", "workers", "max-windows", "list", "protocol", "seed", "lists-out", "test-fraction",
+                 "holdout-kinds"});
+  auto flags = tracking_flag_options();
+  flags.insert({"retry-skipped", "help"});
+  Args args(argv, values, flags);
   if (args.has("help")) {
     usage();
     return 0;
@@ -55,8 +64,18 @@ int run_prep(const std::vector<std::string>& argv) {
     } else if (protocol == "fakeavceleb") {
       items = train::fakeavceleb_test_set(items, seed);
       train::write_video_csv((lists / "test.csv").string(), items);
+    } else if (protocol == "groups") {
+      std::vector<std::string> kinds;
+      for (std::string rest = args.get("holdout-kinds"); !rest.empty();) {
+        const size_t comma = rest.find(',');
+        if (!rest.substr(0, comma).empty()) kinds.push_back(rest.substr(0, comma));
+        rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+      }
+      auto split = train::group_protocol(items, seed, args.get_double("test-fraction", 0.25), kinds);
+      train::write_video_csv((lists / "train.csv").string(), split.train);
+      train::write_video_csv((lists / "test.csv").string(), split.test);
     } else {
-      throw std::invalid_argument("unknown --protocol '" + protocol + "' (dfdc, fakeavceleb)");
+      throw std::invalid_argument("unknown --protocol '" + protocol + "' (dfdc, fakeavceleb, groups)");
     }
     std::fprintf(stderr, "prep: split lists written to %s\n", lists.c_str());
   }

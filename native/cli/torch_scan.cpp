@@ -1,13 +1,13 @@
-// `avlens scan CLIP... --checkpoint C [--json]`: the verdict for each clip, its per-second
-// timeline, or a clear error per clip (one bad clip does not stop the others).
+// `avlens scan CLIP... [--model M.onnx | --checkpoint C.pt] [--json]`: the verdict for each clip,
+// its per-second timeline, or a clear error per clip (one bad clip does not stop the others).
 #include <cmath>
 #include <cstdio>
 
 #include "args.hpp"
-#include "avlens/train/checkpoint.hpp"
 #include "avlens/train/scan.hpp"
 #include "avlens/train/trainer.hpp"
 #include "command.hpp"
+#include "model_source.hpp"
 #include "window_options.hpp"
 
 namespace avlens::cli {
@@ -15,17 +15,23 @@ namespace {
 
 void usage() {
   std::printf(
-      "usage: avlens scan CLIP... --checkpoint C.pt [--json] [--threshold T] [--batch N] [--threads N]\n"
-      "                  [--stride FRAMES] [--detect-every K] [--detect-max-side PX] [--device auto|cpu|cuda]\n\n"
+      "usage: avlens scan CLIP... %s [--json] [--threshold T] [--batch N]\n"
+      "                  [--threads N] %s [--device auto|cpu|cuda]\n\n"
+      "Without --model or --checkpoint, the bundled model (%s) scores the clips.\n"
       "--json prints one JSON object per clip: {file, score, windows: [{start, score}], error}.\n"
-      "The verdict threshold defaults to the checkpoint's (chosen on validation videos).\n"
-      "Exit status: 0 when every clip was scored, 1 when at least one failed.\n");
+      "The verdict threshold defaults to the model's (chosen on validation videos).\n"
+      "Exit status: 0 when every clip was scored, 1 when at least one failed.\n",
+      model_source_usage(), tracking_options_usage(), bundled_model_path().c_str());
 }
 
 int run_scan(const std::vector<std::string>& argv) {
   auto value_options = tracking_value_options();
-  value_options.insert({"checkpoint", "threshold", "batch", "threads", "device"});
-  Args args(argv, value_options, {"json", "help"});
+  auto model_options = model_source_options();
+  value_options.insert(model_options.begin(), model_options.end());
+  value_options.insert({"threshold", "batch", "threads", "device"});
+  auto flags = tracking_flag_options();
+  flags.insert({"json", "help"});
+  Args args(argv, value_options, flags);
   if (args.has("help")) {
     usage();
     return 0;
@@ -33,7 +39,7 @@ int run_scan(const std::vector<std::string>& argv) {
   if (args.positionals().empty()) throw std::invalid_argument("scan needs at least one CLIP (see --help)");
   if (args.get_int("threads", 0) > 0) torch::set_num_threads(args.get_int("threads", 0));
   const torch::Device device = train::resolve_device(args.get("device", "auto"));
-  auto detector = train::load_detector(args.require("checkpoint"), device);
+  auto detector = load_model_from_args(args, device);
   WindowMakerOptions o;
   o.geometry = detector.model->config().geometry;  // the one geometry the model was trained on
   apply_tracking_options(args, o);
@@ -60,5 +66,5 @@ int run_scan(const std::vector<std::string>& argv) {
 }
 
 }  // namespace
-AVLENS_COMMAND("scan", "score clips with a trained checkpoint: verdict, per-second timeline (JSON lines)", run_scan);
+AVLENS_COMMAND("scan", "score clips (bundled model, an exported model or a checkpoint): verdict, timeline", run_scan);
 }  // namespace avlens::cli

@@ -1,5 +1,5 @@
 // `avlens train --config FILE [--KEY VALUE ...] [--resume]`: trains the detector on a window
-// cache (SPEC §4). Every key of the config file is also a flag (underscores or dashes).
+// cache (docs/METHOD.md §4). Every key of the config file is also a flag (underscores or dashes).
 #include <cstdio>
 #include <filesystem>
 

@@ -66,7 +66,9 @@ void write_raw(const std::vector<T>& v, const fs::path& path) {
 int run_windows(const std::vector<std::string>& argv) {
   auto value_options = window_value_options();
   value_options.insert("out");
-  Args args(argv, value_options, {"raw", "help"});
+  auto flags = tracking_flag_options();
+  flags.insert({"raw", "help"});
+  Args args(argv, value_options, flags);
   if (args.has("help") || args.positionals().size() != 1) {
     std::printf(
         "usage: avlens windows CLIP --out DIR [--raw] %s\n"

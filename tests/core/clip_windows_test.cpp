@@ -86,9 +86,32 @@ TEST(ClipWindows, NormalisationRanges) {
       amin = std::min(amin, a), amax = std::max(amax, a);
     }
   }
-  // Per-clip min-max: a steady tone reaches both ends of [-1, 1] inside the windows.
-  EXPECT_LT(amin, -0.97f);
-  EXPECT_GT(amax, 0.97f);
+  // Per-window min-max (the default): every window reaches both ends of [-1, 1].
+  EXPECT_NEAR(amin, -1.0f, 1e-6);
+  EXPECT_NEAR(amax, 1.0f, 1e-6);
+  for (const Window& w : windows) {
+    auto [lo, hi] = std::minmax_element(w.audio.begin(), w.audio.end());
+    EXPECT_NEAR(*lo, -1.0f, 1e-6);
+    EXPECT_NEAR(*hi, 1.0f, 1e-6);
+  }
+}
+
+TEST(ClipWindows, PerWindowAudioScaleIgnoresTheRestOfTheClip) {
+  // A quiet second then a loud one: per window, both windows span [-1, 1]; per clip, the quiet
+  // window stays small.
+  const std::string clip = make_clip(
+      "quiet_loud.mkv",
+      "-loop 1 -framerate 25 -i " + face_image() +
+          " -f lavfi -i \"sine=frequency=300:sample_rate=48000,volume='if(lt(t,1),0.05,0.9)':eval=frame\" "
+          "-vf scale=640:480,format=yuv420p -t 2.2 -c:v libx264 -preset ultrafast -c:a pcm_s16le");
+  WindowMakerOptions o = options_for("tiny");
+  auto per_window = read_all(clip, o);
+  ASSERT_EQ(per_window.size(), 2u);
+  for (const Window& w : per_window) EXPECT_GT(*std::max_element(w.audio.begin(), w.audio.end()), 0.999f);
+  o.geometry.audio_norm = AudioNorm::kMinMaxClip;
+  auto per_clip = read_all(clip, o);
+  ASSERT_EQ(per_clip.size(), 2u);
+  EXPECT_LT(*std::max_element(per_clip[0].audio.begin(), per_clip[0].audio.end()), 0.2f);
 }
 
 TEST(ClipWindows, CropIsOnTheFaceAndFollowsIt) {
@@ -97,8 +120,10 @@ TEST(ClipWindows, CropIsOnTheFaceAndFollowsIt) {
   ASSERT_EQ(left.size(), 2u);
   ASSERT_EQ(right.size(), 2u);
   // The face of the still photo: known position, shifted by exactly the offset.
+  // The crop's centre sits 0.2 box sides below the face's (the reference's crop).
+  const double box_side = left[0].boxes[0].w / 1.4;
   EXPECT_NEAR(mean_center_x(left[0]), kFaceCenterX - 60, 20);
-  EXPECT_NEAR(mean_center_y(left[0]), kFaceCenterY, 20);
+  EXPECT_NEAR(mean_center_y(left[0]), kFaceCenterY + 0.2 * box_side, 20);
   EXPECT_NEAR(mean_center_x(right[0]) - mean_center_x(left[0]), 120, 6);
   EXPECT_NEAR(mean_center_y(right[0]), mean_center_y(left[0]), 4);
   // Enlarged by 40 %: a crop side is 1.4 x dlib's box, which is ~90-140 px on this photo.
@@ -159,7 +184,7 @@ TEST(ClipWindows, RotationMetadataIsApplied) {
   ASSERT_EQ(windows.size(), 2u);
   EXPECT_EQ(report.frames_without_face, 0);  // upright again, so the frontal detector finds it
   EXPECT_NEAR(mean_center_x(windows[0]), kFaceCenterX - 80, 20);
-  EXPECT_NEAR(mean_center_y(windows[0]), kFaceCenterY, 20);
+  EXPECT_NEAR(mean_center_y(windows[0]), kFaceCenterY + 0.2 * windows[0].boxes[0].w / 1.4, 20);
 }
 
 TEST(ClipWindows, VariableFrameRateBecomesConstant) {

@@ -29,6 +29,11 @@ TEST(ImageResample, OutsideTheFrameIsBlack) {
   EXPECT_EQ(out[(5 * 20 + 2) * 3], 0);     // top-left quadrant: outside
   EXPECT_EQ(out[(5 * 20 + 15) * 3], 200);  // top-right quadrant: inside
   EXPECT_EQ(out[(15 * 20 + 15) * 3], 0);   // bottom-right quadrant: outside
+  // The same region padded grey (the face crop's padding): outside is exactly the pad value.
+  resample_region(img.data(), 100, 100, 300, 3, -100, 0, 200, 200, 20, 20, out.data(), 110);
+  EXPECT_EQ(out[(5 * 20 + 2) * 3], 110);
+  EXPECT_EQ(out[(5 * 20 + 15) * 3], 200);
+  EXPECT_EQ(out[(15 * 20 + 15) * 3 + 2], 110);
 }
 
 TEST(ImageResample, ShrinkAveragesInsteadOfAliasing) {

@@ -118,6 +118,8 @@ TEST(FaceTracker, InterpolatesBetweenDetectionsAndSmooths) {
       // Interpolated and median-filtered, the centre moves exactly with the face.
       EXPECT_NEAR(t.crop_box.x + t.crop_box.w / 2, 10 + 2 * n + 20, 1e-3) << n;
       EXPECT_NEAR(t.crop_box.w, 40 * 1.4, 1e-3);
+      // The reference's crop sits 0.2 box sides below the box's centre.
+      EXPECT_NEAR(t.crop_box.y + t.crop_box.h / 2, 20 + 20 + 0.2 * 40, 1e-3) << n;
     }
     ++n;
   }
@@ -143,4 +145,64 @@ TEST(FaceTracker, HeldBoxesAcrossMissesAreNotCountedAsFaces) {
   ASSERT_EQ(found.size(), 60u);
   for (int i = 0; i <= 5; ++i) EXPECT_TRUE(found[i]) << i;
   for (int i = 6; i < 60; ++i) EXPECT_FALSE(found[i]) << i;
+}
+
+TEST(FaceTracker, ReferenceCropIsTheLargerSideShiftedDownWithGreyPadding) {
+  // A tall 30 x 50 box near the top: the crop is a square of 1.4 x 50 whose centre sits 0.2 x 50
+  // below the box's, and the part above the frame is grey (110), as in the reference pipeline.
+  FaceTrackerOptions opt;
+  opt.detect_every = 1;
+  FaceTracker tracker(opt, 30, 70, 70, [](const uint8_t*, int, int, const FaceBox*, int) {
+    return std::vector<Detection>{Detection{{100, 0, 30, 50}, 1.0}};
+  });
+  auto rgb = std::make_shared<const std::vector<uint8_t>>(300 * 200 * 3, 200);
+  for (int i = 0; i < 20; ++i) tracker.add(i, rgb, 300, 200);
+  tracker.finish();
+  TrackedFrame t;
+  ASSERT_TRUE(tracker.pop(t));
+  EXPECT_NEAR(t.crop_box.w, 70, 1e-3);
+  EXPECT_NEAR(t.crop_box.h, 70, 1e-3);
+  EXPECT_NEAR(t.crop_box.x + t.crop_box.w / 2, 115, 1e-3);
+  EXPECT_NEAR(t.crop_box.y + t.crop_box.h / 2, 25 + 10, 1e-3);
+  EXPECT_EQ(t.crop[0], 200);  // the crop [80, 150) x [0, 70) lies inside the frame
+  // A box at the very top-left corner: the crop leaves the frame on two sides.
+  FaceTracker corner(opt, 30, 70, 70, [](const uint8_t*, int, int, const FaceBox*, int) {
+    return std::vector<Detection>{Detection{{0, 0, 50, 50}, 1.0}};
+  });
+  for (int i = 0; i < 20; ++i) corner.add(i, rgb, 300, 200);
+  corner.finish();
+  ASSERT_TRUE(corner.pop(t));
+  // x in [25 - 35, 25 + 35) = [-10, 60), y in [35 - 35, 70): the left 10 px of 70 are padding.
+  EXPECT_EQ(t.crop[(35 * 70 + 2) * 3], 110);   // left edge: outside the frame, grey
+  EXPECT_EQ(t.crop[(35 * 70 + 40) * 3], 200);  // inside
+}
+
+TEST(FaceTracker, WholeFrameSkipsDetectionAndResizesEveryFrame) {
+  FaceTrackerOptions opt;
+  opt.whole_frame = true;
+  int calls = 0;
+  FaceTracker tracker(opt, 30, 16, 16, [&](const uint8_t*, int, int, const FaceBox*, int) {
+    ++calls;
+    return std::vector<Detection>{};
+  });
+  std::vector<uint8_t> img(64 * 32 * 3, 0);
+  for (int y = 0; y < 32; ++y)
+    for (int x = 32; x < 64; ++x)
+      for (int c = 0; c < 3; ++c) img[(y * 64 + x) * 3 + c] = 255;  // right half white
+  auto rgb = std::make_shared<const std::vector<uint8_t>>(img);
+  for (int i = 0; i < 5; ++i) tracker.add(i, rgb, 64, 32);
+  tracker.finish();
+  EXPECT_EQ(calls, 0);
+  TrackedFrame t;
+  int n = 0;
+  while (tracker.pop(t)) {
+    EXPECT_TRUE(t.face_found);
+    EXPECT_FLOAT_EQ(t.crop_box.w, 64);
+    EXPECT_FLOAT_EQ(t.crop_box.h, 32);
+    ASSERT_EQ(t.crop.size(), 16u * 16 * 3);
+    EXPECT_EQ(t.crop[(8 * 16 + 1) * 3], 0);     // left: black
+    EXPECT_EQ(t.crop[(8 * 16 + 14) * 3], 255);  // right: white
+    ++n;
+  }
+  EXPECT_EQ(n, 5);
 }

@@ -1,8 +1,11 @@
-// The detector network of SPEC §2: shapes per preset, derived audio strides, parameter count,
+// The detector network of docs/METHOD.md §2: shapes per preset, derived audio strides, parameter count,
 // variants, and batch-independent scores.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <map>
 
 #include "avlens/error.hpp"
 #include "avlens/model/detector.hpp"
@@ -189,10 +192,72 @@ TEST(ModelConfig, JsonRoundTrip) {
   ModelConfig back = ModelConfig::from_json(nlohmann::json::parse(c.to_json().dump()));
   EXPECT_EQ(back.to_json(), c.to_json());
   EXPECT_EQ(back.geometry.frames, 16);
-  EXPECT_THROW(ModelConfig::from_json(nlohmann::json{{"distance", "manhattan"}}), Error);
+  EXPECT_THROW(ModelConfig::from_json(nlohmann::json{{"architecture", 2}, {"distance", "manhattan"}}), Error);
 }
 
-// SPEC §2 "a known trap": a window's score must not depend on the other windows of its batch.
+TEST(ModelConfig, WeightsOfAnEarlierArchitectureAreRefusedByName) {
+  nlohmann::json old = config_for("tiny").to_json();
+  old.erase("architecture");  // what avlens 0.1 wrote
+  try {
+    ModelConfig::from_json(old);
+    FAIL() << "an architecture-1 configuration was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("architecture 1"), std::string::npos) << e.what();
+  }
+}
+
+// The reference's activations (docs/METHOD.md): layer2 ends with its residual sum, so the visual
+// feature Fv has negative values; the audio 192->192 conv has no ReLU after it.
+TEST(Extractors, VisualFeatureEndsWithoutAReLU) {
+  torch::NoGradGuard no_grad;
+  ModelConfig c = config_for("tiny");
+  VisualExtractor visual(c);
+  auto in = random_inputs(c, 2, 11);
+  auto fv = visual->forward(in.video);
+  EXPECT_EQ(fv.sizes(), torch::IntArrayRef({2, 128, 4, 8, 8}));
+  EXPECT_LT(fv.min().item<float>(), -0.1f);
+  EXPECT_GT(fv.max().item<float>(), 0.1f);
+}
+
+TEST(Extractors, AudioConv3IsNotFollowedByAReLU) {
+  // With norm3's bias far below zero, a ReLU after it would output zeros whatever the audio, and
+  // Fa would no longer depend on the input. Without one, different audio gives different Fa.
+  torch::NoGradGuard no_grad;
+  ModelConfig c = config_for("tiny");
+  AudioExtractor audio(c);
+  bool found = false;
+  for (auto& p : audio->named_parameters())
+    if (p.key() == "norm3.group.bias") p.value().fill_(-1000.0), found = true;
+  ASSERT_TRUE(found) << "no norm3.group.bias in the audio extractor";
+  auto a = random_inputs(c, 1, 12).audio.unsqueeze(1), b = random_inputs(c, 1, 13).audio.unsqueeze(1);
+  auto fa = audio->forward(a), fb = audio->forward(b);
+  EXPECT_GT((fa - fb).abs().max().item<float>(), 1e-3f);
+}
+
+TEST(Extractors, ConvolutionsStartHeNormalAsInTheReference) {
+  // kaiming_normal_(fan_out, relu): std = sqrt(2 / (out_channels * kernel volume)).
+  ModelConfig c = config_for("tiny");
+  Detector net(c);
+  std::map<std::string, double> expected = {
+      {"visual.stem_conv.weight", std::sqrt(2.0 / (64 * 7 * 7))},
+      {"visual.layer1.0.conv1.weight", std::sqrt(2.0 / (64 * 27))},
+      {"visual.layer2.0.conv1.weight", std::sqrt(2.0 / (128 * 27))},
+      {"audio.conv2.weight", std::sqrt(2.0 / (192 * 3))},
+  };
+  for (const auto& p : net->named_parameters()) {
+    auto it = expected.find(p.key());
+    if (it == expected.end()) continue;
+    const double sd = p.value().std().item<double>();
+    EXPECT_NEAR(sd, it->second, 0.1 * it->second) << p.key();
+    EXPECT_NEAR(p.value().mean().item<double>(), 0.0, 0.1 * it->second) << p.key();
+    expected.erase(it);
+  }
+  EXPECT_TRUE(expected.empty()) << expected.size() << " parameters not found, e.g. " << expected.begin()->first;
+  for (const auto& p : net->named_parameters())
+    if (p.key() == "audio.conv5.bias") EXPECT_EQ(p.value().abs().max().item<float>(), 0.0f);
+}
+
+// docs/METHOD.md §2 "a known trap": a window's score must not depend on the other windows of its batch.
 class BatchIndependence : public ::testing::TestWithParam<NormKind> {};
 
 TEST_P(BatchIndependence, WindowScoreAloneEqualsScoreInABatchOf8) {

@@ -11,6 +11,7 @@
 #include "avlens/train/eval_report.hpp"
 #include "avlens/train/metrics.hpp"
 #include "avlens/train/scan.hpp"
+#include "avlens/train/datasets.hpp"
 #include "avlens/train/trainer.hpp"
 #include "avlens/train/window_cache.hpp"
 #include "test_clips.hpp"
@@ -57,6 +58,32 @@ TEST(WindowCache, StoresCropsExactlyAndAudioAsInt16) {
   auto only_b = WindowCache::open(dir.string(), {{"/data/b.mp4", 1, "g"}});
   EXPECT_EQ(only_b->size(), 2u);
   EXPECT_THROW(WindowCache::open(dir.string(), {{"/data/zzz.mp4", 1, "g"}}), Error);
+}
+
+TEST(WindowCache, MadeFromARelativePathItIsReadFromAnyFolder) {
+  // A dataset CSV given with a relative path, prepared in one folder, then opened with its list
+  // from another: the cache stores absolute sources.
+  const fs::path root = fresh_dir("relative");
+  fs::create_directories(root / "data" / "clips");
+  fs::copy_file(avlens::testing::face_clip(2.2, 25), root / "data" / "clips" / "a.mp4");
+  std::ofstream(root / "data" / "labels.csv") << "path,label,group\nclips/a.mp4,0,alice\n";
+  const fs::path before = fs::current_path();
+  fs::current_path(root);
+  std::vector<VideoItem> items = read_dataset("data/labels.csv");
+  PrepOptions o;
+  o.maker.geometry = kTiny;
+  o.out = "cache";
+  o.workers = 1;
+  PrepSummary s = prepare_cache(items, o);
+  fs::current_path(root / "data");  // somewhere else
+  EXPECT_EQ(s.cached, 1u);
+  auto all = WindowCache::open((root / "cache").string());
+  ASSERT_EQ(all->videos().size(), 1u);
+  EXPECT_EQ(all->videos()[0], (root / "data" / "clips" / "a.mp4").string());
+  EXPECT_EQ(all->groups()[0], "alice");
+  auto listed = WindowCache::open((root / "cache").string(), read_video_csv((root / "data" / "labels.csv").string()));
+  EXPECT_EQ(listed->size(), all->size());
+  fs::current_path(before);
 }
 
 TEST(WindowCache, UnfinishedAndDamagedFilesAreNeverRead) {
@@ -128,6 +155,14 @@ TEST(Metrics, AucTiesThresholdAndVideoMeans) {
   EXPECT_DOUBLE_EQ(roc_auc({0.5, 0.5}, {0, 1}), 0.5);                       // a tie counts one half
   EXPECT_DOUBLE_EQ(roc_auc({0.1, 0.4, 0.35, 0.8}, {0, 0, 1, 1}), 0.75);     // sklearn's example
   EXPECT_TRUE(std::isnan(roc_auc({0.1, 0.2}, {1, 1})));
+  // A NaN score (a diverged model) is an error that says so, not an undefined sort.
+  try {
+    roc_auc({0.1, std::nan(""), 0.8}, {0, 1, 1});
+    FAIL() << "a NaN score was ranked";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("NaN"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(roc_curve({std::nan(""), 0.2}, {0, 1}), Error);
   const double t = choose_threshold({0.1, 0.2, 0.3, 0.7, 0.8}, {0, 0, 0, 1, 1});
   EXPECT_GT(t, 0.3);
   EXPECT_LE(t, 0.7);

@@ -2,6 +2,8 @@
 // meta_data.csv (unnamed last column, repeated rows), the generic CSV, and the protocols.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -78,6 +80,10 @@ TEST(FakeAvCeleb, UnnamedFolderColumnRepeatedRowsAndCategories) {
   EXPECT_EQ(items[3].label, 1);
   EXPECT_EQ(fs::path(items[3].path).filename().string(), "00010_id01076, copy.mp4");  // quoted comma
   EXPECT_EQ(items[3].group, "id00166");
+  EXPECT_EQ(items[0].kind, "A");
+  EXPECT_EQ(items[0].stratum, "African/men");
+  EXPECT_EQ(items[3].kind, "D");
+  EXPECT_EQ(items[3].stratum, "Asian/women");
   EXPECT_EQ(read_dataset(root.string()).size(), 4u);  // detected as FakeAVCeleb
 
   write(root / "meta_data.csv", "source,target1,target2,method,category,type,race,gender,path,\n"
@@ -97,6 +103,7 @@ TEST(VideoCsv, GenericAndSyntheticLabelsRoundTrip) {
   EXPECT_EQ(items[0].path, (root / "clips/a.mp4").string());  // relative to the CSV's folder
   EXPECT_EQ(items[0].group, items[0].path);                   // no group column
   EXPECT_EQ(items[1].label, 1);
+  EXPECT_EQ(items[1].kind, "lipsync");
   EXPECT_EQ(items[2].path, "/abs/c.mp4");
   EXPECT_EQ(items[2].label, 1);
   EXPECT_EQ(read_dataset(root.string()).size(), 3u);  // a folder with labels.csv
@@ -109,6 +116,7 @@ TEST(VideoCsv, GenericAndSyntheticLabelsRoundTrip) {
     EXPECT_EQ(back[i].path, items[i].path);
     EXPECT_EQ(back[i].label, items[i].label);
     EXPECT_EQ(back[i].group, items[i].group);
+    EXPECT_EQ(back[i].kind, items[i].kind);
   }
   write(root / "bad.csv", "path,label\nx.mp4,2\n");
   try {
@@ -151,13 +159,78 @@ TEST(Protocols, DfdcSplitIsBalancedDisjointByGroupAndSeeded) {
   EXPECT_THROW(dfdc_protocol(items, 7, counts), Error);
 }
 
-TEST(Protocols, FakeAvCelebTestSetIs70Plus70) {
+TEST(Protocols, FakeAvCelebTestSetIsSevenIdentitiesPerRaceAndGender) {
+  // 5 races x 2 genders, 10 identities each; every identity has 1 real, 2 B, 1 C and 3 D videos.
   std::vector<VideoItem> items;
-  for (int i = 0; i < 100; ++i) items.push_back({"r" + std::to_string(i), 0, "g"});
-  for (int i = 0; i < 300; ++i) items.push_back({"f" + std::to_string(i), 1, "g"});
-  auto test = fakeavceleb_test_set(items, 1);
-  ASSERT_EQ(test.size(), 140u);
-  EXPECT_EQ(std::count_if(test.begin(), test.end(), [](const VideoItem& v) { return v.label == 1; }), 70);
-  items.resize(150);  // 100 real, 50 fake
-  EXPECT_THROW(fakeavceleb_test_set(items, 1), Error);
+  const char* races[] = {"African", "Asian (East)", "Asian (South)", "Caucasian (American)", "Caucasian (European)"};
+  for (const char* race : races)
+    for (const char* gender : {"men", "women"})
+      for (int id = 0; id < 10; ++id) {
+        const std::string who = std::string(race) + gender + std::to_string(id);
+        const std::string stratum = std::string(race) + "/" + gender;
+        items.push_back({"/d/" + who + "_A.mp4", 0, who, "A", stratum});
+        for (int k = 0; k < 2; ++k) items.push_back({"/d/" + who + "_B" + std::to_string(k) + ".mp4", 1, who, "B", stratum});
+        items.push_back({"/d/" + who + "_C.mp4", 1, who, "C", stratum});
+        for (int k = 0; k < 3; ++k) items.push_back({"/d/" + who + "_D" + std::to_string(k) + ".mp4", 1, who, "D", stratum});
+      }
+  std::map<std::string, int> categories;
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    auto test = fakeavceleb_test_set(items, seed);
+    ASSERT_EQ(test.size(), 140u);
+    std::map<std::string, int> real_per_stratum, fake_per_stratum;
+    std::map<std::string, int> real_of, fake_of;  // per identity
+    for (const auto& v : test) {
+      (v.label ? fake_per_stratum : real_per_stratum)[v.stratum]++;
+      (v.label ? fake_of : real_of)[v.group]++;
+      if (v.label) categories[v.kind]++;
+      else EXPECT_EQ(v.kind, "A");
+    }
+    EXPECT_EQ(real_per_stratum.size(), 10u);
+    for (const auto& [stratum, n] : real_per_stratum) EXPECT_EQ(n, 7) << stratum;
+    for (const auto& [stratum, n] : fake_per_stratum) EXPECT_EQ(n, 7) << stratum;
+    // Each drawn identity gives exactly one real and one fake.
+    EXPECT_EQ(real_of.size(), 70u);
+    for (const auto& [who, n] : real_of) {
+      EXPECT_EQ(n, 1) << who;
+      EXPECT_EQ(fake_of[who], 1) << who;
+    }
+  }
+  // Categories are uniform over B, C, D (not proportional to how many videos each has): 350 draws.
+  for (const char* c : {"B", "C", "D"}) EXPECT_NEAR(categories[c], 350 / 3.0, 35) << c;
+  EXPECT_EQ(categories.count("A"), 0u);
+  // Seeded.
+  auto a = fakeavceleb_test_set(items, 9), b = fakeavceleb_test_set(items, 9);
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].path, b[i].path);
+  // A stratum with too few identities is named.
+  std::vector<VideoItem> few(items.begin(), items.begin() + 7 * 6);  // 6 identities of African/men
+  try {
+    fakeavceleb_test_set(few, 1);
+    FAIL() << "6 identities accepted for 7";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("African/men"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Protocols, GroupSplitKeepsPeopleWholeAndHoldsOutAKind) {
+  // 20 people, each 2 real clips and a fake by generator "a" or "b".
+  std::vector<VideoItem> items;
+  for (int p = 0; p < 20; ++p) {
+    const std::string who = "person" + std::to_string(p);
+    for (int k = 0; k < 2; ++k) items.push_back({"/d/" + who + "_" + std::to_string(k) + ".mp4", 0, who, ""});
+    items.push_back({"/d/" + who + "_fake.mp4", 1, who, p % 2 ? "a" : "b"});
+  }
+  DatasetSplit split = group_protocol(items, 3, 0.25, {"b"});
+  std::set<std::string> train_groups, test_real_groups;
+  for (const auto& v : split.train) {
+    train_groups.insert(v.group);
+    EXPECT_NE(v.kind, "b") << "a held-out kind reached training";
+  }
+  for (const auto& v : split.test)
+    if (v.label == 0) test_real_groups.insert(v.group);
+  EXPECT_EQ(test_real_groups.size(), 5u);  // a quarter of the people
+  for (const auto& g : test_real_groups) EXPECT_EQ(train_groups.count(g), 0u) << g;
+  EXPECT_EQ(std::count_if(split.test.begin(), split.test.end(), [](const VideoItem& v) { return v.kind == "b"; }), 10);
+  EXPECT_EQ(split.train.size() + split.test.size(), items.size());
+  EXPECT_THROW(group_protocol(items, 3, 0.25, {"zzz"}), Error);
+  EXPECT_THROW(group_protocol(items, 3, 1.5), Error);
 }

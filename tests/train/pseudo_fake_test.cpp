@@ -1,4 +1,4 @@
-// SPEC §3: the temporally-local pseudo-fakes.
+// docs/METHOD.md §3: the temporally-local pseudo-fakes.
 #include <gtest/gtest.h>
 
 #include <map>

@@ -77,7 +77,7 @@ TEST(Trainer, LearnsTheAudioVisualLinkAndSeparatesHeldOutWindows) {
 
 TEST(Trainer, KillAndResumeGivesTheSameLossesAsAnUninterruptedRun) {
   auto source = fixtures::make_source(kTiny, 6, 2, 2);  // 12 windows: 3 steps of 4 per epoch
-  auto split = split_by_video(source, 0.34, 5);
+  auto split = split_by_group(source, 0.34, 5);
   ASSERT_TRUE(split.validation);
 
   const std::string dir_a = temp_dir("resume_a"), dir_b = temp_dir("resume_b");

@@ -20,7 +20,7 @@ namespace {
   throw Error(e.code(), name + ": " + e.what());
 }
 
-// The clip's raw audio range for the per-clip min-max scaling (SPEC §1): one cheap pass that
+// The clip's raw audio range for the per-clip min-max scaling (docs/METHOD.md §1): one cheap pass that
 // decodes the audio only, through the same resampler as the main pass.
 void measure_audio_range(const MediaSource& source, int sample_rate, float* lo, float* hi) {
   MediaDecoder::Options o;

@@ -37,6 +37,8 @@ FaceTracker::FaceTracker(const FaceTrackerOptions& options, double fps, int out_
     throw Error(ErrorCode::kInvalidArgument, "face.median_frames must be odd and >= 1");
   if (!(opt_.enlarge >= 1.0f && opt_.enlarge <= 4.0f))
     throw Error(ErrorCode::kInvalidArgument, "face.enlarge must be in [1, 4]");
+  if (!(opt_.shift_down >= -1.0f && opt_.shift_down <= 1.0f))
+    throw Error(ErrorCode::kInvalidArgument, "face.shift_down must be in [-1, 1]");
   half_ = opt_.median_frames / 2;
   max_gap_frames_ = std::max(opt_.detect_every, static_cast<int>(std::lround(opt_.max_gap_seconds * fps)));
 }
@@ -101,6 +103,16 @@ void FaceTracker::add(int index, std::shared_ptr<const std::vector<uint8_t>> pic
     throw Error(ErrorCode::kInternal, "face tracker: frame " + std::to_string(index) + " out of order");
   ++next_index_;
   const uint8_t* rgb = picture->data();
+  if (opt_.whole_frame) {
+    TrackedFrame out;
+    out.index = index;
+    out.face_found = true;
+    out.crop_box = {0.f, 0.f, static_cast<float>(width), static_cast<float>(height)};
+    out.crop.resize(static_cast<size_t>(out_w_) * out_h_ * 3);
+    resample_region(rgb, width, height, width * 3, 3, 0, 0, width, height, out_w_, out_h_, out.crop.data());
+    done_.push_back(std::move(out));
+    return;
+  }
   pending_.push_back({index, std::move(picture), width, height});
   if (index % opt_.detect_every == 0) {
     const bool tracking = last_det_index_ >= 0 && index - last_det_index_ <= max_gap_frames_;
@@ -130,7 +142,7 @@ void FaceTracker::finalize_ready(bool flush) {
         const FaceBox* b = &*r->box;
         cx.push_back(b->x + b->w / 2);
         cy.push_back(b->y + b->h / 2);
-        side.push_back((b->w + b->h) / 2);
+        side.push_back(std::max(b->w, b->h));  // the reference's square: the box's larger side
       }
     }
     FaceBox smoothed;
@@ -148,12 +160,16 @@ void FaceTracker::finalize_ready(bool flush) {
     out.index = f.index;
     const RawBox* own = raw(f.index);
     out.face_found = own && own->found;
+    // The reference's crop: enlarge x the box side, centred below the box's centre (more mouth
+    // and chin, less forehead), grey where it leaves the frame.
     const double cw = smoothed.w * opt_.enlarge;
     const double ch = cw * out_h_ / out_w_;
-    const double x0 = smoothed.x + smoothed.w / 2.0 - cw / 2, y0 = smoothed.y + smoothed.h / 2.0 - ch / 2;
+    const double x0 = smoothed.x + smoothed.w / 2.0 - cw / 2;
+    const double y0 = smoothed.y + smoothed.h / 2.0 + opt_.shift_down * smoothed.h - ch / 2;
     out.crop_box = {static_cast<float>(x0), static_cast<float>(y0), static_cast<float>(cw), static_cast<float>(ch)};
     out.crop.resize(static_cast<size_t>(out_w_) * out_h_ * 3);
-    resample_region(f.rgb->data(), f.width, f.height, f.width * 3, 3, x0, y0, cw, ch, out_w_, out_h_, out.crop.data());
+    resample_region(f.rgb->data(), f.width, f.height, f.width * 3, 3, x0, y0, cw, ch, out_w_, out_h_, out.crop.data(),
+                    opt_.pad_value);
     done_.push_back(std::move(out));
     pending_.pop_front();
   }

@@ -51,7 +51,8 @@ AudioNorm audio_norm_from_name(const std::string& name) {
   if (name == "minmax_clip") return AudioNorm::kMinMaxClip;
   if (name == "minmax_window") return AudioNorm::kMinMaxWindow;
   if (name == "none") return AudioNorm::kNone;
-  throw Error(ErrorCode::kInvalidArgument, "unknown audio normalisation '" + name + "'");
+  throw Error(ErrorCode::kInvalidArgument,
+              "unknown audio normalisation '" + name + "' (minmax_window, minmax_clip, none)");
 }
 
 namespace {

@@ -46,7 +46,7 @@ inline uint8_t to_byte(float v) {
 }  // namespace
 
 void resample_region(const uint8_t* src, int src_w, int src_h, int src_stride, int channels, double x0, double y0,
-                     double cw, double ch, int out_w, int out_h, uint8_t* out) {
+                     double cw, double ch, int out_w, int out_h, uint8_t* out, uint8_t pad) {
   const std::vector<Taps> xt = make_taps(x0, cw, out_w);
   const std::vector<Taps> yt = make_taps(y0, ch, out_h);
   // Rows of the source the vertical pass will read.
@@ -55,19 +55,20 @@ void resample_region(const uint8_t* src, int src_w, int src_h, int src_stride, i
   const int rows = row_hi - row_lo + 1;
   // Horizontal pass into a float buffer: rows x out_w x channels.
   std::vector<float> mid(static_cast<size_t>(rows) * out_w * channels, 0.f);
+  const uint8_t pad_pixel[4] = {pad, pad, pad, pad};
   for (int r = 0; r < rows; ++r) {
     const int sy = row_lo + r;
-    if (sy < 0 || sy >= src_h) continue;  // black padding
-    const uint8_t* line = src + static_cast<size_t>(sy) * src_stride;
+    const bool row_inside = sy >= 0 && sy < src_h;
+    const uint8_t* line = row_inside ? src + static_cast<size_t>(sy) * src_stride : nullptr;
     float* dst = &mid[static_cast<size_t>(r) * out_w * channels];
     for (int o = 0; o < out_w; ++o) {
       const Taps& t = xt[o];
       float acc[4] = {0, 0, 0, 0};
       for (size_t i = 0; i < t.weights.size(); ++i) {
         const int sx = t.first + static_cast<int>(i);
-        if (sx < 0 || sx >= src_w) continue;
         const float w = t.weights[i];
-        const uint8_t* p = line + static_cast<size_t>(sx) * channels;
+        // Outside the frame the image is the padding colour.
+        const uint8_t* p = row_inside && sx >= 0 && sx < src_w ? line + static_cast<size_t>(sx) * channels : pad_pixel;
         for (int c = 0; c < channels; ++c) acc[c] += w * static_cast<float>(p[c]);
       }
       for (int c = 0; c < channels; ++c) dst[o * channels + c] = acc[c];

@@ -1,4 +1,4 @@
-// Distance map, cross-attention and head (SPEC §2) on top of the two extractors.
+// Distance map, cross-attention and head (docs/METHOD.md §2) on top of the two extractors.
 #include "avlens/model/detector.hpp"
 
 #include <sstream>

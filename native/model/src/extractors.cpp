@@ -1,4 +1,4 @@
-// The two feature extractors of SPEC §2 and the normalisation they share.
+// The two feature extractors of docs/METHOD.md §2 and the normalisation they share.
 #include "avlens/error.hpp"
 #include "avlens/model/detector.hpp"
 
@@ -40,6 +40,21 @@ torch::Tensor ChannelNormImpl::forward(const torch::Tensor& x) {
   return batch3d_->forward(x);
 }
 
+void init_kaiming(nn::Module& module) {
+  // As the reference's 3D ResNet: He-normal convolution weights (fan_out, ReLU gain), zero conv
+  // biases; norm layers keep weight 1, bias 0.
+  torch::NoGradGuard no_grad;
+  for (auto& m : module.modules(/*include_self=*/false)) {
+    torch::Tensor* weight = nullptr;
+    torch::Tensor* bias = nullptr;
+    if (auto* c3 = m->as<nn::Conv3d>()) weight = &c3->weight, bias = &c3->bias;
+    else if (auto* c1 = m->as<nn::Conv1d>()) weight = &c1->weight, bias = &c1->bias;
+    if (!weight) continue;
+    nn::init::kaiming_normal_(*weight, 0.0, torch::kFanOut, torch::kReLU);
+    if (bias->defined()) bias->zero_();
+  }
+}
+
 namespace {
 nn::Conv3dOptions conv3d(int in, int out, std::vector<int64_t> kernel, std::vector<int64_t> stride,
                          std::vector<int64_t> pad) {
@@ -47,7 +62,8 @@ nn::Conv3dOptions conv3d(int in, int out, std::vector<int64_t> kernel, std::vect
 }
 }  // namespace
 
-BasicBlock3dImpl::BasicBlock3dImpl(const ModelConfig& c, int in, int out, int stride) {
+BasicBlock3dImpl::BasicBlock3dImpl(const ModelConfig& c, int in, int out, int stride, bool relu_out)
+    : relu_out_(relu_out) {
   conv1_ = register_module("conv1", nn::Conv3d(conv3d(in, out, {3, 3, 3}, {stride, stride, stride}, {1, 1, 1})));
   norm1_ = register_module("norm1", ChannelNorm(c.norm, out, c.norm_groups, 3));
   conv2_ = register_module("conv2", nn::Conv3d(conv3d(out, out, {3, 3, 3}, {1, 1, 1}, {1, 1, 1})));
@@ -62,7 +78,7 @@ torch::Tensor BasicBlock3dImpl::forward(const torch::Tensor& x) {
   auto y = torch::relu(norm1_(conv1_(x)));
   y = norm2_(conv2_(y));
   auto shortcut = projection_ ? projection_norm_(projection_(x)) : x;
-  return torch::relu(y + shortcut);
+  return relu_out_ ? torch::relu(y + shortcut) : y + shortcut;
 }
 
 VisualExtractorImpl::VisualExtractorImpl(const ModelConfig& c) {
@@ -70,7 +86,9 @@ VisualExtractorImpl::VisualExtractorImpl(const ModelConfig& c) {
   stem_norm_ = register_module("stem_norm", ChannelNorm(c.norm, 64, c.norm_groups, 3));
   stem_pool_ = register_module("stem_pool", nn::MaxPool3d(nn::MaxPool3dOptions({1, 3, 3}).stride({1, 2, 2}).padding({0, 1, 1})));
   layer1_ = register_module("layer1", nn::Sequential(BasicBlock3d(c, 64, 64, 1), BasicBlock3d(c, 64, 64, 1)));
-  layer2_ = register_module("layer2", nn::Sequential(BasicBlock3d(c, 64, 128, 2), BasicBlock3d(c, 128, 128, 1)));
+  // The reference ends layer2 with the residual sum, no ReLU: Fv can be negative (docs/METHOD.md).
+  layer2_ = register_module("layer2", nn::Sequential(BasicBlock3d(c, 64, 128, 2), BasicBlock3d(c, 128, 128, 1, false)));
+  init_kaiming(*this);
 }
 
 torch::Tensor VisualExtractorImpl::forward(const torch::Tensor& video) {
@@ -92,13 +110,14 @@ AudioExtractorImpl::AudioExtractorImpl(const ModelConfig& c) {
   conv4_ = register_module("conv4", conv(192, 64, d.audio_kernel, d.audio_stride, 0, false));
   norm4_ = register_module("norm4", ChannelNorm(c.norm, 64, c.norm_groups, 1));
   conv5_ = register_module("conv5", conv(64, ModelDims::kFeatureChannels, 3, 1, 1, true));
+  init_kaiming(*this);
 }
 
 torch::Tensor AudioExtractorImpl::forward(const torch::Tensor& audio) {
   auto x = torch::relu(norm1_(conv1_(audio)));
   x = torch::max_pool1d(x, 4);
   x = torch::relu(norm2_(conv2_(x)));
-  x = torch::relu(norm3_(conv3_(x)));
+  x = norm3_(conv3_(x));  // no ReLU here in the reference (docs/METHOD.md)
   x = torch::relu(norm4_(conv4_(x)));
   return conv5_(x);
 }

@@ -64,6 +64,7 @@ void ModelConfig::validate() const {
 
 nlohmann::json ModelConfig::to_json() const {
   nlohmann::json j;
+  j["architecture"] = kArchitecture;
   j["geometry"] = geometry.to_metadata();
   j["attention"] = attention;
   j["residual"] = residual;
@@ -79,6 +80,13 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j) {
   if (!j.is_object()) invalid("expected a JSON object");
   ModelConfig c;
   try {
+    const int architecture = j.value("architecture", 1);
+    if (architecture != kArchitecture)
+      invalid("the weights were made for architecture " + std::to_string(architecture) + ", this avlens builds " +
+              std::to_string(kArchitecture) +
+              (architecture == 1 ? " (version 1 had a ReLU after the visual layer2 and the audio 192->192 conv; "
+                                   "retrain or use the avlens that made it)"
+                                 : ""));
     if (j.contains("geometry")) {
       std::map<std::string, std::string> meta;
       for (auto& [k, v] : j.at("geometry").items()) meta[k] = v.is_string() ? v.get<std::string>() : v.dump();

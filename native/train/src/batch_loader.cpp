@@ -56,6 +56,7 @@ BatchLoader::BatchLoader(std::shared_ptr<const WindowSource> source, LoaderOptio
                                                  " must be a multiple of the world size " +
                                                  std::to_string(options_.world_size));
   if (options_.pseudo_fakes) options_.pseudo.validate();
+  options_.mismatch.validate();
   options_.workers = std::max(1, options_.workers);
   options_.prefetch = std::max(1, options_.prefetch);
 }
@@ -65,6 +66,39 @@ BatchLoader::~BatchLoader() { stop_workers(); }
 size_t BatchLoader::batches_per_epoch() const {
   const size_t n = source_->size(), b = static_cast<size_t>(options_.batch_size);
   return options_.drop_last ? n / b : (n + b - 1) / b;
+}
+
+MismatchKind BatchLoader::make_mismatch(int epoch, size_t pos, size_t window, WindowSample& sample) const {
+  if (options_.mismatch.probability <= 0) return MismatchKind::kNone;
+  const WindowGeometry& g = source_->geometry();
+  // Its own stream: switching mismatches on leaves the pseudo-fakes' draws as they were.
+  std::mt19937_64 rng(derive_seed(options_.seed ^ 0x6D69736D61746368ull, static_cast<uint64_t>(epoch) + 1, pos));
+  MismatchEdit edit = draw_mismatch(options_.mismatch, g, rng);
+  if (edit.kind == MismatchKind::kVoiceSwap) {
+    const auto& groups = source_->groups();
+    const std::string& own = groups[source_->video_of(window)];
+    for (int attempt = 0; attempt < 16; ++attempt) {  // another person's voice
+      const size_t donor = std::uniform_int_distribution<size_t>(0, source_->size() - 1)(rng);
+      if (groups[source_->video_of(donor)] == own) continue;
+      WindowSample donor_sample;
+      source_->load(donor, donor_sample);
+      apply_voice_swap(sample, donor_sample);
+      return edit.kind;
+    }
+    return MismatchKind::kNone;
+  }
+  if (edit.kind == MismatchKind::kAudioShift) {
+    WindowSample neighbour;
+    // Late voice needs the window before, early voice the one after; flip when that is missing.
+    for (int flip = 0; flip < 2; ++flip) {
+      if (source_->load_neighbour(window, edit.shift_samples > 0 ? -1 : 1, neighbour)) {
+        apply_audio_shift(edit, g, sample, neighbour);
+        return edit.kind;
+      }
+      edit.shift_samples = -edit.shift_samples;
+    }
+  }
+  return MismatchKind::kNone;
 }
 
 Batch BatchLoader::build(int epoch, size_t batch_index) const {
@@ -78,8 +112,9 @@ Batch BatchLoader::build(int epoch, size_t batch_index) const {
     const size_t window = order_.empty() ? pos : order_[pos];
     WindowSample sample;
     source_->load(window, sample);
+    const MismatchKind mismatch = sample.label == 0 ? make_mismatch(epoch, pos, window, sample) : MismatchKind::kNone;
     PseudoFakeKind kind = PseudoFakeKind::kNone;
-    if (options_.pseudo_fakes && n > 1) {
+    if (options_.pseudo_fakes && n > 1 && mismatch == MismatchKind::kNone) {
       std::mt19937_64 rng(derive_seed(options_.seed, static_cast<uint64_t>(epoch) + 1, pos));
       PseudoFakeEdit edit = draw_pseudo_fake(options_.pseudo, g, rng);
       if (edit.kind != PseudoFakeKind::kNone) {
@@ -93,6 +128,7 @@ Batch BatchLoader::build(int epoch, size_t batch_index) const {
     }
     batch.windows.push_back(window);
     batch.edits.push_back(kind);
+    batch.mismatches.push_back(mismatch);
     samples.push_back(std::move(sample));
   }
   std::vector<const WindowSample*> ptrs;

@@ -122,7 +122,7 @@ std::vector<VideoItem> read_dfdc(const std::string& root) {
       if (!entry.is_object() || !entry.contains("label") || !entry["label"].is_string())
         bad_data(where + " has no string label");
       VideoItem item;
-      item.path = (file.parent_path() / name).string();
+      item.path = fs::absolute(file.parent_path() / name).lexically_normal().string();
       item.label = parse_label(entry["label"].get<std::string>(), where);
       // A fake and its original stay together; an original is its own group.
       item.group = item.label == 1 && entry.contains("original") && entry["original"].is_string()
@@ -140,6 +140,8 @@ std::vector<VideoItem> read_fakeavceleb(const std::string& root) {
   const int category = column(t, "category", csv.string(), true);
   const int file = column(t, "path", csv.string(), true);
   const int source = column(t, "source", csv.string(), false);
+  const int race = column(t, "race", csv.string(), false);
+  const int gender = column(t, "gender", csv.string(), false);
   // The folder is the last, unnamed column of the header "...,path,".
   const int folder = static_cast<int>(t.header.size()) - 1;
   if (!t.header.back().empty()) bad_data("'" + csv.string() + "': expected an unnamed last column holding the folder");
@@ -161,11 +163,14 @@ std::vector<VideoItem> read_fakeavceleb(const std::string& root) {
       for (auto it = std::next(dir.begin()); it != dir.end(); ++it) rest /= *it;
       if (fs::exists(fs::path(root) / rest / trim(row[file]))) path = fs::path(root) / rest / trim(row[file]);
     }
-    if (!seen.insert(path.lexically_normal().string()).second) continue;  // repeated row
+    path = fs::absolute(path).lexically_normal();
+    if (!seen.insert(path.string()).second) continue;  // repeated row
     VideoItem item;
-    item.path = path.lexically_normal().string();
+    item.path = path.string();
     item.label = cat == "A" ? 0 : 1;
     item.group = source >= 0 ? trim(row[source]) : item.path;
+    item.kind = cat;
+    if (race >= 0 && gender >= 0) item.stratum = trim(row[race]) + "/" + trim(row[gender]);
     items.push_back(item);
   }
   return items;
@@ -176,6 +181,8 @@ std::vector<VideoItem> read_video_csv(const std::string& csv_path) {
   const int path = column(t, "path", csv_path, true);
   const int label = column(t, "label", csv_path, true);
   const int group = column(t, "group", csv_path, false);
+  int kind = column(t, "kind", csv_path, false);
+  if (kind < 0) kind = column(t, "generator", csv_path, false);
   const fs::path base = fs::path(csv_path).parent_path();
   std::vector<VideoItem> items;
   for (size_t r = 0; r < t.rows.size(); ++r) {
@@ -185,9 +192,10 @@ std::vector<VideoItem> read_video_csv(const std::string& csv_path) {
       bad_data(where + ": too few columns");
     VideoItem item;
     fs::path p = trim(row[path]);
-    item.path = (p.is_absolute() ? p : base / p).lexically_normal().string();
+    item.path = fs::absolute(p.is_absolute() ? p : base / p).lexically_normal().string();
     item.label = parse_label(row[label], where);
     item.group = group >= 0 && !trim(row[group]).empty() ? trim(row[group]) : item.path;
+    if (kind >= 0 && kind < static_cast<int>(row.size())) item.kind = trim(row[kind]);
     items.push_back(item);
   }
   return items;
@@ -204,8 +212,10 @@ void write_video_csv(const std::string& csv_path, const std::vector<VideoItem>& 
   {
     std::ofstream out(tmp);
     if (!out) throw Error(ErrorCode::kInternal, "cannot write '" + csv_path + "'");
-    out << "path,label,group\n";
-    for (const auto& it : items) out << quote(fs::absolute(it.path).string()) << ',' << it.label << ',' << quote(it.group) << '\n';
+    out << "path,label,group,kind\n";
+    for (const auto& it : items)
+      out << quote(fs::absolute(it.path).string()) << ',' << it.label << ',' << quote(it.group) << ',' << quote(it.kind)
+          << '\n';
   }
   fs::rename(tmp, csv_path);
 }
@@ -268,16 +278,65 @@ DatasetSplit dfdc_protocol(const std::vector<VideoItem>& items, uint64_t seed, c
   return split;
 }
 
-std::vector<VideoItem> fakeavceleb_test_set(const std::vector<VideoItem>& items, uint64_t seed, size_t real, size_t fake) {
-  std::vector<VideoItem> reals, fakes;
-  for (const auto& it : items) (it.label ? fakes : reals).push_back(it);
+std::vector<VideoItem> fakeavceleb_test_set(const std::vector<VideoItem>& items, uint64_t seed, size_t per_stratum) {
+  // stratum -> identity -> category -> videos; std::map keeps the draw independent of file order.
+  std::map<std::string, std::map<std::string, std::map<std::string, std::vector<const VideoItem*>>>> tree;
+  for (const auto& it : items) {
+    if (it.stratum.empty() || it.kind.empty())
+      bad_data("FakeAVCeleb protocol: '" + it.path + "' has no race/gender or category (read it from meta_data.csv)");
+    tree[it.stratum][it.group][it.kind].push_back(&it);
+  }
   std::mt19937_64 rng(seed);
-  std::shuffle(reals.begin(), reals.end(), rng);
-  std::shuffle(fakes.begin(), fakes.end(), rng);
-  auto out = take(reals, real, "real FakeAVCeleb");
-  auto f = take(fakes, fake, "fake FakeAVCeleb");
-  out.insert(out.end(), f.begin(), f.end());
-  return out;
+  auto pick = [&rng](const std::vector<const VideoItem*>& v) {
+    return *v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
+  };
+  std::vector<VideoItem> reals, fakes;
+  for (auto& [stratum, identities] : tree) {
+    std::vector<std::string> eligible;  // identities with a real video and at least one fake
+    for (auto& [id, cats] : identities) {
+      const bool has_fake = cats.count("B") || cats.count("C") || cats.count("D");
+      if (cats.count("A") && has_fake) eligible.push_back(id);
+    }
+    if (eligible.size() < per_stratum)
+      bad_data("FakeAVCeleb protocol: stratum '" + stratum + "' has " + std::to_string(eligible.size()) +
+               " identities with a real and a fake video, need " + std::to_string(per_stratum));
+    std::shuffle(eligible.begin(), eligible.end(), rng);
+    for (size_t k = 0; k < per_stratum; ++k) {
+      auto& cats = identities[eligible[k]];
+      reals.push_back(pick(cats["A"]));
+      std::vector<std::string> fake_cats;
+      for (const char* c : {"B", "C", "D"})
+        if (cats.count(c)) fake_cats.push_back(c);
+      const std::string cat = fake_cats[std::uniform_int_distribution<size_t>(0, fake_cats.size() - 1)(rng)];
+      fakes.push_back(pick(cats[cat]));
+    }
+  }
+  reals.insert(reals.end(), fakes.begin(), fakes.end());
+  return reals;
+}
+
+DatasetSplit group_protocol(const std::vector<VideoItem>& items, uint64_t seed, double test_fraction,
+                            const std::vector<std::string>& holdout_kinds) {
+  if (!(test_fraction > 0 && test_fraction < 1)) bad_data("group protocol: the test fraction must be in (0, 1)");
+  const std::set<std::string> held(holdout_kinds.begin(), holdout_kinds.end());
+  std::set<std::string> with_real;  // groups that have a real video, in a stable order
+  for (const auto& it : items)
+    if (it.label == 0) with_real.insert(it.group);
+  std::vector<std::string> groups(with_real.begin(), with_real.end());
+  std::mt19937_64 rng(seed);
+  std::shuffle(groups.begin(), groups.end(), rng);
+  const size_t n_test = std::max<size_t>(1, static_cast<size_t>(std::lround(test_fraction * groups.size())));
+  if (groups.size() < 2) bad_data("group protocol: need real videos of at least 2 groups, found " + std::to_string(groups.size()));
+  const std::set<std::string> test_groups(groups.begin(), groups.begin() + std::min(n_test, groups.size() - 1));
+  DatasetSplit split;
+  for (const auto& it : items)
+    (test_groups.count(it.group) || (!it.kind.empty() && held.count(it.kind)) ? split.test : split.train).push_back(it);
+  for (const auto& k : held) {
+    const bool any = std::any_of(items.begin(), items.end(), [&](const VideoItem& v) { return v.kind == k; });
+    if (!any) bad_data("group protocol: no video of the held-out kind '" + k + "'");
+  }
+  if (split.train.empty() || split.test.empty()) bad_data("group protocol: one side of the split is empty");
+  return split;
 }
 
 }  // namespace avlens::train

@@ -10,15 +10,20 @@
 
 namespace avlens::train {
 namespace {
-void check_sizes(const std::vector<double>& scores, const std::vector<int>& labels) {
+void check_scores(const std::vector<double>& scores, const std::vector<int>& labels) {
   if (scores.size() != labels.size())
     throw Error(ErrorCode::kInvalidArgument, "metrics: " + std::to_string(scores.size()) + " scores but " +
                                                  std::to_string(labels.size()) + " labels");
+  // A NaN would make the ranking sort's order undefined: say so instead.
+  for (size_t i = 0; i < scores.size(); ++i)
+    if (std::isnan(scores[i]))
+      throw Error(ErrorCode::kInvalidArgument, "metrics: score " + std::to_string(i) + " of " +
+                                                   std::to_string(scores.size()) + " is NaN (a diverged model?)");
 }
 }  // namespace
 
 double roc_auc(const std::vector<double>& scores, const std::vector<int>& labels) {
-  check_sizes(scores, labels);
+  check_scores(scores, labels);
   // Mann-Whitney U with average ranks for ties.
   std::vector<size_t> order(scores.size());
   std::iota(order.begin(), order.end(), 0);
@@ -42,7 +47,7 @@ double roc_auc(const std::vector<double>& scores, const std::vector<int>& labels
 }
 
 std::vector<RocPoint> roc_curve(const std::vector<double>& scores, const std::vector<int>& labels) {
-  check_sizes(scores, labels);
+  check_scores(scores, labels);
   std::vector<size_t> order(scores.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] > scores[b]; });
@@ -59,7 +64,7 @@ std::vector<RocPoint> roc_curve(const std::vector<double>& scores, const std::ve
 }
 
 double choose_threshold(const std::vector<double>& scores, const std::vector<int>& labels) {
-  check_sizes(scores, labels);
+  check_scores(scores, labels);
   if (scores.empty()) return 0.5;
   const double pos = std::count(labels.begin(), labels.end(), 1), neg = labels.size() - pos;
   if (pos == 0 || neg == 0) return 0.5;
@@ -76,7 +81,7 @@ double choose_threshold(const std::vector<double>& scores, const std::vector<int
 }
 
 double accuracy_at(const std::vector<double>& scores, const std::vector<int>& labels, double threshold) {
-  check_sizes(scores, labels);
+  check_scores(scores, labels);
   if (scores.empty()) return std::numeric_limits<double>::quiet_NaN();
   size_t correct = 0;
   for (size_t i = 0; i < scores.size(); ++i) correct += (scores[i] >= threshold) == (labels[i] == 1);

@@ -65,6 +65,7 @@ const std::map<std::string, Field>& fields() {
     AVLENS_FIELD(seed); AVLENS_FIELD(max_steps_per_epoch); AVLENS_FIELD(attention); AVLENS_FIELD(residual);
     AVLENS_FIELD(map_size); AVLENS_FIELD(distance); AVLENS_FIELD(attention_scale); AVLENS_FIELD(norm);
     AVLENS_FIELD(pseudo_fakes); AVLENS_FIELD(pseudo_probability); AVLENS_FIELD(r_min); AVLENS_FIELD(r_max);
+    AVLENS_FIELD(mismatch_probability); AVLENS_FIELD(min_shift); AVLENS_FIELD(max_shift);
     AVLENS_FIELD(device); AVLENS_FIELD(threads); AVLENS_FIELD(loader_workers); AVLENS_FIELD(progress);
     AVLENS_FIELD(backend); AVLENS_FIELD(world_size); AVLENS_FIELD(rank); AVLENS_FIELD(master_addr);
     AVLENS_FIELD(master_port);
@@ -127,6 +128,7 @@ void TrainConfig::validate() const {
   if (batch % world_size != 0) bad("batch must be a multiple of world_size");
   if (master_port < 1 || master_port > 65535) bad("master_port must be a TCP port");
   pseudo_fake_options().validate();
+  mismatch_options().validate();
   model::distance_kind_from_name(distance);
   model::attention_scale_from_name(attention_scale);
   model::norm_kind_from_name(norm);
@@ -151,6 +153,14 @@ PseudoFakeOptions TrainConfig::pseudo_fake_options() const {
   p.r_min = r_min;
   p.r_max = r_max;
   return p;
+}
+
+MismatchOptions TrainConfig::mismatch_options() const {
+  MismatchOptions m;
+  m.probability = mismatch_probability;
+  m.min_shift = min_shift;
+  m.max_shift = max_shift;
+  return m;
 }
 
 nlohmann::json read_config_file(const std::string& path) {

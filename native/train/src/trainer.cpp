@@ -97,6 +97,7 @@ EpochRecord Trainer::run_epoch(int epoch, const TrainHooks& hooks, bool& stopped
   lo.drop_last = true;
   lo.pseudo_fakes = config_.pseudo_fakes;
   lo.pseudo = config_.pseudo_fake_options();
+  lo.mismatch = config_.mismatch_options();
   lo.seed = config_.seed;
   lo.workers = config_.loader_workers;
   lo.rank = config_.rank;

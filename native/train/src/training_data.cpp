@@ -20,7 +20,7 @@ TrainingData open_training_data(const TrainConfig& c) {
       throw Error(ErrorCode::kInvalidArgument, "validation cache '" + c.val_data + "' has another window geometry than '" +
                                                    c.data + "'");
   } else if (c.val_fraction > 0) {
-    SourceSplit split = split_by_video(all, c.val_fraction, c.seed);
+    SourceSplit split = split_by_group(all, c.val_fraction, c.seed);
     data.train = split.train;
     data.validation = split.validation;
   } else {

@@ -101,7 +101,9 @@ void CacheFileWriter::add(const std::vector<uint8_t>& crops, const std::vector<f
 void CacheFileWriter::commit(const VideoItem& item) {
   nlohmann::json trailer = {{"geometry", geometry_.to_metadata()}, {"windows", start_times_.size()},
                             {"label", item.label},                 {"group", item.group},
-                            {"source", item.path},                 {"start_times", start_times_},
+                            // Absolute: the cache is read from any working directory.
+                            {"source", fs::absolute(item.path).lexically_normal().string()},
+                            {"start_times", start_times_},
                             {"audio", "int16"}};
   const std::string text = trailer.dump();
   const uint64_t length = text.size();
@@ -150,10 +152,12 @@ std::shared_ptr<WindowCache> WindowCache::open(const std::string& dir, const std
     const std::vector<double> starts = t.at("start_times");
     const int64_t expected = static_cast<int64_t>(starts.size() * window_size(g));
     if (static_cast<int64_t>(fs::file_size(p)) < expected) corrupt(p.string(), "truncated");
-    File f{p.string(), listed ? listed->label : t.at("label").get<int>(), t.value("group", source)};
+    File f{p.string(), listed ? listed->label : t.at("label").get<int>(),
+           listed && !listed->group.empty() ? listed->group : t.value("group", source)};
     const size_t file_index = cache->files_.size();
     cache->files_.push_back(f);
     cache->names_.push_back(source);
+    cache->groups_.push_back(f.group);
     for (size_t w = 0; w < starts.size(); ++w) cache->windows_.push_back({file_index, w, starts[w]});
   }
   if (!have_geometry)
@@ -180,6 +184,17 @@ void WindowCache::load(size_t i, WindowSample& out) const {
   out.audio.resize(samples);
   for (size_t s = 0; s < samples; ++s) out.audio[s] = pcm[s] / 32767.0f;
   out.label = f.label;
+}
+
+bool WindowCache::load_neighbour(size_t i, int offset, WindowSample& out) const {
+  // A file's windows are stored in order and listed consecutively.
+  const Entry& e = windows_.at(i);
+  const int64_t j = static_cast<int64_t>(i) + offset;
+  if (j < 0 || j >= static_cast<int64_t>(windows_.size())) return false;
+  const Entry& n = windows_[static_cast<size_t>(j)];
+  if (n.file != e.file || std::abs(n.start_time - (e.start_time + offset * geometry_.duration())) > 1e-6) return false;
+  load(static_cast<size_t>(j), out);
+  return true;
 }
 
 PrepSummary prepare_cache(const std::vector<VideoItem>& items, const PrepOptions& options) {

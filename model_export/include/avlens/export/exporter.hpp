@@ -27,6 +27,21 @@ void trace_to_torchscript(model::Detector& model, const std::string& path, int b
 void write_safetensors(model::Detector& model, const std::string& path,
                        const std::map<std::string, std::string>& metadata = {});
 
+// Reads a safetensors file written by write_safetensors into model: every parameter and floating
+// buffer must be there with its shape, as F32. Throws avlens::Error naming the file and the
+// tensor that is missing, misshapen or out of the file's bounds.
+void read_safetensors(model::Detector& model, const std::string& path);
+
+// An exported model read back for LibTorch: the network from the ONNX file's metadata
+// (model_config), the weights from the safetensors file beside it (same stem), the decision
+// threshold from its metrics (0.5 when it has none). The ONNX graph itself is not run.
+struct ExportedModel {
+  model::Detector model{nullptr};
+  double threshold = 0.5;
+  std::map<std::string, std::string> metadata;
+};
+ExportedModel load_exported_model(const std::string& onnx_path, torch::Device device = torch::kCPU);
+
 // Everything that goes into the ONNX metadata_props: the window geometry (WindowGeometry keys),
 // the variant, the preset, the training data, the metrics and the version.
 struct ExportInfo {
@@ -35,6 +50,7 @@ struct ExportInfo {
   std::string training_data;  // free text: what the model was trained on
   std::string metrics_json;   // JSON object of validation metrics
   std::string train_config_json;
+  std::string card_json;      // JSON object: intended use, limits, real_faces, held-out results (the page shows it)
 };
 std::map<std::string, std::string> onnx_metadata(const model::ModelConfig& config, const ExportInfo& info);
 

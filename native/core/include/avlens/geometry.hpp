@@ -7,8 +7,8 @@
 namespace avlens {
 
 enum class AudioNorm {
-  kMinMaxClip,    // min-max scaled to [-1, 1] over the whole clip (reference, SPEC §1)
-  kMinMaxWindow,  // min-max over each window (used when the whole clip is not known: live capture)
+  kMinMaxClip,    // min-max scaled to [-1, 1] over the whole clip (or, live, all heard so far)
+  kMinMaxWindow,  // min-max over each 1 s window on its own (the reference; docs/METHOD.md)
   kNone,
 };
 
@@ -20,7 +20,7 @@ struct WindowGeometry {
   int sample_rate = 48000;   // audio is resampled to this rate, mono
   float video_mean = 0.5f;   // video value = (x/255 - mean) / std
   float video_std = 0.5f;
-  AudioNorm audio_norm = AudioNorm::kMinMaxClip;
+  AudioNorm audio_norm = AudioNorm::kMinMaxWindow;
 
   // Samples of audio in one window: the same duration as the frames.
   int samples() const;

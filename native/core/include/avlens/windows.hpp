@@ -22,8 +22,13 @@ struct FaceTrackerOptions {
   int detect_every = 5;         // run the HOG detector on every k-th frame
   int detect_max_side = 640;    // frames are downscaled so their longer side is at most this
   int median_frames = 13;       // median filter length over the box track (odd)
-  float enlarge = 1.4f;         // crop side = 1.4 x the smoothed box side (SPEC §5)
+  float enlarge = 1.4f;         // crop side = 1.4 x the smoothed box side (docs/METHOD.md §1)
+  float shift_down = 0.2f;      // the crop's centre sits this many box sides below the box's (reference)
+  uint8_t pad_value = 110;      // grey outside the frame where the crop extends past it (reference)
   double max_gap_seconds = 1.0; // boxes are interpolated/held across at most this much missing detection
+  // No face tracking: every frame whole, resized to the window (the reference evaluates
+  // FakeAVCeleb, whose clips are face-centred, this way). Every frame counts as having a face.
+  bool whole_frame = false;
 };
 
 struct WindowMakerOptions {
@@ -129,7 +134,7 @@ class ClipWindowReader {
   std::unique_ptr<Impl> impl_;
 };
 
-// Score aggregation (SPEC §5: a video's score is the mean of its window scores).
+// Score aggregation (docs/METHOD.md §5: a video's score is the mean of its window scores).
 struct WindowScore {
   double start_time = 0;
   double duration = 1;

@@ -1,4 +1,4 @@
-// The fine-grained audio-visual detector (SPEC §2, paper Fig. 3) as LibTorch modules. This is
+// The fine-grained audio-visual detector (docs/METHOD.md §2, paper Fig. 3) as LibTorch modules. This is
 // the one definition of the architecture: training, evaluation, scanning and the exporter
 // (which traces it with torch::jit from C++) all build it from a ModelConfig.
 #pragma once
@@ -21,17 +21,22 @@ class ChannelNormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ChannelNorm);
 
-// 3D ResNet basic block: two 3x3x3 convs and an identity or 1x1x1 projection shortcut.
+// 3D ResNet basic block: two 3x3x3 convs and an identity or 1x1x1 projection shortcut, then a
+// ReLU unless relu_out is false (the last block of the visual extractor, as in the reference).
 class BasicBlock3dImpl : public torch::nn::Module {
  public:
-  BasicBlock3dImpl(const ModelConfig& config, int in_channels, int out_channels, int stride);
+  BasicBlock3dImpl(const ModelConfig& config, int in_channels, int out_channels, int stride, bool relu_out = true);
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
+  bool relu_out_ = true;
   torch::nn::Conv3d conv1_{nullptr}, conv2_{nullptr}, projection_{nullptr};
   ChannelNorm norm1_{nullptr}, norm2_{nullptr}, projection_norm_{nullptr};
 };
 TORCH_MODULE(BasicBlock3d);
+
+// He-normal (fan_out, ReLU) weights for every Conv1d/Conv3d below module, zero conv biases.
+void init_kaiming(torch::nn::Module& module);
 
 // V: stem + layer1 + layer2 of a 3D ResNet-18. (B,3,T,H,W) -> Fv (B,128,T',H',W').
 class VisualExtractorImpl : public torch::nn::Module {

@@ -1,4 +1,4 @@
-// What defines one detector network (SPEC §2): the window geometry it reads and the variant
+// What defines one detector network (docs/METHOD.md §2): the window geometry it reads and the variant
 // options of the paper's ablations. Every size inside the network is derived from these values
 // (derive_dims), so the geometry is the only place a shape is written down.
 #pragma once
@@ -17,11 +17,15 @@ enum class DistanceKind { kL2, kCosine };
 enum class AttentionScale { kReference, kPaper };
 
 // Normalisation after each convolution. Both choices give a window a score that does not depend
-// on the rest of its batch at evaluation time (SPEC §2, "a known trap"); kGroup also does so
+// on the rest of its batch at evaluation time (docs/METHOD.md §2, "a known trap"); kGroup also does so
 // during training, see docs/TRAINER.md.
 enum class NormKind { kGroup, kBatch };
 
 struct ModelConfig {
+  // Version of the layer layout that weights are made for. 2: the reference's activations (no ReLU
+  // after the visual layer2 or the audio 192->192 conv) and He initialisation; 1 (before 0.2, no
+  // "architecture" key) put a ReLU in both places, so its weights cannot be loaded into this code.
+  static constexpr int kArchitecture = 2;
   WindowGeometry geometry;  // what one input window is
   bool attention = true;    // cross-attention over patches (Table 1 "+attention")
   bool residual = false;    // Mhat = M*A + M instead of M*A (Table 1 "+residual")

@@ -1,5 +1,5 @@
 // Turns a WindowSource into batches of tensors on background threads: per-epoch shuffling,
-// pseudo-fakes on the fly, and sharding of each global batch across data-parallel ranks.
+// mismatch fakes and pseudo-fakes on the fly, and sharding of each global batch across data-parallel ranks.
 // Everything random is a function of (seed, epoch, position in the epoch), so an epoch is the
 // same whatever the number of worker threads, the rank count or an interruption before it.
 #pragma once
@@ -12,6 +12,7 @@
 
 #include <torch/torch.h>
 
+#include "avlens/train/mismatch_fake.hpp"
 #include "avlens/train/pseudo_fake.hpp"
 #include "avlens/train/window_sample.hpp"
 
@@ -23,6 +24,7 @@ struct Batch {
   torch::Tensor labels;  // (B) float 0/1 (after pseudo-fakes)
   std::vector<size_t> windows;  // source indices
   std::vector<PseudoFakeKind> edits;
+  std::vector<MismatchKind> mismatches;
 };
 
 struct LoaderOptions {
@@ -31,6 +33,7 @@ struct LoaderOptions {
   bool drop_last = true;    // a trailing partial batch is dropped (training)
   bool pseudo_fakes = false;
   PseudoFakeOptions pseudo;
+  MismatchOptions mismatch;  // real windows become voice swaps / shifts (probability 0 = off)
   uint64_t seed = 1;
   int workers = 2;          // threads building batches
   int prefetch = 4;         // batches built ahead of the consumer
@@ -58,6 +61,8 @@ class BatchLoader {
   Batch build(int epoch, size_t batch_index) const;
 
  private:
+  // Turns a real window into a mismatch fake, or leaves it (kNone): seeded by (epoch, pos).
+  MismatchKind make_mismatch(int epoch, size_t pos, size_t window, WindowSample& sample) const;
   void stop_workers();
   void worker_loop();
 

@@ -1,4 +1,4 @@
-// Video-level metrics of SPEC §5: a video's score is the mean of its window scores; ROC AUC over
+// Video-level metrics of docs/METHOD.md §5: a video's score is the mean of its window scores; ROC AUC over
 // videos; accuracy at a threshold chosen on validation data.
 #pragma once
 #include <string>

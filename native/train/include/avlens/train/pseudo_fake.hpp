@@ -1,4 +1,4 @@
-// Temporally-local pseudo-fakes (SPEC §3, paper Sec. 3.2): a span of a window's frames and/or
+// Temporally-local pseudo-fakes (docs/METHOD.md §3, paper Sec. 3.2): a span of a window's frames and/or
 // samples is replaced by the same span of another training window, and the result is labelled
 // fake. Drawing the edit and applying it are separate so that tests can check each.
 #pragma once

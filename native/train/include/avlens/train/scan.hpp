@@ -1,5 +1,5 @@
 // Scoring whole clips with a trained detector: windows from the core's reader, a score per
-// window, the video score as their mean (SPEC §5) and a per-second timeline.
+// window, the video score as their mean (docs/METHOD.md §5) and a per-second timeline.
 #pragma once
 #include <string>
 #include <vector>

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "avlens/model/model_config.hpp"
+#include "avlens/train/mismatch_fake.hpp"
 #include "avlens/train/pseudo_fake.hpp"
 
 namespace avlens::train {
@@ -23,7 +24,7 @@ struct TrainConfig {
   double val_fraction = 0.1;
   std::string out = "runs/avlens";  // checkpoints, history, config
 
-  // "paper" (Adam lr 1e-3) or "reference" (lr 1e-4, the authors' code); SPEC §4.
+  // "paper" (Adam lr 1e-3) or "reference" (lr 1e-4, the authors' code); docs/METHOD.md §4.
   std::string preset = "paper";
   double lr = 1e-3;
   double weight_decay = 1e-5;
@@ -44,6 +45,11 @@ struct TrainConfig {
   double pseudo_probability = 0.5;
   double r_min = 0.0;
   double r_max = 1.0;
+  // Real windows turned into whole-window mismatches (another person's voice, the voice shifted
+  // by min_shift..max_shift seconds) with this probability; 0 = off (mismatch_fake.hpp).
+  double mismatch_probability = 0.0;
+  double min_shift = 0.15;
+  double max_shift = 0.85;
 
   // Machine.
   std::string device = "auto";  // auto (CUDA when available), cpu, cuda
@@ -70,6 +76,7 @@ struct TrainConfig {
 
   model::ModelConfig model_config(const WindowGeometry& geometry) const;
   PseudoFakeOptions pseudo_fake_options() const;
+  MismatchOptions mismatch_options() const;
 };
 
 // Reads a JSON config file; throws avlens::Error naming the file and the problem.

@@ -1,4 +1,4 @@
-// The training loop of SPEC §4: Adam on binary cross-entropy, pseudo-fakes on the fly, one
+// The training loop of docs/METHOD.md §4: Adam on binary cross-entropy, pseudo-fakes on the fly, one
 // validation pass per epoch (video-level AUC), atomic checkpoints every epoch (last.pt), the
 // best by validation AUC (best_val_auc.pt) and by training loss (best_train_loss.pt), exact
 // resumption, a NaN guard, optional data-parallel ranks.

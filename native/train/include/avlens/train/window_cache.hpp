@@ -49,7 +49,9 @@ class WindowCache : public WindowSource {
   size_t video_of(size_t i) const override { return windows_.at(i).file; }
   double start_time(size_t i) const override { return windows_.at(i).start_time; }
   const std::vector<std::string>& videos() const override { return names_; }
+  const std::vector<std::string>& groups() const override { return groups_; }
   void load(size_t i, WindowSample& out) const override;
+  bool load_neighbour(size_t i, int offset, WindowSample& out) const override;
 
   size_t window_bytes() const;  // on disk, per window
 
@@ -66,7 +68,7 @@ class WindowCache : public WindowSource {
   };
   WindowGeometry geometry_;
   std::vector<File> files_;
-  std::vector<std::string> names_;
+  std::vector<std::string> names_, groups_;
   std::vector<Entry> windows_;
 };
 

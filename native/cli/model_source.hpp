@@ -1,0 +1,21 @@
+// Where scan and eval get the network from: a training checkpoint (--checkpoint C.pt), an exported
+// model (--model M.onnx, weights from M.safetensors beside it), or, when neither is given, the
+// bundled model the page loads (web/model/avlens.onnx; $AVLENS_MODEL overrides it).
+#pragma once
+#include <set>
+#include <string>
+
+#include "args.hpp"
+#include "avlens/train/checkpoint.hpp"
+
+namespace avlens::cli {
+
+std::set<std::string> model_source_options();  // checkpoint, model
+const char* model_source_usage();
+// The detector (evaluation mode, on device) and its run state; for an exported model the state
+// holds its model_config and its threshold. `described` gets where it came from.
+train::LoadedDetector load_model_from_args(const Args& args, torch::Device device, std::string* described = nullptr);
+// The bundled model's path ($AVLENS_MODEL, else the source tree's web/model/avlens.onnx).
+std::string bundled_model_path();
+
+}  // namespace avlens::cli

@@ -1,0 +1,42 @@
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+
+#include "avlens/export/exporter.hpp"
+#include "model_source.hpp"
+
+namespace avlens::cli {
+
+std::set<std::string> model_source_options() { return {"checkpoint", "model"}; }
+
+const char* model_source_usage() { return "[--checkpoint C.pt | --model M.onnx]"; }
+
+std::string bundled_model_path() {
+  if (const char* env = std::getenv("AVLENS_MODEL"); env && *env) return env;
+  return std::string(AVLENS_SOURCE_DIR) + "/web/model/avlens.onnx";
+}
+
+train::LoadedDetector load_model_from_args(const Args& args, torch::Device device, std::string* described) {
+  if (args.has("checkpoint") && args.has("model"))
+    throw std::invalid_argument("give --checkpoint or --model, not both");
+  if (args.has("checkpoint")) {
+    if (described) *described = args.get("checkpoint");
+    return train::load_detector(args.get("checkpoint"), device);
+  }
+  std::string path = args.get("model");
+  if (path.empty()) {
+    path = bundled_model_path();
+    if (!std::filesystem::exists(path))
+      throw std::invalid_argument("no --model or --checkpoint given, and the bundled model '" + path +
+                                  "' is missing (set AVLENS_MODEL or pass --model M.onnx)");
+  }
+  exporter::ExportedModel exported = exporter::load_exported_model(path, device);
+  train::LoadedDetector loaded;
+  loaded.model = exported.model;
+  loaded.state.threshold = exported.threshold;
+  loaded.state.model_config = exported.model->config().to_json();
+  if (described) *described = path;
+  return loaded;
+}
+
+}  // namespace avlens::cli

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// The model card that `avlens export --card` puts into a model's metadata (the page shows it beside
+// every verdict), assembled from `avlens eval` results on held-out test sets:
+//   node scripts/model_card.mjs --eval EVAL_DIR --base BASE.json --out CARD.json \
+//     [--train-list lists/train.csv --test-list lists/test.csv]
+// EVAL_DIR/<set>/metrics.json per test set (scripts/make_mismatch_tests.mjs names them: voice_swap,
+// shift_S, generator_G, all). BASE.json holds the hand-written fields (name, intended_use, limits,
+// training_data); the measured ones are added: heldout_real (per set: AUC, counts; the share of
+// held-out real clips called fake at the threshold) and calibration (from the "all" set: per score
+// bin, the share of held-out clips in it that were fakes).
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+for (const k of ['eval', 'base', 'out']) {
+  if (!args[k]) {
+    console.error('usage: node scripts/model_card.mjs --eval EVAL_DIR --base BASE.json --out CARD.json [--train-list LIST.csv]');
+    process.exit(2);
+  }
+}
+const card = JSON.parse(readFileSync(args.base, 'utf8'));
+const round = (x, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+
+const sets = {};
+let all = null;
+for (const name of readdirSync(args.eval).sort()) {
+  const file = join(args.eval, name, 'metrics.json');
+  if (!existsSync(file)) continue;
+  const m = JSON.parse(readFileSync(file, 'utf8'));
+  if (name === 'all') {
+    all = m;
+    continue;
+  }
+  sets[name] = { auc: round(m.auc), real: m.videos.real, fake: m.videos.fake, accuracy: round(m.accuracy) };
+}
+if (!all) throw new Error(`${args.eval}/all/metrics.json is missing: evaluate the "all" set too`);
+
+const threshold = all.threshold;
+const reals = all.per_video.filter((v) => v.label === 0);
+const fakes = all.per_video.filter((v) => v.label === 1);
+card.heldout_real = {
+  videos: reals.length,
+  fake_videos: fakes.length,
+  threshold: round(threshold, 4),
+  real_called_fake: round(reals.filter((v) => v.score >= threshold).length / Math.max(1, reals.length)),
+  fake_called_fake: round(fakes.filter((v) => v.score >= threshold).length / Math.max(1, fakes.length)),
+  auc: Object.fromEntries(Object.entries(sets).map(([k, v]) => [k, v.auc])),
+  sets,
+};
+// People (groups) on each side, from the split lists (path,label,group,kind; groups hold no commas).
+const groupsOf = (file, label) => new Set(readFileSync(file, 'utf8').trim().split('\n').slice(1)
+  .map((l) => l.split(',')).filter((c) => label === undefined || c.at(-3) === String(label)).map((c) => c.at(-2)));
+if (args['train-list']) card.heldout_real.training_people = groupsOf(args['train-list']).size;
+if (args['test-list']) card.heldout_real.people = groupsOf(args['test-list'], 0).size;
+
+// Calibration: four bins around the threshold, each with the observed share of fakes among the
+// held-out clips scoring in it. A bin with fewer than 5 clips says nothing and is left out.
+const edges = [0, threshold / 2, threshold, threshold + (1 - threshold) / 2, 1.0000001];
+const bins = [];
+for (let i = 0; i + 1 < edges.length; i++) {
+  const inBin = all.per_video.filter((v) => v.score >= edges[i] && v.score < edges[i + 1]);
+  if (inBin.length < 5) continue;
+  bins.push([round(edges[i], 4), round(Math.min(1, edges[i + 1]), 4), round(inBin.filter((v) => v.label === 1).length / inBin.length), inBin.length]);
+}
+card.calibration = {
+  method: `observed share of fakes per score range on held-out clips (${reals.length} real, ${fakes.length} fake: ${Object.keys(sets).join(', ')})`,
+  bins,
+};
+writeFileSync(args.out, JSON.stringify(card, null, 2) + '\n');
+console.log(JSON.stringify(card.heldout_real, null, 2));
