@@ -37,6 +37,7 @@ node "$ROOT/scripts/make_mismatch_tests.mjs" lists/test.csv tests
 
 echo "== training ($EPOCHS epochs in all; resumes)"
 "$AVLENS" train --data cache --data_list lists/train.csv --out run --preset reference --epochs "$EPOCHS" \
+  --balance_classes true \
   --batch 8 --attention false --pseudo_fakes true --mismatch_probability 0.5 --seed "$SEED" --progress false \
   --resume ${TRAIN_ARGS:-}
 

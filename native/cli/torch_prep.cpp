@@ -97,7 +97,8 @@ int run_prep(const std::vector<std::string>& argv) {
   const double per_second = s.windows ? s.bytes / (s.windows * window_seconds) : 0;
   nlohmann::json summary = {{"videos", items.size()},          {"cached", s.cached},
                             {"already_cached", s.already},     {"skipped", s.skipped},
-                            {"windows", s.windows},            {"bytes", s.bytes},
+                            {"windows", s.windows},            {"windows_without_face", s.windows_without_face},
+                            {"bytes", s.bytes},
                             {"bytes_per_video_second", per_second}, {"seconds", s.seconds},
                             {"geometry", o.maker.geometry.to_metadata()}};
   std::ofstream(fs::path(o.out) / "prep_summary.json") << summary.dump(2) << "\n";

@@ -212,3 +212,17 @@ TEST(TrainConfig, PresetsFileAndOverrides) {
   back.apply(c.to_json());
   EXPECT_EQ(back.to_json(), c.to_json());
 }
+
+TEST(Trainer, BalancedLossWeighsRealAndFakeHalfEach) {
+  // One real and three fakes: balanced, the loss is the mean of the real's loss and the fakes' mean.
+  auto logits = torch::tensor({0.3f, -1.0f, 2.0f, 0.5f});
+  auto labels = torch::tensor({0.f, 1.f, 1.f, 1.f});
+  auto each = torch::binary_cross_entropy_with_logits(logits, labels, {}, {}, at::Reduction::None);
+  const double real = each[0].item<double>(), fake = each.slice(0, 1).mean().item<double>();
+  EXPECT_NEAR(detector_loss(logits, labels, true).item<double>(), (real + fake) / 2, 1e-6);
+  EXPECT_NEAR(detector_loss(logits, labels, false).item<double>(), each.mean().item<double>(), 1e-6);
+  // One class only: plain BCE.
+  auto fakes = torch::ones({4});
+  EXPECT_NEAR(detector_loss(logits, fakes, true).item<double>(),
+              torch::binary_cross_entropy_with_logits(logits, fakes).item<double>(), 1e-6);
+}

@@ -72,11 +72,19 @@ void Trainer::resume(const std::string& checkpoint) {
   state_ = saved;
 }
 
+torch::Tensor detector_loss(const torch::Tensor& logits, const torch::Tensor& labels, bool balance_classes) {
+  if (!balance_classes) return torch::binary_cross_entropy_with_logits(logits, labels);
+  const double n = static_cast<double>(labels.numel()), fakes = labels.sum().item<double>(), reals = n - fakes;
+  if (fakes < 0.5 || reals < 0.5) return torch::binary_cross_entropy_with_logits(logits, labels);
+  auto weights = torch::where(labels > 0.5, torch::full_like(labels, n / (2 * fakes)), torch::full_like(labels, n / (2 * reals)));
+  return torch::binary_cross_entropy_with_logits(logits, labels, weights);
+}
+
 double Trainer::step(const torch::Tensor& video, const torch::Tensor& audio, const torch::Tensor& labels) {
   model_->train();
   optimizer_->zero_grad();
   auto logits = model_->forward(video.to(device_), audio.to(device_)).logits;
-  auto loss = torch::binary_cross_entropy_with_logits(logits, labels.to(device_));
+  auto loss = detector_loss(logits, labels.to(device_), config_.balance_classes);
   const double value = loss.item<double>();
   if (!std::isfinite(value)) {
     std::ostringstream msg;

@@ -253,6 +253,10 @@ PrepSummary prepare_cache(const std::vector<VideoItem>& items, const PrepOptions
           if (options.max_windows_per_video > 0 && writer.windows() >= static_cast<size_t>(options.max_windows_per_video))
             break;
         }
+        {
+          std::lock_guard<std::mutex> lock(mutex);
+          summary.windows_without_face += static_cast<size_t>(without_face);
+        }
         if (writer.windows() == 0) {
           record_skip(item, id, error_code_name(ErrorCode::kNoFace),
                       "no window with a face (" + std::to_string(without_face) + " windows without one)");
@@ -265,7 +269,8 @@ PrepSummary prepare_cache(const std::vector<VideoItem>& items, const PrepOptions
           summary.windows += writer.windows();
           summary.bytes += writer.bytes();
         }
-        report(item, "cached " + std::to_string(writer.windows()) + " windows");
+        report(item, "cached " + std::to_string(writer.windows()) + " windows" +
+                         (without_face ? " (" + std::to_string(without_face) + " without a face, not cached)" : ""));
       } catch (const Error& e) {
         record_skip(item, id, error_code_name(e.code()), e.what());
       } catch (const std::exception& e) {

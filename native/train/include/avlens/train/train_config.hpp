@@ -48,6 +48,7 @@ struct TrainConfig {
   // Real windows turned into whole-window mismatches (another person's voice, the voice shifted
   // by min_shift..max_shift seconds) with this probability; 0 = off (mismatch_fake.hpp).
   double mismatch_probability = 0.0;
+  bool balance_classes = false;  // real and fake windows weigh half each in every batch's loss
   double min_shift = 0.15;
   double max_shift = 0.85;
 

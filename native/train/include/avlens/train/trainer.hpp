@@ -67,4 +67,9 @@ class Trainer {
 
 torch::Device resolve_device(const std::string& name);
 
+// Binary cross-entropy on logits. balance_classes: real and fake windows of the batch weigh half
+// each (weights n / (2 n_class), mean weight 1), so a batch that augmentation made mostly fake
+// still teaches what a real window looks like; a one-class batch is plain BCE.
+torch::Tensor detector_loss(const torch::Tensor& logits, const torch::Tensor& labels, bool balance_classes);
+
 }  // namespace avlens::train

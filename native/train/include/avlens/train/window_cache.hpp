@@ -85,6 +85,7 @@ struct PrepOptions {
 
 struct PrepSummary {
   size_t cached = 0, already = 0, skipped = 0, windows = 0, bytes = 0;
+  size_t windows_without_face = 0;  // of the videos read this run: windows the tracker found no face in
   double seconds = 0;
 };
 
