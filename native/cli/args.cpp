@@ -1,5 +1,8 @@
 #include "args.hpp"
 
+#include <cctype>
+#include <cmath>
+
 namespace avlens::cli {
 
 Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& value_options,
@@ -43,30 +46,43 @@ std::string Args::require(const std::string& name) const {
   return it->second;
 }
 
-int Args::get_int(const std::string& name, int fallback) const {
-  auto it = values_.find(name);
-  if (it == values_.end()) return fallback;
+namespace {
+
+// The whole text must be the number: no blanks, no trailing characters. `convert` is std::stoi or
+// std::stod (which also throw for values out of range).
+template <typename T, typename Convert>
+bool parse_whole(const std::string& text, Convert convert, T* out) {
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text.front()))) return false;
   try {
     size_t used = 0;
-    int v = std::stoi(it->second, &used);
-    if (used != it->second.size()) throw std::invalid_argument("");
-    return v;
-  } catch (...) {
-    throw std::invalid_argument("option --" + name + " expects an integer, got '" + it->second + "'");
+    *out = convert(text, &used);
+    return used == text.size();
+  } catch (const std::logic_error&) {  // invalid_argument, out_of_range
+    return false;
   }
 }
 
+}  // namespace
+
+int Args::get_int(const std::string& name, int fallback) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return fallback;
+  int v = 0;
+  if (!parse_whole(it->second, [](const std::string& t, size_t* used) { return std::stoi(t, used); }, &v))
+    throw std::invalid_argument("option --" + name + " expects an integer, got '" + it->second + "'");
+  return v;
+}
+
+// Non-finite values are refused: NaN compares false with every threshold and limit, so
+// `--threshold nan` would silently give a verdict.
 double Args::get_double(const std::string& name, double fallback) const {
   auto it = values_.find(name);
   if (it == values_.end()) return fallback;
-  try {
-    size_t used = 0;
-    double v = std::stod(it->second, &used);
-    if (used != it->second.size()) throw std::invalid_argument("");
-    return v;
-  } catch (...) {
-    throw std::invalid_argument("option --" + name + " expects a number, got '" + it->second + "'");
-  }
+  double v = 0;
+  if (!parse_whole(it->second, [](const std::string& t, size_t* used) { return std::stod(t, used); }, &v) ||
+      !std::isfinite(v))
+    throw std::invalid_argument("option --" + name + " expects a finite number, got '" + it->second + "'");
+  return v;
 }
 
 std::vector<std::string> Args::get_all(const std::string& name) const {

@@ -205,4 +205,59 @@ TEST(FaceTracker, WholeFrameSkipsDetectionAndResizesEveryFrame) {
     ++n;
   }
   EXPECT_EQ(n, 5);
+
+// Issue 17 item 3: a first frame at 10 000 s was repeated from time 0 (80 000 frozen frames).
+TEST(WindowMakerPush, FirstFrameFarFromTheStartIsRefused) {
+  WindowMakerOptions o;
+  o.geometry = WindowGeometry::preset("tiny");
+  WindowMaker maker(o);
+  Scene scene;
+  const auto rgb = scene.frame(0);
+  try {
+    maker.push_frame(rgb.data(), scene.w, scene.h, scene.w * 3, 10000.0);
+    FAIL() << "a first frame at 10000 s was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnreadable);
+    EXPECT_NE(std::string(e.what()).find("first video frame"), std::string::npos) << e.what();
+  }
+}
+
+// Issue 17 item 3: what one stream pushes waits at most a minute for the other. Before, every
+// frame (or sample) was kept until the other stream caught up: memory without bound when it never
+// does. Shown by what comes out: only the windows of the last minute can still be made.
+TEST(WindowMakerPush, OneStreamWaitsForTheOtherAtMostAMinute) {
+  const int fps = 8, seconds = 200, rate = 16000;
+  Scene scene;
+  std::vector<float> second_of_audio(rate, 0.1f);
+  for (const bool video_first : {true, false}) {
+    WindowMakerOptions o;
+    o.geometry = WindowGeometry::preset("tiny");
+    WindowMaker maker(o);
+    auto push_video = [&] {
+      for (int i = 0; i < fps * seconds; ++i) {
+        const auto rgb = scene.frame(i);
+        maker.push_frame(rgb.data(), scene.w, scene.h, scene.w * 3, i / static_cast<double>(fps));
+      }
+    };
+    auto push_audio = [&] {
+      for (int s = 0; s < seconds; ++s) maker.push_audio(second_of_audio.data(), second_of_audio.size());
+    };
+    if (video_first) push_video(), push_audio();
+    else push_audio(), push_video();
+    try {
+      maker.finish(seconds);
+    } catch (const Error&) {  // no real face: kNoFace, the windows are made all the same
+    }
+    int popped = 0;
+    Window w;
+    int first_index = -1;
+    while (maker.pop(w)) {
+      if (first_index < 0) first_index = w.index;
+      ++popped;
+    }
+    const char* order = video_first ? "video first" : "audio first";
+    EXPECT_GE(popped, 55) << order;
+    EXPECT_LE(popped, 62) << order;
+    EXPECT_EQ(first_index + popped, seconds) << order << ": the windows kept are the last ones";
+  }
 }

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "avlens/windows.hpp"
 
@@ -8,8 +9,13 @@ namespace avlens {
 
 VideoScore aggregate_scores(const std::vector<WindowScore>& windows, double clip_duration) {
   VideoScore v;
-  double end = std::max(0.0, clip_duration);
+  double end = std::max(0.0, clip_duration);  // NaN or negative: unknown
   for (const auto& w : windows) end = std::max(end, w.start_time + w.duration);
+  // The timeline's length is an int: a duration that does not fit is a caller's bug or a lying
+  // container, never a clip.
+  if (!(end <= std::numeric_limits<int>::max()))
+    throw Error(ErrorCode::kInvalidArgument, "aggregate_scores: the clip's duration (" + std::to_string(end) +
+                                                 " s) is not a length a clip can have");
   const int seconds = static_cast<int>(std::ceil(end - 1e-9));
   std::vector<double> sum(seconds, 0.0), weight(seconds, 0.0);
   double total = 0;

@@ -24,6 +24,11 @@ void ConstantRateFrames::push(const uint8_t* rgb, int width, int height, int str
       throw Error(ErrorCode::kUnreadable, "its video timestamps jump by " + std::to_string(time - held_time_) +
                                               " s between two frames (corrupt stream?)");
     emit_held_until((held_time_ + time) / 2);
+  } else if (time > kMaxFrameGapSeconds) {
+    // The first picture would be repeated from time 0 up to here: a frozen frame, for hours.
+    throw Error(ErrorCode::kUnreadable, "its first video frame is at " + std::to_string(time) +
+                                            " s, more than " + std::to_string(kMaxFrameGapSeconds) +
+                                            " s after the clip's start (the audio and video streams do not overlap?)");
   }
   held_w_ = width;
   held_h_ = height;

@@ -7,17 +7,20 @@
 #include <memory>
 #include <vector>
 
+#include "stream_limits.hpp"
+
 namespace avlens {
 
 class ConstantRateFrames {
  public:
-  static constexpr double kMaxFrameGapSeconds = 60.0;
+  static constexpr double kMaxFrameGapSeconds = kMaxStreamGapSeconds;
   // A packed RGB24 picture, shared (not copied) when one input frame fills several outputs.
   using Picture = std::shared_ptr<const std::vector<uint8_t>>;
   // emit(index, rgb, width, height): called once per output frame, in order.
   using Emit = std::function<void(int, const Picture&, int, int)>;
   ConstantRateFrames(double fps, Emit emit) : fps_(fps), emit_(std::move(emit)) {}
 
+  // The first frame is shown from time 0: it may start at most kMaxFrameGapSeconds in.
   void push(const uint8_t* rgb, int width, int height, int stride, double time);
   // end_time is capped at kMaxFrameGapSeconds after the last frame.
   void finish(double end_time);

@@ -19,12 +19,16 @@ extern "C" {
 
 #include "avlens/error.hpp"
 #include "image_resample.hpp"
+#include "stream_limits.hpp"
 
 namespace avlens {
 namespace {
 
 constexpr int kMaxPixels = 8192 * 8192;
 constexpr int kIoBufferSize = 1 << 16;
+// How much longer than its decoded streams a container's declared duration may be and still be believed.
+constexpr double kDurationSlackSeconds = 1.0;
+constexpr const char* kNoOverlap = "the audio and video streams do not overlap";
 
 std::string av_error_text(int err) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
@@ -79,6 +83,8 @@ struct MediaDecoder::Impl {
   AVCodecContext* adec = nullptr;
   SwsContext* sws = nullptr;
   SwrContext* swr = nullptr;
+  int swr_in_rate = 0, swr_in_format = -1;  // the input the resampler was built for
+  AVChannelLayout swr_in_layout{};
   AVPacket* packet = nullptr;
   AVFrame* frame = nullptr;
   std::vector<uint8_t> rgb;
@@ -96,6 +102,7 @@ struct MediaDecoder::Impl {
   ~Impl() {
     sws_freeContext(sws);
     swr_free(&swr);
+    av_channel_layout_uninit(&swr_in_layout);
     avcodec_free_context(&vdec);
     avcodec_free_context(&adec);
     av_frame_free(&frame);
@@ -178,6 +185,13 @@ struct MediaDecoder::Impl {
     double vstart = vs->start_time != AV_NOPTS_VALUE ? seconds(vs->start_time, vs->time_base) : 0;
     double astart = as->start_time != AV_NOPTS_VALUE ? seconds(as->start_time, as->time_base) : 0;
     origin = std::min(vstart, astart);
+    if (std::abs(vstart - astart) > kMaxStreamGapSeconds) {
+      char msg[200];
+      std::snprintf(msg, sizeof(msg), "%s: the %s starts %.1f s after the %s (more than %.0f s apart)", kNoOverlap,
+                    astart > vstart ? "audio" : "video", std::abs(vstart - astart), astart > vstart ? "video" : "audio",
+                    kMaxStreamGapSeconds);
+      fail(ErrorCode::kUnreadable, msg);
+    }
 
     if (opt.decode_video) vdec = open_decoder(vs, "video");
     if (opt.decode_audio) adec = open_decoder(as, "audio");
@@ -246,60 +260,102 @@ struct MediaDecoder::Impl {
     }
   }
 
-  void ensure_resampler() {
-    if (swr) return;
-    AVChannelLayout mono_layout = AV_CHANNEL_LAYOUT_MONO;
-    AVChannelLayout in_layout;
-    if (adec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || adec->ch_layout.nb_channels <= 0)
-      av_channel_layout_default(&in_layout, std::max(1, frame->ch_layout.nb_channels));
+  // The channel layout a frame really has: decoders may leave it unspecified.
+  AVChannelLayout frame_layout() const {
+    AVChannelLayout layout;
+    if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
+      av_channel_layout_default(&layout, frame->ch_layout.nb_channels);
     else
-      av_channel_layout_copy(&in_layout, &frame->ch_layout);
+      av_channel_layout_copy(&layout, &frame->ch_layout);
+    return layout;
+  }
+
+  // A stream may change its rate, layout or sample format mid-way (an MPEG-TS whose AAC goes from
+  // stereo to mono): the resampler is rebuilt for each new input, after delivering what the old
+  // one still holds, so no frame is ever read with another frame's layout.
+  void ensure_resampler(const AudioFn& on_audio) {
+    AVChannelLayout in_layout = frame_layout();
+    if (swr && frame->sample_rate == swr_in_rate && frame->format == swr_in_format &&
+        av_channel_layout_compare(&in_layout, &swr_in_layout) == 0) {
+      av_channel_layout_uninit(&in_layout);
+      return;
+    }
+    if (swr) {
+      drain_resampler(on_audio);
+      swr_free(&swr);
+    }
+    AVChannelLayout mono_layout = AV_CHANNEL_LAYOUT_MONO;
     int err = swr_alloc_set_opts2(&swr, &mono_layout, AV_SAMPLE_FMT_FLT, opt.sample_rate, &in_layout,
                                   static_cast<AVSampleFormat>(frame->format), frame->sample_rate, 0, nullptr);
-    av_channel_layout_uninit(&in_layout);
+    av_channel_layout_uninit(&swr_in_layout);
+    swr_in_layout = in_layout;  // takes ownership
+    swr_in_rate = frame->sample_rate;
+    swr_in_format = frame->format;
     if (err < 0 || swr_init(swr) < 0) fail(ErrorCode::kUnsupportedCodec, "cannot resample its audio");
   }
 
-  void deliver_audio(const AudioFn& on_audio, bool flush) {
-    if (!flush && (frame->sample_rate <= 0 || frame->ch_layout.nb_channels <= 0)) return;
-    if (!flush) ensure_resampler();
-    if (!swr) return;
-    const int in_samples = flush ? 0 : frame->nb_samples;
+  // Converts `in_samples` input samples (nullptr, 0: what the resampler still holds) into `mono`.
+  int resample(const uint8_t** in, int in_samples) {
     const int capacity = static_cast<int>(swr_get_out_samples(swr, in_samples)) + 32;
-    if (capacity <= 0) return;
+    if (capacity <= 0) return 0;
     mono.resize(static_cast<size_t>(capacity));
     uint8_t* out[1] = {reinterpret_cast<uint8_t*>(mono.data())};
-    const int n = swr_convert(swr, out, capacity, flush ? nullptr : const_cast<const uint8_t**>(frame->extended_data),
-                              in_samples);
+    return std::max(0, swr_convert(swr, out, capacity, in, in_samples));
+  }
+
+  void drain_resampler(const AudioFn& on_audio) {
+    if (!swr) return;
+    const int n = resample(nullptr, 0);
+    if (n <= 0) return;
+    on_audio(mono.data(), static_cast<size_t>(n));
+    audio_written += n;
+  }
+
+  void deliver_audio(const AudioFn& on_audio) {
+    if (frame->sample_rate <= 0 || frame->ch_layout.nb_channels <= 0) return;
+    ensure_resampler(on_audio);
+    const int n = resample(const_cast<const uint8_t**>(frame->extended_data), frame->nb_samples);
     if (n <= 0) return;
     size_t skip = 0;
-    if (!flush) {
-      AVStream* as = fmt->streams[audio_index];
-      int64_t ts = frame->best_effort_timestamp;
-      if (ts == AV_NOPTS_VALUE) ts = frame->pts;
-      if (ts != AV_NOPTS_VALUE) {
-        const double t = seconds(ts, as->time_base) - origin;
-        position = std::max(position, t);
-        const int64_t expected = static_cast<int64_t>(std::llround(t * opt.sample_rate));
-        const int64_t tolerance = opt.sample_rate / 50;  // 20 ms of jitter is not a gap
-        const int64_t drift = expected - audio_written;
-        if (!audio_placed || drift > tolerance) {
-          // Silence for a late start or a gap, so audio stays aligned with the video.
-          if (drift > 0) {
-            std::vector<float> silence(static_cast<size_t>(drift), 0.f);
-            on_audio(silence.data(), silence.size());
-            audio_written += drift;
-          }
-        } else if (drift < -tolerance) {
-          skip = static_cast<size_t>(std::min<int64_t>(-drift, n));  // overlap: drop what repeats
+    AVStream* as = fmt->streams[audio_index];
+    int64_t ts = frame->best_effort_timestamp;
+    if (ts == AV_NOPTS_VALUE) ts = frame->pts;
+    if (ts != AV_NOPTS_VALUE) {
+      const double t = seconds(ts, as->time_base) - origin;
+      position = std::max(position, t);
+      const int64_t expected = static_cast<int64_t>(std::llround(t * opt.sample_rate));
+      const int64_t tolerance = opt.sample_rate / 50;  // 20 ms of jitter is not a gap
+      const int64_t drift = expected - audio_written;
+      if (!audio_placed || drift > tolerance) {
+        // Silence for a late start or a gap, so audio stays aligned with the video.
+        if (drift > 0) {
+          check_audio_gap(static_cast<double>(drift) / opt.sample_rate, t);
+          std::vector<float> silence(static_cast<size_t>(drift), 0.f);
+          on_audio(silence.data(), silence.size());
+          audio_written += drift;
         }
-        audio_placed = true;
+      } else if (drift < -tolerance) {
+        skip = static_cast<size_t>(std::min<int64_t>(-drift, n));  // overlap: drop what repeats
       }
+      audio_placed = true;
     }
     if (static_cast<size_t>(n) > skip) {
       on_audio(mono.data() + skip, static_cast<size_t>(n) - skip);
       audio_written += n - static_cast<int64_t>(skip);
     }
+  }
+
+  // Silence is padded for at most kMaxStreamGapSeconds: more is a stream that does not overlap
+  // the video, or a corrupt timestamp, and would cost memory in proportion to the gap.
+  void check_audio_gap(double gap, double at) const {
+    if (gap <= kMaxStreamGapSeconds) return;
+    char msg[200];
+    if (!audio_placed)
+      std::snprintf(msg, sizeof(msg), "%s: the audio starts at %.1f s (more than %.0f s after the clip's start)",
+                    kNoOverlap, at, kMaxStreamGapSeconds);
+    else
+      std::snprintf(msg, sizeof(msg), "its audio timestamps jump by %.1f s at %.1f s (corrupt stream?)", gap, at);
+    fail(ErrorCode::kUnreadable, msg);
   }
 
   // Drains a decoder after a packet (or at the flush).
@@ -309,7 +365,7 @@ struct MediaDecoder::Impl {
       if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) return;
       if (err < 0) return;  // a broken frame: skip it
       if (dec == vdec) deliver_video(on_video);
-      else deliver_audio(on_audio, false);
+      else deliver_audio(on_audio);
       av_frame_unref(frame);
     }
   }
@@ -337,13 +393,23 @@ struct MediaDecoder::Impl {
       avcodec_send_packet(dec, nullptr);
       receive(dec, on_video, on_audio);
     }
-    if (adec) deliver_audio(on_audio, true);
+    drain_resampler(on_audio);
     flushed = true;
     check_complete();
     return false;
   }
 
+  // Where the decoded media ends, in seconds on the clip's timeline.
+  double decoded_end() const {
+    const double video = last_video_time < 0 ? 0 : last_video_time + last_video_duration;
+    return std::max(video, static_cast<double>(audio_written) / opt.sample_rate);
+  }
+
   void check_complete() {
+    // A container may declare any duration (1e8 s for a 6 s clip): once the clip has been read,
+    // the declared figure is kept only as far as the decoded streams confirm it, so nothing sized
+    // from info().duration can outgrow what was decoded.
+    info.duration = std::min(info.duration, decoded_end() + kDurationSlackSeconds);
     if (opt.decode_video && decoded_video_frames == 0)
       fail(ErrorCode::kUnreadable, "its video stream could not be decoded (no frame)" +
                                        (read_error ? " (" + read_error_text + ")" : std::string()));

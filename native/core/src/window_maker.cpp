@@ -6,6 +6,7 @@
 #include "avlens/windows.hpp"
 #include "face_tracker.hpp"
 #include "frame_rate.hpp"
+#include "stream_limits.hpp"
 
 namespace avlens {
 
@@ -95,6 +96,11 @@ struct WindowMaker::Impl {
   }
 
   void make_windows() {
+    emit_ready_windows();
+    bound_buffers();
+  }
+
+  void emit_ready_windows() {
     for (;;) {
       const int first = next_window * stride;
       const size_t a0 = audio_start_of(first);
@@ -102,12 +108,37 @@ struct WindowMaker::Impl {
       if (audio_total < a0 + static_cast<size_t>(samples)) return;
       emit_window(first, a0);
       ++next_window;
-      // Drop what no later window needs.
-      const int next_first = next_window * stride;
-      while (!crops.empty() && crops_base < next_first) crops.pop_front(), ++crops_base;
-      const size_t next_a0 = audio_start_of(next_first);
-      while (!audio.empty() && audio_base < next_a0) audio.pop_front(), ++audio_base;
+      release_before_next_window();
     }
+  }
+
+  // Drops what no later window needs.
+  void release_before_next_window() {
+    const int next_first = next_window * stride;
+    while (!crops.empty() && crops_base < next_first) crops.pop_front(), ++crops_base;
+    const size_t next_a0 = audio_start_of(next_first);
+    while (!audio.empty() && audio_base < next_a0) audio.pop_front(), ++audio_base;
+  }
+
+  // One stream's data waits at most kMaxStreamGapSeconds (plus a window) for the other's: when
+  // the audio ends long before the video, or the reverse, or a file is interleaved that badly,
+  // the oldest data is given up and the windows it belonged to are skipped. Memory stays bounded
+  // whatever the streams do; ordinary clips never come near the limit.
+  void bound_buffers() {
+    const size_t max_frames = static_cast<size_t>(std::ceil(kMaxStreamGapSeconds * g.fps)) + g.frames;
+    const size_t max_samples = static_cast<size_t>(std::ceil(kMaxStreamGapSeconds * g.sample_rate)) + samples;
+    if (crops.size() <= max_frames && audio.size() <= max_samples) return;
+    int skip_to = next_window;
+    if (crops.size() > max_frames) {
+      const int keep_from = crops_base + static_cast<int>(crops.size() - max_frames);
+      skip_to = std::max(skip_to, (keep_from + stride - 1) / stride);
+    }
+    if (audio.size() > max_samples) {
+      const size_t keep_from = audio_base + audio.size() - max_samples;
+      while (audio_start_of(skip_to * stride) < keep_from) ++skip_to;
+    }
+    next_window = skip_to;
+    release_before_next_window();
   }
 
   void emit_window(int first, size_t a0) {

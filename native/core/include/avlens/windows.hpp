@@ -48,7 +48,9 @@ struct MediaInfo {
   int width = 0, height = 0;     // after rotation
   int rotation = 0;              // degrees, from the display matrix
   double source_fps = 0;         // average frame rate of the stream (may be variable)
-  double duration = 0;           // seconds, as declared by the container
+  // Seconds, as the container declares it; once the clip has been read to the end, no more than
+  // one second past what was decoded (containers may declare anything).
+  double duration = 0;
   int audio_sample_rate = 0, audio_channels = 0;
 };
 
@@ -147,6 +149,8 @@ struct VideoScore {
   // Per whole second of the clip: mean score of the windows that overlap it; NaN where none.
   std::vector<double> timeline;
 };
+// clip_duration: where the clip ends (seconds decoded); the timeline has one entry per second of
+// it (NaN or negative: unknown). Throws kInvalidArgument for an infinite or absurd (over INT_MAX s) one.
 VideoScore aggregate_scores(const std::vector<WindowScore>& windows, double clip_duration);
 
 }  // namespace avlens

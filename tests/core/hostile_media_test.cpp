@@ -1,0 +1,240 @@
+// Hostile and odd media (issue 17): streams that change format mid-way, streams that do not
+// overlap, containers that lie about their duration. Each clip is read in a child process under
+// an address-space limit, so a crash or an unbounded allocation fails the test instead of the
+// test program, and memory is shown to stay bounded without timing anything.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <new>
+#include <sstream>
+
+#include "avlens/windows.hpp"
+#include "test_clips.hpp"
+
+using namespace avlens;
+using namespace avlens::testing;
+
+namespace {
+
+// Memory a child may take on top of what the test program already has mapped: ample for a
+// short clip at the tiny geometry, far below what the unbounded cases asked for (GBs).
+constexpr size_t kChildBudgetBytes = size_t{1} << 30;
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kLimitAddressSpace = false;  // ASan reserves terabytes of shadow memory
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kLimitAddressSpace = false;
+#else
+constexpr bool kLimitAddressSpace = true;
+#endif
+#else
+constexpr bool kLimitAddressSpace = true;
+#endif
+
+size_t mapped_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmSize:", 0) == 0) return std::stoull(line.substr(7)) * 1024;
+  return 0;
+}
+
+struct Outcome {
+  int signal = 0;                // the child was killed by this signal (a crash)
+  std::string error;             // "" when the clip was read; else "code: message"
+  int windows = 0;
+  double audio_seconds = 0;      // audio delivered to the window maker
+  double duration = 0;           // info().duration after reading
+  size_t timeline_seconds = 0;   // aggregate_scores over the windows, as `avlens scan` does it
+};
+
+// Reads `path` to the end in a child process (tiny geometry), like `avlens scan`: every window
+// scored 0.5, then aggregated over info().duration.
+Outcome read_in_child(const std::string& path) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  const size_t limit = mapped_bytes() + kChildBudgetBytes;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    if (kLimitAddressSpace) {
+      rlimit rl{limit, limit};
+      setrlimit(RLIMIT_AS, &rl);
+    }
+    std::ostringstream out;
+    int windows = 0;
+    try {
+      WindowMakerOptions o;
+      o.geometry = WindowGeometry::preset("tiny");
+      auto reader = ClipWindowReader::open_file(path, o);
+      std::vector<WindowScore> scores;
+      Window w;
+      while (reader->next(w)) scores.push_back({w.start_time, o.geometry.duration(), 0.5}), ++windows;
+      const VideoScore v = aggregate_scores(scores, reader->info().duration);
+      out << "|" << windows << "|" << reader->report().audio_samples / 16000.0 << "|" << reader->info().duration
+          << "|" << v.timeline.size();
+    } catch (const Error& e) {
+      out << error_code_name(e.code()) << ": " << e.what() << "|" << windows;
+    } catch (const std::bad_alloc&) {
+      out << "bad_alloc|" << windows;
+    } catch (const std::exception& e) {
+      out << "exception: " << e.what() << "|" << windows;
+    }
+    const std::string text = out.str();
+    if (write(fds[1], text.data(), text.size()) < 0) _exit(3);
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof(buf))) > 0;) text.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  Outcome r;
+  if (WIFSIGNALED(status)) {
+    r.signal = WTERMSIG(status);
+    return r;
+  }
+  std::vector<std::string> fields;
+  std::stringstream ss(text);
+  for (std::string f; std::getline(ss, f, '|');) fields.push_back(f);
+  if (fields.empty()) fields.push_back("no answer from the child");
+  r.error = fields[0];
+  if (fields.size() > 1) r.windows = std::stoi(fields[1]);
+  if (fields.size() > 4) {
+    r.audio_seconds = std::stod(fields[2]);
+    r.duration = std::stod(fields[3]);
+    r.timeline_seconds = std::stoull(fields[4]);
+  }
+  return r;
+}
+
+std::string describe(const Outcome& r) {
+  if (r.signal) return "killed by signal " + std::to_string(r.signal);
+  return "error '" + r.error + "', " + std::to_string(r.windows) + " windows";
+}
+
+// One MPEG-TS segment of the face clip: `seconds` long from `offset` s, AAC with `channels`
+// channels at `rate` Hz.
+std::string ts_segment(int channels, int rate, double offset, double seconds) {
+  const std::string name = "seg_" + std::to_string(channels) + "ch_" + std::to_string(rate) + "_" +
+                           std::to_string(static_cast<int>(offset)) + ".ts";
+  return make_clip(name, "-i " + face_clip(seconds, 25) + " -map 0:v -c:v copy -map 0:a -c:a aac -ac " +
+                             std::to_string(channels) + " -ar " + std::to_string(rate) + " -output_ts_offset " +
+                             std::to_string(offset) + " -f mpegts");
+}
+
+// Two TS segments back to back (what the concat protocol or `cat` gives): the AAC changes its
+// channels or rate at 3 s.
+std::string audio_change_clip(int ch1, int rate1, int ch2, int rate2) {
+  std::vector<uint8_t> bytes = read_bytes(ts_segment(ch1, rate1, 0, 3));
+  const std::vector<uint8_t> second = read_bytes(ts_segment(ch2, rate2, 3, 3));
+  bytes.insert(bytes.end(), second.begin(), second.end());
+  return write_bytes("change_" + std::to_string(ch1) + "_" + std::to_string(rate1) + "_" + std::to_string(ch2) +
+                         "_" + std::to_string(rate2) + ".ts",
+                     bytes);
+}
+
+// The face clip remuxed with one stream shifted by `offset` seconds.
+std::string shifted_clip(const std::string& which, double offset) {
+  const std::string clip = face_clip(3.5, 25);
+  const std::string shift = "-itsoffset " + std::to_string(offset) + " -i " + clip;
+  const std::string plain = "-i " + clip;
+  const std::string inputs = which == "audio" ? plain + " " + shift : shift + " " + plain;
+  return make_clip("late_" + which + "_" + std::to_string(static_cast<int>(offset)) + ".ts",
+                   inputs + " -map 0:v -map 1:a -c copy -f mpegts");
+}
+
+// The face clip as Matroska, its Segment duration patched to `declared` seconds.
+std::string lying_duration_clip(double declared) {
+  const std::string mkv = make_clip("face.mkv", "-i " + face_clip(3.5, 25) + " -c copy");
+  std::vector<uint8_t> bytes = read_bytes(mkv);
+  // Duration element: ID 0x4489, size 8 (0x88), a big-endian double in milliseconds.
+  const uint8_t id[3] = {0x44, 0x89, 0x88};
+  auto at = std::search(bytes.begin(), bytes.end(), id, id + 3);
+  if (at == bytes.end()) throw std::runtime_error("no Duration element in " + mkv);
+  const double ms = declared * 1000;
+  uint64_t raw;
+  std::memcpy(&raw, &ms, 8);
+  for (int i = 0; i < 8; ++i) at[3 + i] = static_cast<uint8_t>(raw >> (56 - 8 * i));
+  std::ostringstream name;
+  name << "declares_" << declared << ".mkv";
+  return write_bytes(name.str(), bytes);
+}
+
+}  // namespace
+
+// Issue 17 item 1: the resampler was built once from the first audio frame; a later frame with
+// fewer channels was read with the old layout (out of bounds, SIGSEGV in swr_convert).
+TEST(HostileMedia, AudioChannelsChangeMidStream) {
+  for (const auto& [from, to] : {std::pair{2, 1}, std::pair{6, 1}, std::pair{1, 2}}) {
+    const Outcome r = read_in_child(audio_change_clip(from, 48000, to, 48000));
+    EXPECT_EQ(r.signal, 0) << from << " -> " << to << " channels: " << describe(r);
+    EXPECT_EQ(r.error, "") << from << " -> " << to << " channels: " << describe(r);
+    EXPECT_EQ(r.windows, 6) << from << " -> " << to << " channels";
+    EXPECT_NEAR(r.audio_seconds, 6.0, 0.25) << from << " -> " << to << " channels";
+  }
+}
+
+// ...and a new rate was resampled as if it were the old one (6 s of 22.05 kHz read as 44.1 kHz:
+// too few samples, 5 windows for 6 s).
+TEST(HostileMedia, AudioRateChangesMidStream) {
+  const Outcome r = read_in_child(audio_change_clip(1, 44100, 1, 22050));
+  ASSERT_EQ(r.error, "") << describe(r);
+  EXPECT_EQ(r.windows, 6);
+  EXPECT_NEAR(r.audio_seconds, 6.0, 0.25);
+}
+
+// Item 3: audio 20 000 s after the video was padded with 20 000 s of silence (GBs); video 3 000 s
+// after the audio repeated its first frame for 3 000 s. Both are refused at once, clearly.
+TEST(HostileMedia, StreamsThatDoNotOverlapAreRefused) {
+  for (const auto& [which, offset] : {std::pair{"audio", 20000.0}, std::pair{"video", 3000.0}}) {
+    const std::string path = shifted_clip(which, offset);
+    const Outcome r = read_in_child(path);
+    EXPECT_EQ(r.signal, 0) << which << ": " << describe(r);
+    EXPECT_EQ(r.error.rfind("unreadable: " + path + ": the audio and video streams do not overlap", 0), 0u)
+        << which << ": " << describe(r);
+    EXPECT_NE(r.error.find(std::string("the ") + which + " starts"), std::string::npos) << r.error;
+    EXPECT_EQ(r.windows, 0) << which;
+  }
+}
+
+// A small offset between the streams is ordinary (priming, edit lists): still read.
+TEST(HostileMedia, StreamsOffsetBySecondsAreRead) {
+  const Outcome r = read_in_child(shifted_clip("audio", 2));
+  ASSERT_EQ(r.error, "") << describe(r);
+  EXPECT_GE(r.windows, 1);
+}
+
+// Item 4: a duration of 1e8 s declared for a 3.5 s clip sized the timeline (2.4 GB); 1e10 s
+// overflowed an int. The results are sized from what was decoded.
+TEST(HostileMedia, DeclaredDurationDoesNotSizeResults) {
+  for (double declared : {1e8, 1e10}) {
+    const Outcome r = read_in_child(lying_duration_clip(declared));
+    ASSERT_EQ(r.error, "") << declared << ": " << describe(r);
+    EXPECT_EQ(r.windows, 3) << declared;
+    EXPECT_LE(r.duration, 3.6 + 1.0) << declared;
+    EXPECT_LE(r.timeline_seconds, 5u) << declared;
+  }
+}
+
+// An honest duration is kept as declared (ordinary clips are unchanged).
+TEST(HostileMedia, HonestDurationIsKept) {
+  const Outcome r = read_in_child(lying_duration_clip(3.543));
+  ASSERT_EQ(r.error, "") << describe(r);
+  EXPECT_NEAR(r.duration, 3.543, 1e-9);
+  EXPECT_EQ(r.timeline_seconds, 4u);
+}
+
+TEST(HostileMedia, AggregateRefusesADurationNoTimelineCanHold) {
+  EXPECT_THROW(aggregate_scores({{0, 1, 0.5}}, 1e10), Error);
+  EXPECT_THROW(aggregate_scores({{0, 1, 0.5}}, INFINITY), Error);
+  EXPECT_EQ(aggregate_scores({{0, 1, 0.5}}, NAN).timeline.size(), 1u);  // unknown: the windows' extent
+}
