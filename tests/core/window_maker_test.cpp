@@ -205,6 +205,7 @@ TEST(FaceTracker, WholeFrameSkipsDetectionAndResizesEveryFrame) {
     ++n;
   }
   EXPECT_EQ(n, 5);
+}
 
 // Issue 17 item 3: a first frame at 10 000 s was repeated from time 0 (80 000 frozen frames).
 TEST(WindowMakerPush, FirstFrameFarFromTheStartIsRefused) {
