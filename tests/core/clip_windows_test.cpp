@@ -132,6 +132,25 @@ TEST(ClipWindows, CropIsOnTheFaceAndFollowsIt) {
   EXPECT_LT(side, 1.4 * 180);
 }
 
+TEST(ClipWindows, SmallFaceInALowResolutionClipIsFound) {
+  // A 256 x 144 clip (as some dubbing tools write) whose face is ~30 px: too small for the HOG
+  // detector at the clip's size; the alternate searches upscale the frame.
+  const std::string clip = make_clip(
+      "small_face_256x144.mp4",
+      "-loop 1 -framerate 25 -i " + face_image() +
+          " -f lavfi -i sine=frequency=300:sample_rate=48000 -filter_complex "
+          "\"[0:v]scale=160:160,crop=160:120:0:0,pad=256:144:60:12:color=gray,format=yuv420p[v]\" -map [v] -map 1:a "
+          "-t 2.2 -r 25 -c:v libx264 -preset ultrafast -c:a aac -shortest");
+  ClipReport report;
+  const auto windows = read_all(clip, options_for("tiny"), &report);
+  ASSERT_EQ(windows.size(), 2u);
+  // Only the frames before the first upscaled search (the 2nd keyframe, frame 5) lack the face;
+  // without upscaling every frame did.
+  EXPECT_LE(report.frames_without_face, 5);
+  EXPECT_GT(report.frames, 15);
+  EXPECT_TRUE(windows[1].has_face());
+}
+
 TEST(ClipWindows, MemoryBufferGivesTheSameBytesAsTheFile) {
   const std::string path = face_clip(2.2, 25);
   const auto from_file = read_all(path, options_for("small"));

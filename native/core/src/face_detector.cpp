@@ -49,7 +49,10 @@ std::vector<Detection> FaceDetector::detect_region(const uint8_t* rgb, int width
 }
 
 std::vector<Detection> FaceDetector::detect(const uint8_t* rgb, int width, int height, double zoom) {
-  const double scale = std::min(1.0, zoom * impl_->max_side / std::max(width, height));
+  // zoom 1: downscale only. zoom > 1: the longer side becomes zoom x max_side, upscaling small
+  // frames too, since the HOG detector misses faces under ~80 px (a 256 x 144 clip's face is ~30).
+  const double longer = std::max(width, height);
+  const double scale = zoom > 1.0 ? zoom * impl_->max_side / longer : std::min(1.0, impl_->max_side / longer);
   const int sw = std::max(1, static_cast<int>(std::lround(width * scale)));
   const int sh = std::max(1, static_cast<int>(std::lround(height * scale)));
   return detect_region(rgb, width, height, 0, 0, width, height, sw, sh);

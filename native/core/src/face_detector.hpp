@@ -24,8 +24,9 @@ class FaceDetector {
 
   explicit FaceDetector(int max_side);
   ~FaceDetector();
-  // Searches the whole frame, downscaled to max_side x zoom on its longer side (zoom 2 finds faces
-  // half as large, at four times the cost).
+  // Searches the whole frame scaled so that its longer side is at most max_side (zoom 1), or exactly
+  // zoom x max_side (zoom > 1: small frames are upscaled; finds faces zoom times smaller, at zoom^2
+  // the cost).
   std::vector<Detection> detect(const uint8_t* rgb, int width, int height, double zoom = 1.0);
   // Searches around `near` first; the whole frame when nothing is found there.
   std::vector<Detection> detect_near(const uint8_t* rgb, int width, int height, const FaceBox& near);
