@@ -32,7 +32,7 @@ describe('wasm core API', () => {
     const g = core.geometry({ preset: 'paper' });
     assert.deepEqual(g.videoShape, [1, 3, 30, 224, 224]);
     assert.deepEqual(g.audioShape, [1, 1, 48000]);
-    assert.equal(g.audioNorm, 'minmax_clip');
+    assert.equal(g.audioNorm, 'minmax_window');  // each window on its own, as the reference (docs/METHOD.md §1)
   });
 
   test('windows: float video tensor (C,T,H,W) = (crops/255 - mean)/std, boxes and flags per frame', async () => {

@@ -111,7 +111,7 @@ describe('wasm core = native core', () => {
   test('geometry from model metadata (the ONNX metadata_props keys)', async () => {
     const clip = await faceClip('h264_aac.mp4', CLIPS[0]);
     const metadata = { frames: '8', height: '64', width: '64', fps: '8', sample_rate: '16000', samples: '16000',
-      video_mean: '0.5', video_std: '0.5', audio_norm: 'minmax_clip' };
+      video_mean: '0.5', video_std: '0.5', audio_norm: 'minmax_window' };
     const native = await nativeWindows(clip, ['--preset', 'tiny']);
     const wasm = await wasmWindows(core, clip, { metadata });
     assertSameWindows(native, wasm);

@@ -262,7 +262,7 @@ struct MediaDecoder::Impl {
 
   // The channel layout a frame really has: decoders may leave it unspecified.
   AVChannelLayout frame_layout() const {
-    AVChannelLayout layout;
+    AVChannelLayout layout{};  // zeroed: av_channel_layout_copy first frees what dst holds
     if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
       av_channel_layout_default(&layout, frame->ch_layout.nb_channels);
     else
