@@ -50,11 +50,25 @@ card.heldout_real = {
 // People (groups) on each side, from the split lists (path,label,group,kind; groups hold no commas).
 const groupsOf = (file, label) => new Set(readFileSync(file, 'utf8').trim().split('\n').slice(1)
   .map((l) => l.split(',')).filter((c) => label === undefined || c.at(-3) === String(label)).map((c) => c.at(-2)));
-if (args['train-list']) card.heldout_real.training_people = groupsOf(args['train-list']).size;
+if (args['train-list']) card.heldout_real.training_people = groupsOf(args['train-list'], 0).size;
 if (args['test-list']) card.heldout_real.people = groupsOf(args['test-list'], 0).size;
 
+// Whether the held-out results support showing a verdict at all: enough held-out real clips, and
+// every fake kind of the held-out sets separated from them (AUC >= 0.7). The page shows no verdict
+// wording for a model whose card says no, only its score and this reason.
+const MIN_REAL = 20;
+const MIN_AUC = 0.7;
+const weak = Object.entries(sets).filter(([, v]) => !(v.auc >= MIN_AUC)).map(([k, v]) => `${k} ${v.auc}`);
+const supported = reals.length >= MIN_REAL && weak.length === 0;
+card.verdict_supported = supported;
+card.verdict_note = supported
+  ? `On ${reals.length} held-out real clips of unseen people, every held-out fake kind was separated (AUC >= ${MIN_AUC}).`
+  : `Not shown to work on real people: ${reals.length < MIN_REAL ? `only ${reals.length} held-out real clips (fewer than ${MIN_REAL})` : ''}` +
+    `${reals.length < MIN_REAL && weak.length ? '; ' : ''}${weak.length ? `held-out AUC below ${MIN_AUC}: ${weak.join(', ')}` : ''}.`;
+
 // Calibration: four bins around the threshold, each with the observed share of fakes among the
-// held-out clips scoring in it. A bin with fewer than 5 clips says nothing and is left out.
+// held-out clips scoring in it. A bin with fewer than 5 clips says nothing and is left out; with
+// fewer than MIN_REAL real clips, or a verdict the results do not support, there is no calibration.
 const edges = [0, threshold / 2, threshold, threshold + (1 - threshold) / 2, 1.0000001];
 const bins = [];
 for (let i = 0; i + 1 < edges.length; i++) {
@@ -62,9 +76,8 @@ for (let i = 0; i + 1 < edges.length; i++) {
   if (inBin.length < 5) continue;
   bins.push([round(edges[i], 4), round(Math.min(1, edges[i + 1]), 4), round(inBin.filter((v) => v.label === 1).length / inBin.length), inBin.length]);
 }
-card.calibration = {
-  method: `observed share of fakes per score range on held-out clips (${reals.length} real, ${fakes.length} fake: ${Object.keys(sets).join(', ')})`,
-  bins,
-};
+card.calibration = supported
+  ? { method: `observed share of fakes per score range on held-out clips (${reals.length} real, ${fakes.length} fake: ${Object.keys(sets).join(', ')})`, bins }
+  : null;
 writeFileSync(args.out, JSON.stringify(card, null, 2) + '\n');
 console.log(JSON.stringify(card.heldout_real, null, 2));
