@@ -16,7 +16,7 @@ test('metadata: geometry of a well-formed model', { skip }, async () => {
   const info = readOnnxModelInfo(bytes);
   assert.equal(info.opsets['ai.onnx'], 17);
   const g = geometryFromMetadata(info.metadata);
-  assert.deepEqual(g, { frames: 8, height: 64, width: 64, fps: 8, sampleRate: 16000, samples: 16000, videoMean: 0.5, videoStd: 0.5, audioNorm: 'minmax_clip' });
+  assert.deepEqual(g, { frames: 8, height: 64, width: 64, fps: 8, sampleRate: 16000, samples: 16000, videoMean: 0.5, videoStd: 0.5, audioNorm: 'minmax_window' });
   const s = await ort.InferenceSession.create(bytes);
   assert.deepEqual(bindModelIO(s.inputMetadata, s.outputNames, g), {
     video: 'video', audio: 'audio', audioRank: 3, outputs: { score: 'score', M: 'distance', A: 'attention', Mhat: 'weighted' },

@@ -9,16 +9,58 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { messageFor } from '../../web/src/messages.js';
+import { modelNotice, readModelCard } from '../../web/src/model-card.js';
 import { readOnnxModelInfo } from '../../web/src/onnx-model.js';
-import { thresholdOf } from '../../web/src/verdict.js';
+import { scoreLevel, verdictFor } from '../../web/src/verdict.js';
 import { nativeScan, nativeWindowScores } from './native-reference.mjs';
 import { TOLERANCE, assertSameAsScan, pageResult } from './native-parity.mjs';
 import {
   ARTIFACTS, FIXTURES, SHIPPED_MODEL, CORE, badInputs, badModels, chooseFile, launch, loopedClip, missingBuilds, occludedClip, openPage, screenshot, serve, site,
-  synthClip, tinySite, unnamedControls, untrainedModel, waitForModel, waitForView,
+  synthClip, tinySite, unnamedControls, untrainedModel, waitForModel, waitForView, withMetadata,
 } from './helpers.mjs';
 
 const skip = missingBuilds();
+
+/** What the result view says around the verdict, and each timeline bar's score and colour level. */
+function verdictView(page) {
+  return page.evaluate(() => {
+    const shown = (id) => {
+      const e = document.getElementById(id);
+      return !e.hidden && e.getClientRects().length > 0 ? e.textContent : null;
+    };
+    return {
+      notice: shown('verdict-notice'),
+      evidence: shown('verdict-evidence'),
+      verdictText: document.getElementById('verdict-card').innerText,
+      facts: Object.fromEntries([...document.querySelectorAll('#verdict-model dt')].map((dt) => [dt.textContent, dt.nextElementSibling.innerText.trim()])),
+      bars: [...document.querySelectorAll('#timeline .tl-bar[data-score]')].map((b) => ({
+        score: Number(b.dataset.score),
+        level: [...b.classList].find((c) => c.startsWith('tl-') && !['tl-bar', 'tl-noface', 'tl-playing'].includes(c)).slice(3),
+        colour: getComputedStyle(b.querySelector('.tl-fill')).backgroundColor,
+      })),
+      thresholdLine: document.getElementById('timeline').style.getPropertyValue('--threshold-line'),
+    };
+  });
+}
+
+/** The in-page model card, opened as a person would: { label: text } of its table. */
+async function shownModelCard(page) {
+  if (!(await page.evaluate(() => document.getElementById('details-model').open))) await page.click('#details-model summary');
+  return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#model-card tbody tr')].map((tr) => [tr.querySelector('th').textContent, tr.querySelector('td').innerText.trim()])));
+}
+
+/** Each bar's colour is its level under the model's threshold (verdict.js scoreLevel), and one level is one colour. */
+function assertBarsFollowThreshold(bars, threshold, label) {
+  assert.ok(bars.length > 0, `${label}: no scored bars`);
+  const colourOf = new Map();
+  for (const b of bars) {
+    assert.equal(b.level, scoreLevel(b.score, threshold), `${label}: bar with score ${b.score}, threshold ${threshold}`);
+    if (colourOf.has(b.level)) assert.equal(b.colour, colourOf.get(b.level), `${label}: level ${b.level}`);
+    colourOf.set(b.level, b.colour);
+  }
+  const colours = [...colourOf.values()];
+  assert.equal(new Set(colours).size, colours.length, `${label}: different levels share a colour: ${JSON.stringify([...colourOf])}`);
+}
 
 describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, () => {
   let browser;
@@ -119,17 +161,22 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
       assert.equal(await page.getAttribute('#heatmap', 'data-second'), String(worst));
       assert.match(await page.textContent('#heatmap-caption'), /most suspicious second/);
       assert.equal(await page.isVisible('#heatmap-missing'), false, 'the exported model has the maps (distance, attention, weighted)');
-      // The random-weights model scores everything near 0.45: within 0.2 of the threshold.
+      // The random-weights model scores everything near 0.5: within 0.2 of the threshold.
       assert.equal(await page.textContent('#verdict-title'), 'Inconclusive');
-      assert.match(await page.textContent('#verdict-summary'), /leans towards real/);
+      assert.match(await page.textContent('#verdict-summary'), got.score >= got.threshold ? /leans towards a fake/ : /leans towards real/);
+      // The test model has no card: the real-faces notice, and nothing about how sure it is.
+      const view = await verdictView(page);
+      assert.match(view.notice ?? '(no notice shown)', /Not for real videos\..*no model card.*not meaningful/);
+      assert.equal(view.evidence, null);
+      assert.doesNotMatch(view.verdictText, /confiden/i);
+      assert.deepEqual(view.facts, { 'Intended use': 'not stated by this model', Limits: 'not stated by this model' });
       await page.click('#details-windows summary');
       await page.click('#details-timings summary');
-      await page.click('#details-model summary');
-      const card = await page.textContent('#model-card');
-      assert.match(card, /untrained-tiny\.onnx/);
-      assert.match(card, /tiny/);
-      assert.match(card, /untrained random weights/);
-      assert.match(card, /8×64×64 @ 8 fps/);
+      const card = await shownModelCard(page);
+      assert.match(card.Model, /untrained-tiny\.onnx \(bundled\)/);
+      assert.match(card.Network, /tiny preset/);
+      assert.match(card['Training data'], /untrained random weights/);
+      assert.match(card.Window, /8×64×64 @ 8 fps/);
       assert.deepEqual(await unnamedControls(page), [], 'every control of the result view has a name');
       assert.match(await page.textContent('#timings'), /Network on WebAssembly/);
       await screenshot(page, 'result-wasm');
@@ -299,6 +346,64 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
     }
   });
 
+  test('a model whose card declares real faces and calibration: no notice, the calibrated sentence, bars coloured by its threshold', async () => {
+    const clip = synthClip('desync', 4);
+    const { context, page, errors } = await ready();
+    try {
+      // The tiny model's window scores on this clip; the copy's threshold goes between them, so
+      // that bars fall on both sides of it (the copy has the same weights, so the same scores).
+      await chooseFile(page, clip);
+      assert.equal(await waitForView(page, ['result', 'error']), 'result');
+      const before = await pageResult(page);
+      const sorted = before.windows.map((w) => w.score).sort((a, b) => a - b);
+      assert.ok(sorted[1] < sorted[2], `window scores ${sorted}`);
+      const threshold = (sorted[1] + sorted[2]) / 2;
+      // Ten bins of held-out clips with different fake rates and counts: the sentence names its bin.
+      const bins = Array.from({ length: 10 }, (_, i) => [i / 10, (i + 1) / 10, Number(((i + 0.5) / 10).toFixed(2)), 50 + i]);
+      const card = {
+        name: 'calibrated test copy',
+        intended_use: 'Testing the page with a model that declares real faces (test fixture).',
+        limits: ['one frontal face at a time', 'a test fixture: its numbers are made up'],
+        training_data: 'real talking heads (test fixture)',
+        real_faces: true,
+        heldout_real: { videos: 500, people: 70, auc: { lipsync: 0.91 }, accuracy_at_threshold: 0.88 },
+        calibration: { method: 'histogram binning (test fixture)', bins },
+      };
+      const bytes = readFileSync(model.onnx);
+      const copy = join(FIXTURES, 'calibrated-real-faces.onnx');
+      writeFileSync(copy, withMetadata(bytes, { ...readOnnxModelInfo(bytes).metadata, metrics: JSON.stringify({ threshold }), card: JSON.stringify(card) }));
+      await page.setInputFiles('#model-input', copy);
+      await page.waitForFunction(() => document.getElementById('model-message').classList.contains('notice-success'));
+      // The same clip again, as a person would: "Check another video…" (the file input keeps the
+      // last choice, so setting the same file on it again would not fire a change).
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.click('#again')]);
+      await chooser.setFiles(clip);
+      await page.waitForFunction((t) => document.body.dataset.view === 'result' && document.getElementById('verdict-card').dataset.threshold === t, String(threshold), { timeout: 300_000 });
+      const got = await pageResult(page);
+      got.windows.forEach((w, k) => assert.ok(Math.abs(w.score - before.windows[k].score) < 1e-6, `window ${k}: ${w.score} vs ${before.windows[k].score}`));
+      const view = await verdictView(page);
+      assert.equal(view.notice, null, 'no real-faces notice for a model that declares real faces');
+      const i = Math.min(9, Math.floor(got.score * 10));
+      const pct = (v) => `${Math.round(v * 100)}\u202f%`;
+      assert.equal(view.evidence, `On held-out clips, ${pct(bins[i][2])} of the ${bins[i][3]} clips that scored ${pct(bins[i][0])}–${pct(bins[i][1])} were fakes.`);
+      assert.doesNotMatch(view.verdictText, /confiden/i);
+      assert.equal(view.facts['Intended use'], card.intended_use);
+      assert.equal(view.facts.Limits, card.limits.join('\n'));
+      // Bars on both sides of the threshold, each coloured by its side.
+      assertBarsFollowThreshold(view.bars, threshold, 'calibrated copy');
+      assert.ok(view.bars.some((b) => b.level.endsWith('fake')) && view.bars.some((b) => b.level.endsWith('real')), JSON.stringify(view.bars));
+      const shown = await shownModelCard(page);
+      assert.equal(shown['Real faces in training'], 'yes');
+      assert.match(shown['Held-out real clips'], /500 videos of 70 people\s+AUC 0\.910 on lipsync\s+accuracy 0\.88 at the threshold/);
+      assert.match(shown.Calibration, /^histogram binning \(test fixture\), 545 held-out clips/);
+      assert.match(shown.Model, /calibrated-real-faces\.onnx \(loaded from disk\) · calibrated test copy/);
+      await screenshot(page, 'result-calibrated-real-faces');
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('works offline once loaded', async () => {
     const { context, page, outside } = await ready(`${srv.url}?backend=wasm`, { serviceWorkers: 'allow' });
     try {
@@ -344,12 +449,29 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
       // With the checkpoint it was exported from (not in the repository: AVLENS_DEFAULT_CHECKPOINT),
       // the trained model's verdicts and scores are checked against `avlens scan` too.
       const checkpoint = process.env.AVLENS_DEFAULT_CHECKPOINT;
+      const shippedMetadata = readOnnxModelInfo(readFileSync(SHIPPED_MODEL)).metadata;
+      const shipped = readModelCard(shippedMetadata);
       for (const [kind, seed] of [['real', 3], ['desync', 4], ['audio_swap', 5]]) {
         const clip = synthClip(kind, seed);
         await chooseFile(page, clip);
         assert.equal(await waitForView(page, ['result', 'error']), 'result');
         const got = await pageResult(page);
-        assert.equal(got.threshold, thresholdOf(readOnnxModelInfo(readFileSync(SHIPPED_MODEL)).metadata), 'the model\'s own threshold');
+        assert.equal(got.threshold, shipped.threshold, 'the model\'s own threshold');
+        // The model's notice (no real faces, or a card that withholds verdicts) on every result;
+        // confidence wording only from calibration, never "high".
+        const view = await verdictView(page);
+        const notice = modelNotice(shipped);
+        assert.equal(view.notice?.replace(/\s+/g, ' ').trim() ?? null, notice && `${notice.title} ${notice.text}`, kind);
+        if (!shipped.verdictSupported) {
+          assert.equal(await page.textContent('#verdict-title'), 'Score only: no verdict', kind);
+          assert.doesNotMatch(await page.textContent('#verdict-summary'), /belong together|deepfake|calls a clip fake/, kind);
+        }
+        assert.equal(view.evidence, verdictFor(got.score, shipped).evidence, kind);
+        if (!shipped.calibration) assert.doesNotMatch(view.verdictText, /confiden|On held-out clips/i, kind);
+        assert.doesNotMatch(await page.textContent('body'), /confidence\s*:|high confidence|confidence\W+high/i, kind);
+        assert.equal(view.facts['Intended use'], shipped.intendedUse || 'not stated by this model', kind);
+        assertBarsFollowThreshold(view.bars, shipped.threshold, `default model, ${kind}`);
+        assert.equal(view.thresholdLine, `${(1 - shipped.threshold) * 100}%`);
         if (checkpoint) {
           const scan = await nativeScan(clip, checkpoint);
           const maxDiff = assertSameAsScan(got, scan, `default model, ${kind}`);
@@ -357,11 +479,18 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
         }
       }
       if (!checkpoint) t.diagnostic('AVLENS_DEFAULT_CHECKPOINT is not set: not compared with avlens scan');
-      await page.click('#details-model summary');
-      const card = await page.textContent('#model-card');
-      assert.match(card, /avlens default model \(bundled\)/);
-      assert.match(card, /Training data/);
-      assert.match(card, /Validation metrics/);
+      // The card as a table of what a reader needs; the trainer's fields only behind the raw toggle.
+      const card = await shownModelCard(page);
+      assert.match(card.Model, /avlens default model \(bundled\)/);
+      assert.equal(card['Training data'], shipped.trainingData);
+      assert.match(card['Real faces in training'], shipped.realFaces ? /^yes$/ : shipped.hasCard ? /^no$/ : /not declared/);
+      if (!shipped.heldoutReal) assert.match(card['Held-out real clips'], /none reported/);
+      assert.match(card['Decision threshold'], new RegExp(`^${shipped.threshold.toFixed(3)} `));
+      assert.match(card['Validation (clips held out from the training data)'], /AUC [01]\.\d{3}/);
+      assert.doesNotMatch(await page.textContent('#model-card'), /master_addr|train_config|[{}]/);
+      assert.equal(await page.isVisible('#model-raw-text'), false, 'the raw metadata is folded away');
+      await page.click('#model-raw summary');
+      assert.match(await page.textContent('#model-raw-text'), /"master_addr"/);
       // A model trained without attention has no attention map to offer.
       const variant = readOnnxModelInfo(readFileSync(SHIPPED_MODEL)).metadata.variant ?? '';
       assert.equal(await page.isDisabled('input[name="map"][value="A"]'), variant.startsWith('no_attention'), `variant ${variant}`);

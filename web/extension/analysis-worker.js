@@ -47,7 +47,9 @@ function status() {
     () => ({
       ready: true,
       geometry: engine.model.geometry,
-      model: { name: engine.modelName, bytes: engine.model.bytes },
+      // The metadata carries the model's threshold and card: the badge and the popup word
+      // their verdicts from it (web/src/model-card.js), as the page does.
+      model: { name: engine.modelName, bytes: engine.model.bytes, metadata: engine.model.info.metadata },
       backend: engine.backend,
       coreVersion: engine.core.version,
     }),

@@ -2,7 +2,8 @@
 // content script (which holds the scores the analysis worker sent it). Opened as a page,
 // `popup.html?tab=ID` shows that tab instead.
 import { formatSeconds, percent } from '../src/format.js';
-import { scoreClass, verdictFor } from '../src/verdict.js';
+import { readModelCard } from '../src/model-card.js';
+import { scoreLevel, verdictFor } from '../src/verdict.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -35,14 +36,22 @@ function render(report) {
   $('video').dataset.state = v.state;
   $('video-title').textContent = v.source ? decodeURIComponent(new URL(v.source, report.frame).pathname.split('/').pop() || v.source) : 'Video';
   const agg = v.aggregate;
-  if (agg && agg.windows > 0 && v.state !== 'blocked') {
-    const verdict = verdictFor(agg.mean);
-    $('summary').textContent = `${percent(agg.mean)} fake over ${agg.windows} analysed second${agg.windows > 1 ? 's' : ''} — ${verdict.title.toLowerCase()}`;
-    $('summary').dataset.mean = String(agg.mean);
+  // The model's card comes with the report: the same threshold and wording as the page and the badge.
+  const card = report.model ? readModelCard(report.model.metadata) : null;
+  const verdict = card && agg && agg.windows > 0 && v.state !== 'blocked' ? verdictFor(agg.mean, card) : null;
+  const summary = $('summary');
+  if (verdict) {
+    summary.textContent = `${percent(agg.mean)} fake over ${agg.windows} analysed second${agg.windows > 1 ? 's' : ''} — ${verdict.title.toLowerCase()}`;
+    Object.assign(summary.dataset, { mean: String(agg.mean), threshold: String(verdict.threshold), decision: verdict.decision, kind: verdict.kind });
   } else {
-    $('summary').textContent = v.state === 'blocked' ? 'No score' : v.reason === 'no_face' ? 'No score: no face found' : 'No score yet';
-    delete $('summary').dataset.mean;
+    summary.textContent = v.state === 'blocked' ? 'No score' : v.reason === 'no_face' ? 'No score: no face found' : 'No score yet';
+    for (const k of ['mean', 'threshold', 'decision', 'kind']) delete summary.dataset[k];
   }
+  $('threshold').textContent = !verdict ? '' : verdict.kind === 'unsupported' ? `This model’s threshold is ${percent(verdict.threshold)}; its card gives no verdict.` : `This model calls a video fake from ${percent(verdict.threshold)}.`;
+  $('evidence').textContent = verdict?.evidence ?? '';
+  $('evidence').hidden = !verdict?.evidence;
+  $('notice').textContent = verdict?.notice?.text ?? '';
+  $('notice').hidden = !verdict?.notice;
   $('state').textContent = describeState(v);
   $('state').dataset.blocked = String(v.state === 'blocked');
   const timeline = $('timeline');
@@ -52,7 +61,7 @@ function render(report) {
     const p = agg?.timeline[s] ?? null;
     const bar = document.createElement('span');
     bar.dataset.second = String(s);
-    bar.dataset.level = p === null ? 'none' : scoreClass(p);
+    bar.dataset.level = p === null || !card ? 'none' : scoreLevel(p, card.threshold);
     if (p !== null) {
       bar.dataset.score = String(p);
       bar.style.height = `${Math.max(4, Math.round(p * 100))}%`;

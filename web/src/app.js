@@ -2,7 +2,8 @@
 import { cssGradient, drawHeatmap } from './heatmap.js';
 import { messageFor } from './messages.js';
 import { formatDuration, formatSecondRanges, formatSeconds, percent, secondsOfFrames, sentence } from './format.js';
-import { scoreClass, thresholdOf, verdictFor } from './verdict.js';
+import { scoreLevel, verdictFor } from './verdict.js';
+import { modelCardRows, readModelCard } from './model-card.js';
 import { describeGeometry } from './onnx-model.js';
 
 const $ = (id) => document.getElementById(id);
@@ -36,6 +37,12 @@ const el = {
   verdictTitle: $('verdict-title'),
   verdictSummary: $('verdict-summary'),
   verdictCaveat: $('verdict-caveat'),
+  verdictNotice: $('verdict-notice'),
+  verdictNoticeTitle: $('verdict-notice-title'),
+  verdictNoticeText: $('verdict-notice-text'),
+  verdictEvidence: $('verdict-evidence'),
+  verdictModel: $('verdict-model'),
+  timelineThreshold: $('timeline-threshold'),
   gaugeValue: $('gauge-value'),
   gaugeLabel: $('gauge-label'),
   video: $('video'),
@@ -52,7 +59,8 @@ const el = {
   nofaceMeta: $('noface-meta'),
   nofaceText: $('noface-text'),
   modelMeta: $('model-meta'),
-  modelCard: $('model-card'),
+  modelCard: document.querySelector('#model-card tbody'),
+  modelRaw: $('model-raw-text'),
   timingsMeta: $('timings-meta'),
   timings: $('timings'),
   again: $('again'),
@@ -389,25 +397,63 @@ function onResult(result) {
   result.windowDetails = run.windows;
   app.result = result;
   app.cropCache.clear();
-  renderResult(result, run.file);
+  const v = renderResult(result, run.file);
   show('result');
   el.verdictTitle.focus();
-  const v = verdictFor(result.aggregate.mean, thresholdOf(result.model.metadata));
-  announce(`${v.title}. Probability of a fake: ${percent(result.aggregate.mean)}. Confidence ${v.confidence}.`);
+  announce([`${v.title}.`, `Score ${percent(result.aggregate.mean)}.`, v.evidence, v.notice?.text].filter(Boolean).join(' '));
 }
 
-function renderResult(result, file) {
+/** One entry of a definition list; a list value becomes a bulleted list. */
+function addFact(dl, key, value) {
+  const dt = document.createElement('dt');
+  dt.textContent = key;
+  const dd = document.createElement('dd');
+  dd.append(textOrList(value));
+  dl.append(dt, dd);
+}
+
+function textOrList(value) {
+  if (!Array.isArray(value)) return document.createTextNode(value);
+  const ul = document.createElement('ul');
+  for (const item of value) {
+    const li = document.createElement('li');
+    li.textContent = item;
+    ul.append(li);
+  }
+  return ul;
+}
+
+/** The verdict card: title, summary, calibrated sentence, real-faces notice, intended use and limits. */
+function renderVerdict(result) {
   const p = result.aggregate.mean;
-  const v = verdictFor(p, thresholdOf(result.model.metadata));
-  el.resultFile.textContent = file.name;
+  const card = readModelCard(result.model.metadata);
+  const v = verdictFor(p, card);
   el.verdictCard.dataset.kind = v.kind;
   el.verdictCard.dataset.decision = v.decision;
   el.verdictCard.dataset.threshold = String(v.threshold);
   el.verdictCard.dataset.pfake = String(p);
+  el.verdictCard.dataset.realFaces = String(card.realFaces);
   el.verdictTitle.textContent = v.title;
-  el.verdictSummary.textContent = `${v.summary} Probability of a fake: ${percent(p)} (confidence: ${v.confidence}).`;
-  const training = result.model.metadata.training_data || result.model.metadata.data;
-  el.verdictCaveat.textContent = `A score is evidence, not proof. ${training ? `This model was trained on ${training}; ` : ''}see the model card below for what it can and can’t tell.`;
+  const scoreLine = v.kind === 'unsupported' ? `Score: ${percent(p)}.` : `Score: ${percent(p)}; this model calls a clip fake from ${percent(v.threshold)}.`;
+  el.verdictSummary.textContent = `${v.summary} ${scoreLine}`;
+  el.verdictEvidence.textContent = v.evidence ?? '';
+  el.verdictEvidence.hidden = !v.evidence;
+  el.verdictNoticeTitle.textContent = v.notice?.title ?? '';
+  el.verdictNoticeText.textContent = v.notice?.text ?? '';
+  el.verdictNotice.hidden = !v.notice;
+  // Intended use and limits sit next to the verdict, not only in the model card below.
+  el.verdictModel.replaceChildren();
+  addFact(el.verdictModel, 'Intended use', card.intendedUse || 'not stated by this model');
+  addFact(el.verdictModel, 'Limits', card.limits.length ? card.limits : 'not stated by this model');
+  el.verdictCaveat.textContent = `A score is evidence, not proof. ${card.trainingData ? `This model was trained on ${card.trainingData}; ` : ''}the model card below says what it has and has not been tested on.`;
+  return v;
+}
+
+/** Fills the result view; returns the verdict it shows. */
+function renderResult(result, file) {
+  const p = result.aggregate.mean;
+  el.resultFile.textContent = file.name;
+  const verdict = renderVerdict(result);
   const circumference = 2 * Math.PI * 52;
   el.gaugeValue.style.strokeDasharray = `${circumference * p} ${circumference}`;
   el.gaugeLabel.textContent = percent(p);
@@ -421,6 +467,7 @@ function renderResult(result, file) {
   renderDetails(result);
   const worst = mostSuspiciousSecond(result);
   selectSecond(worst, { seek: false, focus: false });
+  return verdict;
 }
 
 function noFaceSeconds(result) {
@@ -452,11 +499,14 @@ function mostSuspiciousSecond(result) {
 
 function renderTimeline(result) {
   const noFace = new Set(noFaceSeconds(result));
+  const { threshold } = readModelCard(result.model.metadata);
   el.timeline.replaceChildren();
+  el.timeline.style.setProperty('--threshold-line', `${(1 - threshold) * 100}%`);
+  el.timelineThreshold.textContent = `colour: the side of this model’s threshold (${percent(threshold)}, the line) each second is on`;
   result.aggregate.timeline.forEach((p, second) => {
     const b = document.createElement('button');
     b.type = 'button';
-    b.className = `tl-bar tl-${scoreClass(p)}`;
+    b.className = `tl-bar tl-${scoreLevel(p, threshold)}`;
     b.setAttribute('role', 'radio');
     b.setAttribute('aria-checked', 'false');
     b.tabIndex = -1;
@@ -547,22 +597,50 @@ function addKV(dl, key, value) {
   dl.append(dt, dd);
 }
 
-const MODEL_CARD_LABELS = {
-  variant: 'Variant',
-  preset: 'Preset',
-  version: 'Version',
-  training_data: 'Training data',
-  data: 'Training data',
-  metrics: 'Validation metrics',
-  val_auc: 'Validation AUC',
-  norm: 'Normalisation layers',
-  intended_use: 'Intended use',
-  limits: 'Limits',
-};
-const GEOMETRY_KEYS = new Set(['frames', 'height', 'width', 'fps', 'sample_rate', 'samples', 'video_mean', 'video_std', 'audio_norm']);
+function addCardRow(tbody, label, value) {
+  const tr = document.createElement('tr');
+  const th = document.createElement('th');
+  th.scope = 'row';
+  th.textContent = label;
+  const td = document.createElement('td');
+  td.append(textOrList(value));
+  tr.append(th, td);
+  tbody.append(tr);
+}
+
+/** Metadata values that are JSON (metrics, configs, the card) shown parsed, for the raw view. */
+function readableMetadata(meta) {
+  const out = {};
+  for (const [k, v] of Object.entries(meta)) {
+    try {
+      out[k] = /^[[{]/.test(v) ? JSON.parse(v) : v;
+    } catch {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+// What a reader needs in a table; the trainer's own fields (configs, ports, paths) only in the raw view.
+function renderModelCard(result) {
+  const { model, aggregate } = result;
+  const meta = model.metadata;
+  const card = readModelCard(meta);
+  el.modelMeta.textContent = `· ${model.name}`;
+  el.modelCard.replaceChildren();
+  addCardRow(el.modelCard, 'Model', `${model.name}${model.source === 'default' ? ' (bundled)' : ' (loaded from disk)'}${card.name && card.name !== model.name ? ` · ${card.name}` : ''}`);
+  for (const { label, value } of modelCardRows(card)) addCardRow(el.modelCard, label, value);
+  const network = [meta.variant, meta.preset && `${meta.preset} preset`, meta.version && `version ${meta.version}`].filter(Boolean).join(', ');
+  if (network) addCardRow(el.modelCard, 'Network', network);
+  addCardRow(el.modelCard, 'Window', describeGeometry(model.geometry));
+  addCardRow(el.modelCard, 'Normalisation', `video (x/255 − ${model.geometry.videoMean}) / ${model.geometry.videoStd}; audio ${model.geometry.audioNorm}`);
+  addCardRow(el.modelCard, 'Clip score', `mean of ${aggregate.windows} window scores = ${aggregate.mean.toFixed(4)} (highest window ${aggregate.max.toFixed(4)})`);
+  el.modelRaw.textContent = JSON.stringify(readableMetadata(meta), null, 2);
+}
 
 function renderDetails(result) {
-  const { windowDetails, aggregate, report, model, timings, backend } = result;
+  const { windowDetails, report, model, timings, backend } = result;
+  const { threshold } = readModelCard(model.metadata);
   el.windowsMeta.textContent = `· ${windowDetails.length} of ${formatSeconds(windowDetails.length * model.geometry.frames / model.geometry.fps)}`;
   el.windowsBody.replaceChildren();
   for (const w of windowDetails) {
@@ -573,7 +651,7 @@ function renderDetails(result) {
     cells.forEach((c, i) => {
       const td = document.createElement('td');
       td.textContent = c;
-      if (i === 3) td.className = `score-cell tl-${scoreClass(w.score)}`;
+      if (i === 3) td.className = `score-cell tl-${scoreLevel(w.score, threshold)}`;
       tr.append(td);
     });
     el.windowsBody.append(tr);
@@ -585,17 +663,7 @@ function renderDetails(result) {
     ? `No face was detected in part of ${seconds.length} second${seconds.length > 1 ? 's' : ''}: ${formatSecondRanges(seconds)} (${report.framesWithoutFace} of ${report.frames} frames; the face track was carried across short gaps). These seconds are hatched on the timeline.`
     : `A face was found in every frame (${report.frames} frames).`;
 
-  el.modelCard.replaceChildren();
-  const meta = model.metadata;
-  el.modelMeta.textContent = `· ${model.name}`;
-  addKV(el.modelCard, 'Model', `${model.name}${model.source === 'default' ? ' (bundled)' : ' (loaded from disk)'}`);
-  for (const [k, label] of Object.entries(MODEL_CARD_LABELS)) if (meta[k]) addKV(el.modelCard, label, meta[k]);
-  addKV(el.modelCard, 'Window', describeGeometry(model.geometry));
-  addKV(el.modelCard, 'Normalisation', `video (x/255 − ${model.geometry.videoMean}) / ${model.geometry.videoStd}; audio ${model.geometry.audioNorm}`);
-  for (const [k, v] of Object.entries(meta)) {
-    if (!GEOMETRY_KEYS.has(k) && !(k in MODEL_CARD_LABELS)) addKV(el.modelCard, k, v);
-  }
-  addKV(el.modelCard, 'Clip score', `mean of ${aggregate.windows} window scores = ${aggregate.mean.toFixed(4)} (highest window ${aggregate.max.toFixed(4)})`);
+  renderModelCard(result);
 
   el.timings.replaceChildren();
   el.timingsMeta.textContent = `· ${formatDuration(timings.total)} on ${backend.name === 'webgpu' ? 'WebGPU' : 'WebAssembly'}`;
@@ -625,12 +693,12 @@ function reportJson() {
     file: r.file,
     clip: r.clip,
     score: r.aggregate.mean,
-    verdict: verdictFor(r.aggregate.mean, thresholdOf(r.model.metadata)),
+    verdict: verdictFor(r.aggregate.mean, readModelCard(r.model.metadata)),
     aggregate: { ...r.aggregate, timeline: r.aggregate.timeline.map((v) => (Number.isFinite(v) ? v : null)) },
     windows: r.windowDetails.map((w) => ({ index: w.index, start_time: w.startTime, duration: w.duration, score: w.score, has_face: w.hasFace, frames_without_face: w.framesWithoutFace })),
     seconds_without_face: noFaceSeconds(r),
     report: r.report,
-    model: { name: r.model.name, source: r.model.source, metadata: r.model.metadata, load_ms: app.model?.loadMs ?? null, warmup_ms: app.model?.warmupMs ?? null },
+    model: { name: r.model.name, source: r.model.source, card: readModelCard(r.model.metadata), metadata: r.model.metadata, load_ms: app.model?.loadMs ?? null, warmup_ms: app.model?.warmupMs ?? null },
     backend: r.backend,
     core: r.core,
     timings_ms: r.timings,

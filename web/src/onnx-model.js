@@ -149,7 +149,7 @@ function dimMatches(dim, expected) {
   return typeof dim !== 'number' || dim < 0 || dim === expected;
 }
 
-// The maps of SPEC §2 by the names `avlens export` gives them (distance, attention, weighted),
+// The maps of docs/METHOD.md §2 by the names `avlens export` gives them (distance, attention, weighted),
 // or by their symbols.
 const MAP_OUTPUTS = { M: ['distance', 'M'], A: ['attention', 'A'], Mhat: ['weighted', 'Mhat'] };
 

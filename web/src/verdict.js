@@ -1,58 +1,88 @@
-// From the clip's fake probability to words. The score is the mean of the window scores
-// (SPEC §5). The decision threshold is the model's own (chosen on validation videos, carried in
-// its metadata's metrics as `threshold`; 0.5 when absent), as in the native `avlens scan`; the
-// confidence says how far the score is from that threshold, relative to the room on its side.
+// From a score to words and colours: the one verdict rule of the page, the extension's popup and
+// its badge. The score is the mean of the window scores (a clip) or of the last windows (the
+// badge). The decision threshold is the model's own (readModelCard), as in the native
+// `avlens scan`. Scores near the threshold read "Inconclusive". How sure a verdict is, is said
+// only from the model's calibration on held-out clips, never from the distance to the
+// threshold: a sigmoid's distance from the threshold is not a measured confidence. A model whose
+// card withholds verdicts (`verdict_supported: false`) gets its score shown without one.
+import { calibrationBin, modelNotice } from './model-card.js';
+import { percent } from './format.js';
 
-/** The model's decision threshold from its metadata_props; 0.5 when it has none. */
-export function thresholdOf(metadata = {}) {
-  try {
-    const t = Number(JSON.parse(metadata.metrics || '{}').threshold);
-    if (Number.isFinite(t) && t > 0 && t < 1) return t;
-  } catch {
-    /* no metrics: the default */
-  }
-  return 0.5;
+// A score within this share of the room between the threshold and 0 (or 1) is inconclusive.
+const INCONCLUSIVE_BAND = 0.2;
+
+/** Which side of the threshold a score is on, and whether it is clear of the inconclusive band. */
+function placement(p, threshold) {
+  const decision = p >= threshold ? 'fake' : 'real'; // what `avlens scan` prints (FAKE/REAL)
+  const margin = decision === 'fake' ? (p - threshold) / (1 - threshold) : (threshold - p) / threshold;
+  return { decision, clear: margin >= INCONCLUSIVE_BAND };
 }
 
-export function verdictFor(pFake, threshold = 0.5) {
-  const decision = pFake >= threshold ? 'fake' : 'real'; // what `avlens scan` prints (FAKE/REAL)
-  const margin = decision === 'fake' ? (pFake - threshold) / (1 - threshold) : (threshold - pFake) / threshold;
-  const confidence = margin < 0.2 ? 'low' : margin < 0.6 ? 'moderate' : 'high';
-  if (margin < 0.2) {
+/**
+ * The colour level of a score (a timeline bar, a table cell, the badge), relative to the model's
+ * threshold with the verdict's own rule: 'real', 'leans-real', 'leans-fake', 'fake', or 'none'.
+ */
+export function scoreLevel(p, threshold) {
+  if (!Number.isFinite(p)) return 'none';
+  const { decision, clear } = placement(p, threshold);
+  return clear ? decision : `leans-${decision}`;
+}
+
+/**
+ * What the model's held-out calibration says about clips scoring like this one, or null when it
+ * has none that applies. A model that has not shown real faces gets none: its calibration (if
+ * any) was measured on clips unlike the real videos people check, so it stays in the model card.
+ */
+export function calibratedEvidence(p, card) {
+  if (!card.realFaces || !card.verdictSupported) return null;
+  const bin = calibrationBin(card.calibration, p);
+  if (!bin) return null;
+  return `On held-out clips, ${percent(bin.fakeRate)} of the ${bin.count} clips that scored ${percent(bin.lo)}–${percent(bin.hi)} were fakes.`;
+}
+
+/**
+ * The verdict on a score under a model (its card from readModelCard):
+ * { kind: 'fake'|'real'|'uncertain'|'unsupported', decision, threshold, title, label, summary,
+ *   evidence, notice }. `decision` is the side of the threshold (what `avlens scan` prints), also
+ * when no verdict is worded; `evidence` is the calibrated sentence or null; `notice` the model's
+ * notice (modelNotice) or null.
+ */
+export function verdictFor(p, card) {
+  const { threshold } = card;
+  const { decision, clear } = placement(p, threshold);
+  const common = { decision, threshold, evidence: calibratedEvidence(p, card), notice: modelNotice(card) };
+  if (!card.verdictSupported) {
     return {
+      ...common,
+      kind: 'unsupported',
+      title: 'Score only: no verdict',
+      label: 'no verdict',
+      summary: 'This model’s results on held-out real clips do not support a verdict, so its score is shown without one.',
+    };
+  }
+  if (!clear) {
+    return {
+      ...common,
       kind: 'uncertain',
-      decision,
-      threshold,
       title: 'Inconclusive',
+      label: 'inconclusive',
       summary: `The model can’t tell whether the face and the voice belong together in this clip (it leans ${decision === 'fake' ? 'towards a fake' : 'towards real'}).`,
-      confidence,
     };
   }
   if (decision === 'fake') {
     return {
+      ...common,
       kind: 'fake',
-      decision,
-      threshold,
       title: 'Face and voice don’t seem to belong together',
-      summary: 'This clip looks like an audio-visual deepfake: the voice and the face move in ways that don’t match.',
-      confidence,
+      label: 'mismatch',
+      summary: 'The model finds that the voice and the face move in ways that don’t match, as in an audio-visual deepfake.',
     };
   }
   return {
+    ...common,
     kind: 'real',
-    decision,
-    threshold,
     title: 'Face and voice seem to belong together',
-    summary: 'No sign of an audio-visual mismatch was found in this clip.',
-    confidence,
+    label: 'match',
+    summary: 'The model found no sign of an audio-visual mismatch in this clip.',
   };
-}
-
-/** Colour class of a per-second score. */
-export function scoreClass(p) {
-  if (!Number.isFinite(p)) return 'none';
-  if (p >= 0.7) return 'high';
-  if (p >= 0.5) return 'elevated';
-  if (p >= 0.3) return 'mid';
-  return 'low';
 }

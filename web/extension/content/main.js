@@ -3,7 +3,8 @@
 // with their media times to the analysis worker, and shows each video's rolling fake
 // probability on a badge. A video that cannot be read says why; it never gets a score.
 import { percent } from '../../src/format.js';
-import { scoreClass } from '../../src/verdict.js';
+import { readModelCard } from '../../src/model-card.js';
+import { scoreLevel, verdictFor } from '../../src/verdict.js';
 import { Badge } from './badge.js';
 import { Analyser } from './analyser.js';
 
@@ -31,6 +32,12 @@ export const REASONS = {
 const analyser = new Analyser();
 const watches = new Map(); // HTMLVideoElement -> Watch
 let nextWatchId = 1;
+
+/** The running model's card (threshold, real faces, calibration), once the engine has said which model it runs. */
+function modelCard() {
+  const metadata = analyser.status?.model?.metadata;
+  return metadata ? readModelCard(metadata) : null;
+}
 
 /** A window scored by the model, or a window that could not be scored (score null, skipped). */
 function rollingScore(windows) {
@@ -84,10 +91,14 @@ class Watch {
   render() {
     const score = rollingScore(this.windows);
     const scored = this.windows.filter((w) => w.score !== null).length;
+    const card = modelCard();
+    const showsScore = score !== null && this.state !== 'blocked' && this.state !== 'problem';
+    // The popup's and the page's rule, on the mean of the last windows.
+    const verdict = showsScore && card ? verdictFor(score, card) : null;
     let text;
     if (this.state === 'blocked') text = `cannot analyse: ${REASONS[this.reason] ?? this.reason}`;
     else if (this.state === 'problem') text = `stopped: ${this.detail}`;
-    else if (score !== null) text = `${percent(score)} fake`;
+    else if (showsScore) text = verdict ? `${percent(score)} fake · ${verdict.label}` : `${percent(score)} fake`;
     else if (this.state === 'running') text = this.reason ? REASONS[this.reason] : 'listening… (first score after 1 s)';
     else if (this.state === 'paused') text = this.reason ? REASONS[this.reason] : 'paused';
     else text = 'waiting for the video to play';
@@ -97,9 +108,17 @@ class Watch {
       state: this.state,
       reason: this.reason,
       score,
-      level: score === null ? 'none' : scoreClass(score),
+      level: score === null || !card ? 'none' : scoreLevel(score, card.threshold),
+      verdict: verdict?.kind ?? '',
+      threshold: card?.threshold ?? null,
+      notice: verdict?.notice ?? null,
       windows: scored,
-      title: score === null ? '' : `Mean fake probability of the last ${Math.min(ROLLING_WINDOWS, scored)} analysed seconds (avlens)`,
+      title: score === null ? '' : [
+        `Mean fake score of the last ${Math.min(ROLLING_WINDOWS, scored)} analysed seconds (avlens).`,
+        card && card.verdictSupported && `This model calls a clip fake from ${percent(card.threshold)}.`,
+        verdict?.evidence,
+        verdict?.notice?.text,
+      ].filter(Boolean).join(' '),
     });
   }
 
@@ -475,6 +494,8 @@ function currentWatch() {
 chrome.runtime.onMessage.addListener((msg, sender, reply) => {
   if (msg?.type !== 'avlens:report' || watches.size === 0) return false;
   const current = currentWatch();
-  reply({ frame: location.href, current: current?.id ?? null, videos: [...watches.values()].map((w) => w.report()) });
+  // The model's metadata goes with the report, so that the popup words its verdict from the same card.
+  const model = analyser.status?.ready ? { name: analyser.status.model.name, metadata: analyser.status.model.metadata } : null;
+  reply({ frame: location.href, current: current?.id ?? null, model, videos: [...watches.values()].map((w) => w.report()) });
   return false;
 });
