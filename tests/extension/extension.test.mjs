@@ -4,7 +4,11 @@
 // core's windows of the same clips scored by onnxruntime-node with the same model, within
 // TOLERANCE (see docs/EXTENSION.md); a clip with sound but no face (which the native core refuses
 // with no_face) gets no score and says "no face found" on the badge and in the popup; a
-// cross-origin video without CORS shows "cannot analyse".
+// cross-origin video without CORS shows "cannot analyse". The popup and the badge word their
+// verdict with the page's rule (web/src/verdict.js) on the model's own threshold and card, with the
+// model's notice; with a copy of the shipped model whose card declares real faces and calibration
+// and whose threshold puts the clip's mean on the other side of 0.5, the popup says what the
+// model's threshold says, not what 0.5 would, with the calibrated sentence and no notice.
 // Skipped, with the reason, until build-wasm/avlens_core.js and build/bin/avlens exist.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,18 +18,22 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildExtension } from '../../web/extension/build.mjs';
+import { percent } from '../../web/src/format.js';
+import { readModelCard } from '../../web/src/model-card.js';
 import { geometryFromMetadata, readOnnxModelInfo } from '../../web/src/onnx-model.js';
+import { scoreLevel, verdictFor } from '../../web/src/verdict.js';
 import { AVLENS, nativeCommands, nativeWindowScores } from '../web/native-reference.mjs';
-import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PYTHON, ROOT, untrainedModel } from '../web/helpers.mjs';
+import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PYTHON, ROOT, untrainedModel, withMetadata } from '../web/helpers.mjs';
 
 // |extension score - native score| per window, and for the mean of the clip's windows. The browser
 // decodes (its own H.264/AAC decoders, YUV->RGB and resampler, not FFmpeg's), captures in real time
 // and places the sound on the picture's clock to within tens of milliseconds; docs/EXTENSION.md
-// explains the numbers (measured with the trained default model, which reacts to sync: up to
-// 0.14-0.28 per window, up to 0.07 for the mean, in four runs). The mean is what the user sees;
-// the per-window bound only catches gross errors.
-const TOLERANCE = 0.35;
-const MEAN_TOLERANCE = 0.1;
+// explains the numbers: with the synthetic default model, up to 0.14-0.28 per window and 0.07 for
+// the mean in four runs; with the real-face model (2026-11-30), which reacts more to sync, 0.366 per
+// window and 0.11 for the mean on the fake clip under load. The mean is what the user sees; the
+// per-window bound only catches gross errors. MEAN_TOLERANCE stays below MARGIN (further down).
+const TOLERANCE = 0.45;
+const MEAN_TOLERANCE = 0.14;
 const WORK = join(ROOT, 'build-extension', 'test');
 const ARTIFACTS = join(WEB_ARTIFACTS, '..', 'extension');
 const CORE = join(ROOT, 'build-wasm');
@@ -112,68 +120,72 @@ function page(src) {
 <body style="margin:0;background:#222"><video id="v" src="${src}" preload="auto" muted playsinline width="480"></video></body></html>`;
 }
 
-describe('browser extension with the real wasm core', { skip }, () => {
-  let context;
-  let site;
-  let other;
-  let clips;
-  let modelPath;
-  let extensionId;
-  const outside = [];
-
-  before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    modelPath = existsSync(SHIPPED_MODEL) ? SHIPPED_MODEL : untrainedModel('tiny').onnx;
-    clips = await makeClips(join(WORK, 'clips'));
-    clips.noface = makeFacelessClip(join(WORK, 'clips'));
-    const built = await buildExtension({ out: WORK, model: modelPath, modelName: existsSync(SHIPPED_MODEL) ? 'avlens default model' : 'untrained-tiny.onnx (random weights, test model)', quiet: true });
-    const files = { '/real.mp4': clips.real, '/fake.mp4': clips.fake, '/noface.mp4': clips.noface };
-    site = await serve((req, res) => {
-      const url = new URL(req.url, 'http://127.0.0.1');
-      if (files[url.pathname]) {
-        res.writeHead(200, { 'content-type': 'video/mp4' });
-        return res.end(readFileSync(files[url.pathname]));
-      }
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(page(url.searchParams.get('src')));
-    });
-    // A second origin that serves the clip without CORS headers.
-    other = await serve((req, res) => {
+/** The test site: `/?src=URL` is a page with one video; `files` maps paths to the clips it serves. */
+function serveSite(files) {
+  return serve((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (files[url.pathname]) {
       res.writeHead(200, { 'content-type': 'video/mp4' });
-      res.end(readFileSync(clips.fake));
-    });
-    const { chromium } = await import('playwright-core');
-    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'avlens-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true, // Chromium's new headless mode, which runs extensions
-      viewport: { width: 1000, height: 700 },
-      args: [...CHROMIUM_ARGS, '--disable-gpu', `--disable-extensions-except=${built.dir}`, `--load-extension=${built.dir}`, '--autoplay-policy=no-user-gesture-required'],
-    });
-    await context.route('**/*', (route) => {
-      const u = new URL(route.request().url());
-      if (u.hostname === '127.0.0.1' || ['blob:', 'data:', 'chrome-extension:'].includes(u.protocol)) return route.continue();
-      outside.push(u.href);
-      return route.abort('blockedbyclient');
-    });
-    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-    extensionId = new URL(worker.url()).host;
+      return res.end(readFileSync(files[url.pathname]));
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(page(url.searchParams.get('src')));
   });
+}
 
-  after(async () => {
-    await context?.close();
-    site?.server.close();
-    other?.server.close();
+/**
+ * Chromium with the unpacked extension in `dir`, kept off the network (requests not to
+ * 127.0.0.1 are aborted and pushed to `outside`). Returns { context, extensionId, ... } with the
+ * probes the tests read the badge and the popup's report through.
+ */
+async function launchExtension(dir, outside) {
+  const { chromium } = await import('playwright-core');
+  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'avlens-chromium-')), {
+    executablePath: CHROMIUM,
+    headless: true, // Chromium's new headless mode, which runs extensions
+    viewport: { width: 1000, height: 700 },
+    args: [...CHROMIUM_ARGS, '--disable-gpu', `--disable-extensions-except=${dir}`, `--load-extension=${dir}`, '--autoplay-policy=no-user-gesture-required'],
   });
+  await context.route('**/*', (route) => {
+    const u = new URL(route.request().url());
+    if (u.hostname === '127.0.0.1' || ['blob:', 'data:', 'chrome-extension:'].includes(u.protocol)) return route.continue();
+    outside.push(u.href);
+    return route.abort('blockedbyclient');
+  });
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  const extensionId = new URL(worker.url()).host;
 
-  const serviceWorker = () => context.serviceWorkers()[0];
   const badge = (p) => p.evaluate(() => {
     const b = document.querySelector('avlens-badge');
-    return b ? { ...b.dataset, text: b.shadowRoot.querySelector('.badge').textContent } : null;
+    if (!b) return null;
+    const label = b.shadowRoot.querySelector('.badge');
+    const notice = label.querySelector('.notice');
+    return { ...b.dataset, text: label.textContent, notice: notice.hidden ? null : notice.textContent };
   });
   /** What the popup shows: the tab's report from its content script. */
-  const report = () => serviceWorker().evaluate(async () => {
+  const report = () => context.serviceWorkers()[0].evaluate(async () => {
     const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
     return { tab: tab.id, ...(await chrome.tabs.sendMessage(tab.id, { type: 'avlens:report' })) };
+  });
+  /** The popup of a tab, as a page, once it shows a mean (or `until` holds). */
+  async function openPopup(tab, until = () => document.getElementById('summary').dataset.mean !== undefined) {
+    const popup = await context.newPage();
+    await popup.goto(`chrome-extension://${extensionId}/extension/popup.html?tab=${tab}`);
+    await popup.waitForFunction(until, null, { timeout: 30_000 });
+    return popup;
+  }
+  /** What the popup says about the video: its summary's data, and the texts around it. */
+  const popupView = (popup) => popup.evaluate(() => {
+    const text = (id) => (document.getElementById(id).hidden ? null : document.getElementById(id).textContent);
+    return {
+      ...document.getElementById('summary').dataset,
+      summary: document.getElementById('summary').textContent,
+      notice: text('notice'),
+      evidence: text('evidence'),
+      thresholdText: document.getElementById('threshold').textContent,
+      text: document.body.innerText,
+      bars: [...document.querySelectorAll('#timeline span[data-score]')].map((b) => ({ score: Number(b.dataset.score), level: b.dataset.level })),
+    };
   });
 
   async function playFromStart(p) {
@@ -200,17 +212,73 @@ describe('browser extension with the real wasm core', { skip }, () => {
       last = n;
     }
   }
+  return { context, extensionId, badge, report, openPopup, popupView, playFromStart };
+}
+
+/** The popup's and the badge's verdicts are the page's rule on the model's card (threshold, notice). */
+function assertSameVerdict(label, shown, card) {
+  const mean = Number(shown.mean);
+  const expected = verdictFor(mean, card);
+  assert.equal(Number(shown.threshold), card.threshold, `${label}: threshold`);
+  assert.match(shown.thresholdText, new RegExp(card.verdictSupported ? `fake from ${percent(card.threshold)}` : `threshold is ${percent(card.threshold)}; its card gives no verdict`), label);
+  assert.equal(shown.decision, expected.decision, `${label}: decision on ${mean} with threshold ${card.threshold}`);
+  assert.equal(shown.kind, expected.kind, `${label}: verdict on ${mean}`);
+  for (const b of shown.bars) assert.equal(b.level, scoreLevel(b.score, card.threshold), `${label}: bar at ${b.score}`);
+  assert.doesNotMatch(shown.text, /confidence\s*:|high confidence|confidence\W+high/i, label);
+}
+
+describe('browser extension with the real wasm core', { skip }, () => {
+  let ext;
+  let site;
+  let other;
+  let clips;
+  let modelPath;
+  let card;
+  const outside = [];
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    modelPath = existsSync(SHIPPED_MODEL) ? SHIPPED_MODEL : untrainedModel('tiny').onnx;
+    card = readModelCard(readOnnxModelInfo(readFileSync(modelPath)).metadata);
+    clips = await makeClips(join(WORK, 'clips'));
+    clips.noface = makeFacelessClip(join(WORK, 'clips'));
+    const built = await buildExtension({ out: WORK, model: modelPath, modelName: existsSync(SHIPPED_MODEL) ? 'avlens default model' : 'untrained-tiny.onnx (random weights, test model)', quiet: true });
+    site = await serveSite({ '/real.mp4': clips.real, '/fake.mp4': clips.fake, '/noface.mp4': clips.noface });
+    // A second origin that serves the clip without CORS headers.
+    other = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'video/mp4' });
+      res.end(readFileSync(clips.fake));
+    });
+    ext = await launchExtension(built.dir, outside);
+  });
+
+  after(async () => {
+    await ext?.context.close();
+    site?.server.close();
+    other?.server.close();
+  });
+
+  const badge = (p) => ext.badge(p);
+  const report = () => ext.report();
+  const playFromStart = (p) => ext.playFromStart(p);
 
   for (const kind of ['real', 'fake']) {
     test(`${kind} clip: the badge shows a score; window scores agree with the native core (±${TOLERANCE}, mean ±${MEAN_TOLERANCE})`, async (t) => {
-      const p = await context.newPage();
+      const p = await ext.context.newPage();
       try {
         await p.goto(`${site.origin}/?src=/${kind}.mp4`);
         await playFromStart(p);
         const b = await badge(p);
         assert.ok(b, 'no badge on the video');
         assert.ok(b.score !== '' && Number(b.score) >= 0 && Number(b.score) <= 1, `badge: ${JSON.stringify(b)}`);
-        assert.match(b.text, /\d+\s%\sfake/);
+        // The badge words its rolling score with the page's rule on the model's threshold, and
+        // carries the model's notice (no real faces, or a card that withholds verdicts).
+        const badgeVerdict = verdictFor(Number(b.score), card);
+        assert.match(b.text, new RegExp(`\\d+\\s%\\sfake · ${badgeVerdict.label}`), JSON.stringify(b));
+        assert.equal(b.verdict, badgeVerdict.kind);
+        assert.equal(Number(b.threshold), card.threshold);
+        assert.equal(b.level, scoreLevel(Number(b.score), card.threshold));
+        assert.equal(b.notice, badgeVerdict.notice?.short ?? null, JSON.stringify(b));
         const r = await report();
         const video = r.videos[0];
         const g = geometryFromMetadata(readOnnxModelInfo(readFileSync(modelPath)).metadata);
@@ -240,13 +308,17 @@ describe('browser extension with the real wasm core', { skip }, () => {
         // so the window that would end exactly at the clip's end may be missing.
         assert.ok(scored.length >= native.windows.length - 1, `${scored.length} windows scored, native has ${native.windows.length}`);
         t.diagnostic(`mean ${video.aggregate.mean.toFixed(4)} vs native ${nativeMean.toFixed(4)}; max |extension - native| ${maxDiff.toFixed(4)} (live audio range), ${maxDiffClipRange.toFixed(4)} against the clip's whole range; frames sent ${video.frames.sent}, dropped ${video.frames.dropped}`);
-        // The popup shows the same video, its mean and its timeline.
-        const popup = await context.newPage();
-        await popup.goto(`chrome-extension://${extensionId}/extension/popup.html?tab=${r.tab}`);
-        await popup.waitForFunction(() => document.getElementById('summary').dataset.mean !== undefined);
-        const popupMean = Number(await popup.getAttribute('#summary', 'data-mean'));
-        assert.ok(Math.abs(popupMean - video.aggregate.mean) < 1e-9);
-        assert.ok((await popup.locator('#timeline span[data-score]').count()) >= scored.length);
+        // The popup shows the same video, its mean, its timeline, and the page's verdict on the
+        // mean with the model's threshold, with the real-faces notice.
+        const popup = await ext.openPopup(r.tab);
+        const shown = await ext.popupView(popup);
+        assert.ok(Math.abs(Number(shown.mean) - video.aggregate.mean) < 1e-9);
+        assert.ok(shown.bars.length >= scored.length);
+        assertSameVerdict(`${kind} clip popup`, shown, card);
+        assert.match(shown.summary, new RegExp(verdictFor(video.aggregate.mean, card).title.toLowerCase()));
+        assert.equal(shown.notice, verdictFor(video.aggregate.mean, card).notice?.text ?? null);
+        if (!card.realFaces) assert.match(shown.notice, /not meaningful/);
+        assert.equal(shown.evidence, verdictFor(video.aggregate.mean, card).evidence);
         await popup.screenshot({ path: join(ARTIFACTS, `popup-${kind}.png`) });
         await popup.close();
         await p.screenshot({ path: join(ARTIFACTS, `badge-${kind}.png`) });
@@ -260,7 +332,7 @@ describe('browser extension with the real wasm core', { skip }, () => {
     // The native core refuses the clip outright, so the test is about a clip that has no face.
     const native = await nativeWindowScores(modelPath, clips.noface);
     assert.equal(native.error, 'no_face', `native core: ${native.message ?? `${native.windows?.length} windows, no error`}`);
-    const p = await context.newPage();
+    const p = await ext.context.newPage();
     try {
       await p.goto(`${site.origin}/?src=/noface.mp4`);
       await playFromStart(p);
@@ -292,15 +364,14 @@ describe('browser extension with the real wasm core', { skip }, () => {
       assert.equal(video.reason, 'no_face');
       assert.match(video.reasonText, /no face found/);
       // The popup says why there is no score, and gives no verdict.
-      const popup = await context.newPage();
-      await popup.goto(`chrome-extension://${extensionId}/extension/popup.html?tab=${r.tab}`);
-      await popup.waitForFunction(() => /no face found/.test(document.getElementById('state').textContent), null, { timeout: 30_000 });
+      const popup = await ext.openPopup(r.tab, () => /no face found/.test(document.getElementById('state').textContent));
       const summary = await popup.locator('#summary').textContent();
       t.diagnostic(`popup: ${summary} / ${await popup.locator('#state').textContent()}`);
       assert.equal(await popup.getAttribute('#summary', 'data-mean'), null);
       assert.match(summary, /^No score: no face found/);
       assert.doesNotMatch(summary, /fake|real|%|NaN/i);
       assert.equal(await popup.locator('#timeline span[data-score]').count(), 0);
+      assert.equal(await popup.isVisible('#notice'), false, 'no verdict, so nothing to warn about');
       await popup.screenshot({ path: join(ARTIFACTS, 'popup-no-face.png') });
       await popup.close();
       await p.screenshot({ path: join(ARTIFACTS, 'badge-no-face.png') });
@@ -310,7 +381,7 @@ describe('browser extension with the real wasm core', { skip }, () => {
   });
 
   test('cross-origin video without CORS: "cannot analyse", no score', async () => {
-    const p = await context.newPage();
+    const p = await ext.context.newPage();
     try {
       await p.goto(`${site.origin}/?src=${encodeURIComponent(`${other.origin}/fake.mp4`)}`);
       await p.evaluate(() => document.getElementById('v').play());
@@ -332,6 +403,97 @@ describe('browser extension with the real wasm core', { skip }, () => {
 
   test('nothing was requested outside 127.0.0.1', () => {
     assert.deepEqual(outside, []);
+  });
+});
+
+// The popup once decided with 0.5 while the page used the model's threshold. Here the model is a
+// copy of the shipped one (same weights, so the same scores) whose threshold is set so that the
+// clip's mean lies between 0.5 and it, and whose card declares real faces and held-out
+// calibration: the popup must say what that threshold says, where 0.5 would say the opposite,
+// with the calibrated sentence and without the real-faces notice. The clip is the one whose
+// native mean is farthest from 0.5; the threshold goes MARGIN beyond it, away from 0.5 (at most
+// 0.99 or at least 0.01), and the live mean stays within MEAN_TOLERANCE (< MARGIN) of the native one.
+const MARGIN = 0.15;
+const thresholdSkip = skip || (!existsSync(SHIPPED_MODEL) && 'web/model/avlens.onnx is not there: the random-weights model scores every clip near 0.5');
+
+describe('extension with a model whose threshold puts the clip\'s mean on the other side of 0.5, and whose card declares real faces', { skip: thresholdSkip }, () => {
+  let ext;
+  let site;
+  const outside = [];
+  let clip;
+  let card;
+  let cardJson;
+
+  before(async () => {
+    const clips = await makeClips(join(WORK, 'clips'));
+    const bytes = readFileSync(SHIPPED_MODEL);
+    const metadata = readOnnxModelInfo(bytes).metadata;
+    const geometry = geometryFromMetadata(metadata);
+    const means = [];
+    for (const path of [clips.fake, clips.real]) {
+      const native = await nativeWindowScores(SHIPPED_MODEL, path, { audio: liveAudioRule(geometry) });
+      assert.equal(native.error, undefined, native.message);
+      means.push({ path, mean: native.windows.reduce((a, w) => a + w.score, 0) / native.windows.length });
+    }
+    clip = means.sort((a, b) => Math.abs(b.mean - 0.5) - Math.abs(a.mean - 0.5))[0];
+    assert.ok(Math.abs(clip.mean - 0.5) > MARGIN, `no clip scores clearly away from 0.5 natively (${JSON.stringify(means)})`);
+    const threshold = clip.mean > 0.5 ? Math.min(0.99, clip.mean + MARGIN) : Math.max(0.01, clip.mean - MARGIN);
+    cardJson = {
+      name: 'avlens-synthetic-tiny, relabelled for a test',
+      intended_use: 'Testing the extension with a model that declares real faces (test fixture).',
+      limits: ['a test fixture: its card is made up'],
+      training_data: 'real talking heads (test fixture)',
+      real_faces: true,
+      heldout_real: { videos: 500, people: 70, auc: { lipsync: 0.91 }, accuracy_at_threshold: 0.88 },
+      calibration: { method: 'histogram binning (test fixture)', bins: Array.from({ length: 10 }, (_, i) => [i / 10, (i + 1) / 10, Number(((i + 0.5) / 10).toFixed(2)), 50 + i]) },
+    };
+    const copy = join(WORK, 'threshold-above-mean.onnx');
+    writeFileSync(copy, withMetadata(bytes, { ...metadata, metrics: JSON.stringify({ ...JSON.parse(metadata.metrics), threshold }), card: JSON.stringify(cardJson) }));
+    card = readModelCard(readOnnxModelInfo(readFileSync(copy)).metadata);
+    assert.equal(card.threshold, threshold);
+    const built = await buildExtension({ out: join(WORK, 'threshold'), model: copy, modelName: 'threshold-above-mean.onnx', zip: false, quiet: true });
+    site = await serveSite({ '/clip.mp4': clip.path });
+    ext = await launchExtension(built.dir, outside);
+  });
+
+  after(async () => {
+    await ext?.context.close();
+    site?.server.close();
+  });
+
+  test('the popup decides with the model\'s threshold, not 0.5; calibrated wording, no notice; the badge agrees', async (t) => {
+    // Above 0.5 the threshold makes the clip real-side, below 0.5 fake-side: the opposite of 0.5.
+    const expected = card.threshold > 0.5 ? 'real' : 'fake';
+    const p = await ext.context.newPage();
+    try {
+      await p.goto(`${site.origin}/?src=/clip.mp4`);
+      await ext.playFromStart(p);
+      const r = await ext.report();
+      const mean = r.videos[0].aggregate?.mean;
+      t.diagnostic(`native mean ${clip.mean.toFixed(4)}, live mean ${mean?.toFixed(4)}, threshold ${card.threshold.toFixed(4)}`);
+      assert.ok(mean > Math.min(0.5, card.threshold) && mean < Math.max(0.5, card.threshold), `the live mean ${mean} is not between 0.5 and the threshold ${card.threshold}`);
+      const popup = await ext.openPopup(r.tab);
+      const shown = await ext.popupView(popup);
+      assert.ok(Math.abs(Number(shown.mean) - mean) < 1e-9);
+      assertSameVerdict('popup', shown, card);
+      assert.equal(shown.decision, expected, `on the ${expected} side of the model's threshold, whatever 0.5 says`);
+      assert.doesNotMatch(shown.summary, expected === 'real' ? /— face and voice don’t seem to belong together/ : /— face and voice seem to belong together/);
+      assert.equal(shown.notice, null, 'no real-faces notice for a model that declares real faces');
+      const i = Math.min(9, Math.floor(mean * 10));
+      const [lo, hi, rate, count] = cardJson.calibration.bins[i];
+      const pct = (v) => `${Math.round(v * 100)}\u202f%`;
+      assert.equal(shown.evidence, `On held-out clips, ${pct(rate)} of the ${count} clips that scored ${pct(lo)}–${pct(hi)} were fakes.`);
+      await popup.screenshot({ path: join(ARTIFACTS, 'popup-threshold-above-mean.png') });
+      await popup.close();
+      const b = await ext.badge(p);
+      assert.equal(b.notice, null);
+      assert.equal(Number(b.threshold), card.threshold);
+      assert.equal(b.verdict, verdictFor(Number(b.score), card).kind);
+      assert.equal(b.level, scoreLevel(Number(b.score), card.threshold));
+      assert.deepEqual(outside, []);
+    } finally {
+      await p.close();
+    }
   });
 });
 
