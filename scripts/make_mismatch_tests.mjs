@@ -14,28 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-
-function parseCsv(text) {
-  const rows = [];
-  for (const line of text.split(/\r?\n/)) {
-    if (!line.trim()) continue;
-    const cells = [''];
-    let quoted = false;
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i];
-      if (quoted) {
-        if (c === '"' && line[i + 1] === '"') cells[cells.length - 1] += '"', i++;
-        else if (c === '"') quoted = false;
-        else cells[cells.length - 1] += c;
-      } else if (c === '"') quoted = true;
-      else if (c === ',') cells.push('');
-      else cells[cells.length - 1] += c;
-    }
-    rows.push(cells);
-  }
-  const [header, ...body] = rows;
-  return body.map((r) => Object.fromEntries(header.map((h, i) => [h.trim().toLowerCase(), (r[i] ?? '').trim()])));
-}
+import { parseCsv } from './csv.mjs';
 
 const quote = (s) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
 const writeList = (file, items) =>

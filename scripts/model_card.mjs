@@ -10,6 +10,7 @@
 // bin, the share of held-out clips in it that were fakes).
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseCsv } from './csv.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 for (const k of ['eval', 'base', 'out']) {
@@ -47,9 +48,9 @@ card.heldout_real = {
   auc: Object.fromEntries(Object.entries(sets).map(([k, v]) => [k, v.auc])),
   sets,
 };
-// People (groups) on each side, from the split lists (path,label,group,kind; groups hold no commas).
-const groupsOf = (file, label) => new Set(readFileSync(file, 'utf8').trim().split('\n').slice(1)
-  .map((l) => l.split(',')).filter((c) => label === undefined || c.at(-3) === String(label)).map((c) => c.at(-2)));
+// People (groups with a real clip) on each side, from the split lists (path,label,group,kind).
+const groupsOf = (file, label) => new Set(parseCsv(readFileSync(file, 'utf8'))
+  .filter((r) => label === undefined || r.label === String(label)).map((r) => r.group));
 if (args['train-list']) card.heldout_real.training_people = groupsOf(args['train-list'], 0).size;
 if (args['test-list']) card.heldout_real.people = groupsOf(args['test-list'], 0).size;
 

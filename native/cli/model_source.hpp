@@ -13,8 +13,8 @@ namespace avlens::cli {
 std::set<std::string> model_source_options();  // checkpoint, model
 const char* model_source_usage();
 // The detector (evaluation mode, on device) and its run state; for an exported model the state
-// holds its model_config and its threshold. `described` gets where it came from.
-train::LoadedDetector load_model_from_args(const Args& args, torch::Device device, std::string* described = nullptr);
+// holds its model_config and its threshold.
+train::LoadedDetector load_model_from_args(const Args& args, torch::Device device);
 // The bundled model's path ($AVLENS_MODEL, else the source tree's web/model/avlens.onnx).
 std::string bundled_model_path();
 

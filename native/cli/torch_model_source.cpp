@@ -16,13 +16,10 @@ std::string bundled_model_path() {
   return std::string(AVLENS_SOURCE_DIR) + "/web/model/avlens.onnx";
 }
 
-train::LoadedDetector load_model_from_args(const Args& args, torch::Device device, std::string* described) {
+train::LoadedDetector load_model_from_args(const Args& args, torch::Device device) {
   if (args.has("checkpoint") && args.has("model"))
     throw std::invalid_argument("give --checkpoint or --model, not both");
-  if (args.has("checkpoint")) {
-    if (described) *described = args.get("checkpoint");
-    return train::load_detector(args.get("checkpoint"), device);
-  }
+  if (args.has("checkpoint")) return train::load_detector(args.get("checkpoint"), device);
   std::string path = args.get("model");
   if (path.empty()) {
     path = bundled_model_path();
@@ -35,7 +32,6 @@ train::LoadedDetector load_model_from_args(const Args& args, torch::Device devic
   loaded.model = exported.model;
   loaded.state.threshold = exported.threshold;
   loaded.state.model_config = exported.model->config().to_json();
-  if (described) *described = path;
   return loaded;
 }
 

@@ -3,6 +3,7 @@
 #include <deque>
 #include <sstream>
 
+#include "avlens/audio_scale.hpp"
 #include "avlens/windows.hpp"
 #include "face_tracker.hpp"
 #include "frame_rate.hpp"
@@ -189,15 +190,19 @@ struct WindowMaker::Impl {
         break;
       }
     }
-    const float span = hi - lo;
-    if (!(span > 1e-12f)) {
-      std::fill(a.begin(), a.end(), 0.f);
-      return;
-    }
-    const float inv = 2.0f / span;
-    for (float& v : a) v = std::clamp((v - lo) * inv - 1.0f, -1.0f, 1.0f);
+    scale_audio(a, lo, hi);
   }
 };
+
+void scale_audio(std::vector<float>& a, float lo, float hi) {
+  const float span = hi - lo;
+  if (!(span > 1e-12f)) {
+    std::fill(a.begin(), a.end(), 0.f);
+    return;
+  }
+  const float inv = 2.0f / span;
+  for (float& v : a) v = std::clamp((v - lo) * inv - 1.0f, -1.0f, 1.0f);
+}
 
 WindowMaker::WindowMaker(const WindowMakerOptions& options) {
   options.geometry.validate();

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "avlens/audio_scale.hpp"
 #include "avlens/error.hpp"
 
 namespace avlens::train {
@@ -62,9 +63,7 @@ void apply_audio_shift(const MismatchEdit& edit, const WindowGeometry& g, Window
     std::copy(neighbour.audio.begin(), neighbour.audio.begin() + d, out.end() - d);
   }
   const auto [mn, mx] = std::minmax_element(out.begin(), out.end());
-  const float lo = *mn, span = *mx - *mn;
-  if (span > 1e-12f)
-    for (float& v : out) v = std::clamp((v - lo) * (2.0f / span) - 1.0f, -1.0f, 1.0f);
+  scale_audio(out, *mn, *mx);
   target.audio = std::move(out);
   target.label = 1;
 }
