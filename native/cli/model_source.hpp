@@ -15,6 +15,10 @@ const char* model_source_usage();
 // The detector (evaluation mode, on device) and its run state; for an exported model the state
 // holds its model_config and its threshold.
 train::LoadedDetector load_model_from_args(const Args& args, torch::Device device);
+// Why a verdict must not be printed for this model, or "" when its card backs one: an exported
+// model whose card (metadata "card", docs/MODEL_CARD.md) says verdict_supported: false gets its
+// card's verdict_note, as the page does (web/src/model-card.js). Checkpoints carry no card: "".
+std::string verdict_withheld_reason(const Args& args);
 // The bundled model's path ($AVLENS_MODEL, else the source tree's web/model/avlens.onnx).
 std::string bundled_model_path();
 

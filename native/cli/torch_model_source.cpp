@@ -2,7 +2,10 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 #include "avlens/export/exporter.hpp"
+#include "avlens/model_metadata.hpp"
 #include "model_source.hpp"
 
 namespace avlens::cli {
@@ -14,6 +17,20 @@ const char* model_source_usage() { return "[--checkpoint C.pt | --model M.onnx]"
 std::string bundled_model_path() {
   if (const char* env = std::getenv("AVLENS_MODEL"); env && *env) return env;
   return std::string(AVLENS_SOURCE_DIR) + "/web/model/avlens.onnx";
+}
+
+std::string verdict_withheld_reason(const Args& args) {
+  if (args.has("checkpoint")) return "";
+  const std::string path = args.has("model") ? args.get("model") : bundled_model_path();
+  const auto meta = read_onnx_metadata_file(path);
+  auto it = meta.find("card");
+  if (it == meta.end()) return "";
+  const auto card = nlohmann::json::parse(it->second, nullptr, false);
+  if (!card.is_object()) return "its model card cannot be read";
+  // The page's rule (web/src/model-card.js): only an explicit false withholds the verdict.
+  if (!(card.contains("verdict_supported") && card["verdict_supported"] == false)) return "";
+  const std::string note = card.value("verdict_note", std::string());
+  return note.empty() ? "its model card does not say its held-out results back a verdict" : note;
 }
 
 train::LoadedDetector load_model_from_args(const Args& args, torch::Device device) {

@@ -44,6 +44,10 @@ int run_scan(const std::vector<std::string>& argv) {
   o.geometry = detector.model->config().geometry;  // the one geometry the model was trained on
   apply_tracking_options(args, o);
   const double threshold = args.get_double("threshold", detector.state.threshold);
+  // As the page: a model whose held-out results do not back a verdict gets its score only.
+  const std::string withheld = verdict_withheld_reason(args);
+  if (!withheld.empty() && !args.has("json"))
+    std::printf("note: scores only, no verdict: %s\n", withheld.c_str());
   const bool json = args.has("json");
   int failures = 0;
   for (const auto& clip : args.positionals()) {
@@ -55,7 +59,8 @@ int run_scan(const std::vector<std::string>& argv) {
       std::printf("%s: error: %s\n", clip.c_str(), v.error.c_str());
     } else {
       std::printf("%s: %s (score %.3f, threshold %.3f, %zu windows)\n  timeline:", clip.c_str(),
-                  v.score >= threshold ? "FAKE" : "REAL", v.score, threshold, v.windows.size());
+                  !withheld.empty() ? "SCORE ONLY" : v.score >= threshold ? "FAKE" : "REAL", v.score, threshold,
+                  v.windows.size());
       for (size_t s = 0; s < v.timeline.size(); ++s)
         std::isnan(v.timeline[s]) ? std::printf(" %zus:-", s) : std::printf(" %zus:%.2f", s, v.timeline[s]);
       std::printf("\n");

@@ -60,6 +60,23 @@ test('scan without --model uses the bundled model and equals the page within 1e-
   assert.ok(Math.max(...page.map((w) => w.score)) - Math.min(...page.map((w) => w.score)) > 1e-6);
 });
 
+test('scan gives no verdict for a model whose card says its held-out results do not back one', { skip }, async () => {
+  const { readModelCard } = await import('../../web/src/model-card.js');
+  const core = await loadCore();
+  const card = readModelCard(core.readOnnxMetadata(readFileSync(MODEL)));
+  const clip = await faceClip('scan_bundled.mp4', { seconds: 4.3, video: ['-c:v', 'libx264', '-preset', 'ultrafast'],
+    audio: ['-c:a', 'aac'] });
+  const { stdout } = await run(AVLENS, ['scan', clip, '--threads', '1'], { env: { ...process.env, AVLENS_MODEL: '' } });
+  if (card.verdictSupported) {
+    assert.match(stdout, /: (FAKE|REAL) \(score/);
+  } else {
+    // As the page: the score, the card's reason, and neither FAKE nor REAL.
+    assert.match(stdout, /: SCORE ONLY \(score [\d.]+/);
+    assert.doesNotMatch(stdout, /: (FAKE|REAL) /);
+    assert.ok(stdout.includes(card.verdictNote), `the card's note is printed: ${stdout}`);
+  }
+});
+
 test('scan --model names a missing weights file; a model that is not ONNX is refused', { skip }, async () => {
   const { mkdtempSync, copyFileSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
