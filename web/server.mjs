@@ -5,9 +5,16 @@
 //   node web/server.mjs [--root build-web] [--port 8080] [--host 127.0.0.1]
 //
 // Also importable: `startServer({ root, port })` resolves to { server, url, close() } (tests).
+//
+// Trust boundary (docs/RELIABILITY.md, "The local page server"): only files whose real path (every
+// symlink resolved) is inside the root are served; a request whose Host is not this server's own
+// loopback name and port is refused (DNS rebinding); every opened file is closed when its response
+// ends, fails or is abandoned by the client.
 import { createServer } from 'node:http';
-import { stat, open } from 'node:fs/promises';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { stat, open, readlink, realpath } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
+import { extname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -63,7 +70,70 @@ function send(res, status, body, headers = {}) {
   res.end(body);
 }
 
-async function handle(root, req, res) {
+const inside = (root, path) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+
+// The names a browser on this machine uses for a loopback server. A page on any other name that
+// resolves to 127.0.0.1 (DNS rebinding) gets 421 and never reads a file.
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+/** The Host values this server answers: its loopback names (and the address it is bound to) with its port. */
+export function allowedHosts(host, port) {
+  const names = new Set(LOOPBACK_NAMES);
+  // A server bound to another literal address (--host 192.168.1.5) also answers that address;
+  // an IP literal cannot be rebound. A name (or the wildcard address) adds nothing.
+  if (isIP(host) === 4) names.add(host);
+  else if (isIP(host) === 6 && host !== '::') names.add(`[${host.toLowerCase()}]`);
+  names.delete('0.0.0.0');
+  const hosts = new Set();
+  for (const n of names) {
+    hosts.add(`${n}:${port}`);
+    if (port === 80) hosts.add(n); // the browser leaves the default port out
+  }
+  return hosts;
+}
+
+/**
+ * Opens `file` for reading only if its real path is inside `root` (a real path itself). The check
+ * is made on the opened file (/proc/self/fd on Linux), so a symlink swapped in between the check and
+ * the open cannot lead outside; elsewhere the path is resolved just before opening.
+ * Returns the FileHandle, or null (missing, or outside the root: the caller answers 403/404).
+ */
+async function openInside(root, file) {
+  let real;
+  try {
+    real = await realpath(file);
+  } catch {
+    return { status: 404 };
+  }
+  if (!inside(root, real)) return { status: 403 };
+  let fh;
+  try {
+    fh = await open(real, 'r');
+  } catch {
+    return { status: 404 };
+  }
+  try {
+    let opened = null;
+    try {
+      opened = await readlink(`/proc/self/fd/${fh.fd}`);
+    } catch {
+      opened = null; // no /proc: the realpath above is the check
+    }
+    if (opened !== null && isAbsolute(opened) && !inside(root, opened)) {
+      await fh.close();
+      return { status: 403 };
+    }
+    return { fh };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
+async function handle(root, hosts, req, res) {
+  const host = String(req.headers.host ?? '').toLowerCase();
+  if (!host) return send(res, 400, 'bad request: no Host header');
+  if (!hosts.has(host)) return send(res, 421, 'misdirected request: this server answers only its own loopback address');
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
   let pathname;
   try {
@@ -71,16 +141,24 @@ async function handle(root, req, res) {
   } catch {
     return send(res, 400, 'bad request');
   }
+  if (pathname.includes('\0')) return send(res, 400, 'bad request');
   if (pathname.endsWith('/')) pathname += 'index.html';
   const file = normalize(join(root, pathname));
-  if (file !== root && !file.startsWith(root + sep)) return send(res, 403, 'forbidden');
+  if (!inside(root, file)) return send(res, 403, 'forbidden');
+  const opened = await openInside(root, file);
+  if (!opened.fh) return opened.status === 403 ? send(res, 403, 'forbidden') : send(res, 404, 'not found');
+  const { fh } = opened;
   let info;
   try {
-    info = await stat(file);
-  } catch {
+    info = await fh.stat();
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+  if (!info.isFile()) {
+    await fh.close();
     return send(res, 404, 'not found');
   }
-  if (!info.isFile()) return send(res, 404, 'not found');
   const headers = {
     ...SECURITY_HEADERS,
     'Content-Type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
@@ -88,22 +166,27 @@ async function handle(root, req, res) {
     'Cache-Control': 'no-cache',
     'Last-Modified': info.mtime.toUTCString(),
   };
-  if (req.headers['if-modified-since'] && new Date(req.headers['if-modified-since']) >= new Date(info.mtime.toUTCString())) {
-    res.writeHead(304, headers);
+  const notModified = req.headers['if-modified-since'] && new Date(req.headers['if-modified-since']) >= new Date(info.mtime.toUTCString());
+  if (notModified || req.method === 'HEAD') {
+    await fh.close();
+    res.writeHead(notModified ? 304 : 200, headers);
     return res.end();
   }
   res.writeHead(200, headers);
-  if (req.method === 'HEAD') return res.end();
-  const fh = await open(file, 'r');
-  const stream = fh.createReadStream();
-  stream.on('error', () => res.destroy());
-  stream.pipe(res);
+  // pipeline destroys the file stream (which closes the file) when the response ends, fails, or
+  // the client goes away mid-download; a plain pipe() left it open, one descriptor per abort.
+  const stream = fh.createReadStream({ autoClose: true });
+  pipeline(stream, res, () => {
+    if (!stream.destroyed) stream.destroy();
+  });
 }
 
-export function startServer({ root = DEFAULT_ROOT, port = 8080, host = '127.0.0.1' } = {}) {
-  const absRoot = resolve(root);
+export async function startServer({ root = DEFAULT_ROOT, port = 8080, host = '127.0.0.1' } = {}) {
+  // The root's own real path: files are compared with it after their symlinks are resolved.
+  const realRoot = await realpath(resolve(root));
+  let hosts = new Set();
   const server = createServer((req, res) => {
-    handle(absRoot, req, res).catch((err) => {
+    handle(realRoot, hosts, req, res).catch((err) => {
       if (!res.headersSent) send(res, 500, 'internal error');
       else res.destroy(err);
     });
@@ -112,7 +195,8 @@ export function startServer({ root = DEFAULT_ROOT, port = 8080, host = '127.0.0.
     server.once('error', reject);
     server.listen(port, host, () => {
       const { port: actual } = server.address();
-      const url = `http://${host}:${actual}/`;
+      hosts = allowedHosts(host, actual);
+      const url = `http://${isIP(host) === 6 ? `[${host}]` : host}:${actual}/`;
       resolvePromise({ server, url, close: () => new Promise((r) => server.close(r)) });
     });
   });
