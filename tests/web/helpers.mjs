@@ -157,6 +157,25 @@ export function loopedClip(clip, times) {
   return ffmpeg(['-stream_loop', String(times - 1), '-i', clip, '-c', 'copy'], join(FIXTURES, `looped-${times}x-${clip.split('/').pop()}`));
 }
 
+/**
+ * A synthetic clip reframed to `width`×`height` (scaled to fit, padded with dark blue) with a
+ * yellow line around the whole picture, so that a screenshot shows whether any edge is cut off.
+ */
+export function reframedClip(clip, width, height) {
+  const vf = [
+    `scale=w=${width}:h=${height}:force_original_aspect_ratio=decrease:force_divisible_by=2`,
+    `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=0x1d3557`,
+    'drawbox=x=0:y=0:w=iw:h=ih:color=yellow:t=8',
+    'setsar=1',
+  ].join(',');
+  return ffmpeg(['-i', clip, '-vf', vf, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-preset', 'veryfast', '-c:a', 'copy'], join(FIXTURES, `reframed-${width}x${height}-${clip.split('/').pop()}`));
+}
+
+/** A synthetic clip re-encoded as MPEG-4 Part 2 video (what browsers do not play; the core decodes it). */
+export function mpeg4Clip(clip) {
+  return ffmpeg(['-i', clip, '-c:v', 'mpeg4', '-q:v', '3', '-c:a', 'copy'], join(FIXTURES, `mpeg4-${clip.split('/').pop()}`));
+}
+
 /** A small playable MP4 (test pattern + tone, no face) made with ffmpeg, the base of bad inputs. */
 export function baseVideo(seconds = 7) {
   return ffmpeg([

@@ -149,7 +149,7 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
     }
   });
 
-  test('the result view: verdict, heat map of the most suspicious second, details, model card, report', async () => {
+  test('the result view: verdict, heat map of the highest-scoring second, details, model card, report', async () => {
     const clip = synthClip('desync', 4);
     const { context, page, errors } = await ready(`${srv.url}?backend=wasm`, { acceptDownloads: true });
     try {
@@ -159,7 +159,7 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
       const got = await pageResult(page);
       const worst = got.timeline.indexOf(Math.max(...got.timeline));
       assert.equal(await page.getAttribute('#heatmap', 'data-second'), String(worst));
-      assert.match(await page.textContent('#heatmap-caption'), /most suspicious second/);
+      assert.match(await page.textContent('#heatmap-caption'), /highest-scoring second/);
       assert.equal(await page.isVisible('#heatmap-missing'), false, 'the exported model has the maps (distance, attention, weighted)');
       // The random-weights model scores everything near 0.5: within 0.2 of the threshold.
       assert.equal(await page.textContent('#verdict-title'), 'Inconclusive');
@@ -237,7 +237,7 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
       await page.keyboard.press('Home');
       await page.waitForFunction(() => document.getElementById('heatmap').dataset.second === '0');
       const label = await page.getAttribute('#timeline .tl-bar[data-second="0"]', 'aria-label');
-      assert.match(label, /^0:00 to 0:01: \d+\s% fake probability/);
+      assert.match(label, /^0:00 to 0:01: score \d+\s%/, 'a model without calibration gives a score, not a probability');
       await page.check('input[name="map"][value="A"]');
       await page.check('input[name="map"][value="M"]');
     } finally {

@@ -2,7 +2,7 @@
 import { cssGradient, drawHeatmap } from './heatmap.js';
 import { messageFor } from './messages.js';
 import { formatDuration, formatSecondRanges, formatSeconds, percent, secondsOfFrames, sentence } from './format.js';
-import { scoreLevel, verdictFor } from './verdict.js';
+import { scoreLevel, scoreWording, verdictFor } from './verdict.js';
 import { modelCardRows, readModelCard } from './model-card.js';
 import { describeGeometry } from './onnx-model.js';
 
@@ -53,6 +53,8 @@ const el = {
   heatmapMissing: $('heatmap-missing'),
   legendGradient: $('legend-gradient'),
   mapChoice: $('map-choice'),
+  mapNote: $('map-note'),
+  windowsScoreHead: $('windows-score-head'),
   opacity: $('opacity'),
   windowsMeta: $('windows-meta'),
   windowsBody: document.querySelector('#windows-table tbody'),
@@ -144,8 +146,17 @@ function showModelMessage(kind, text, detail = '') {
 function updateMapChoice() {
   const noAttention = String(app.model?.metadata?.variant ?? '').startsWith('no_attention');
   const attention = el.mapChoice.querySelector('input[value="A"]');
+  const label = attention.closest('label');
   attention.disabled = noAttention;
-  attention.closest('label').title = noAttention ? 'This model was trained without attention, so it has no attention map' : 'Where the network looks';
+  // Disabled in looks (styles.css) and in words: the reason is on the page, not only in a tooltip.
+  for (const e of [attention, label]) {
+    if (noAttention) e.setAttribute('aria-disabled', 'true');
+    else e.removeAttribute('aria-disabled');
+  }
+  if (noAttention) attention.setAttribute('aria-describedby', 'map-note');
+  else attention.removeAttribute('aria-describedby');
+  el.mapNote.hidden = !noAttention;
+  label.title = noAttention ? el.mapNote.textContent : 'Where the network looks';
   if (noAttention && app.mapKind === 'A') {
     app.mapKind = 'Mhat';
     el.mapChoice.querySelector('input[value="Mhat"]').checked = true;
@@ -247,15 +258,16 @@ function onWorkerMessage(msg) {
       showModelMessage('error', messageFor('backend').title, msg.error.message);
       break;
     case 'model': {
-      const previous = app.model;
+      // A model the person chose (not the same model reloaded after a worker restart).
+      const chosen = app.candidateModel !== null && app.candidateModel.name === msg.model.name;
       app.model = msg.model;
-      if (app.candidateModel?.name === msg.model.name) app.modelSource = app.candidateModel;
+      if (chosen) app.modelSource = app.candidateModel;
       app.candidateModel = null;
       app.modelLoading = false;
       document.body.dataset.modelReady = 'true';
       updateEngineLine();
       updateMapChoice();
-      if (msg.model.source === 'file' && previous?.name !== msg.model.name) {
+      if (msg.model.source === 'file' && chosen) {
         showModelMessage('success', `Model “${msg.model.name}” loaded.`, `Windows: ${describeGeometry(msg.model.geometry)}.`);
       } else if (msg.model.source === 'default') {
         showModelMessage('', '');
@@ -319,6 +331,9 @@ function analyze(file) {
   if (!app.model) return showError('no_model', '', file.name);
   if (!app.core || app.core.kind === 'missing' || app.core.kind === 'broken') return showError('core_missing', app.core?.message ?? '', file.name);
   app.lastFileName = file.name;
+  // A notice about the model ("loaded", "refused", ...) answered an earlier action; it must not
+  // stay above this clip's result.
+  showModelMessage('', '');
   app.run = { id: ++app.runCounter, file, started: performance.now(), windows: [], expected: 0, lastAnnounced: 0 };
   if (app.abortFlag) Atomics.store(app.abortFlag, 0, 0);
   showProgress(file);
@@ -457,10 +472,11 @@ function renderResult(result, file) {
   const circumference = 2 * Math.PI * 52;
   el.gaugeValue.style.strokeDasharray = `${circumference * p} ${circumference}`;
   el.gaugeLabel.textContent = percent(p);
+  el.gaugeLabel.dataset.unit = scoreWording(readModelCard(result.model.metadata)).unit;
 
   if (app.videoUrl) URL.revokeObjectURL(app.videoUrl);
   app.videoUrl = URL.createObjectURL(file);
-  el.videoNote.hidden = true;
+  setVideoNote(false);
   el.video.src = app.videoUrl;
 
   renderTimeline(result);
@@ -499,10 +515,13 @@ function mostSuspiciousSecond(result) {
 
 function renderTimeline(result) {
   const noFace = new Set(noFaceSeconds(result));
-  const { threshold } = readModelCard(result.model.metadata);
+  const card = readModelCard(result.model.metadata);
+  const { threshold } = card;
+  const wording = scoreWording(card);
   el.timeline.replaceChildren();
+  el.timeline.setAttribute('aria-label', `${wording.title} for each second. Choose a second to jump the video there and show its heat map.`);
   el.timeline.style.setProperty('--threshold-line', `${(1 - threshold) * 100}%`);
-  el.timelineThreshold.textContent = `colour: the side of this model’s threshold (${percent(threshold)}, the line) each second is on`;
+  el.timelineThreshold.textContent = `the line: this model’s threshold, ${percent(threshold)}`;
   result.aggregate.timeline.forEach((p, second) => {
     const b = document.createElement('button');
     b.type = 'button';
@@ -519,7 +538,7 @@ function renderTimeline(result) {
     fill.style.height = has ? `${Math.max(4, p * 100)}%` : '4%';
     b.append(fill);
     const when = `${formatSeconds(second)} to ${formatSeconds(second + 1)}`;
-    const what = has ? `${percent(p)} fake probability` : 'not checked';
+    const what = has ? `${wording.name} ${percent(p)}` : 'not checked';
     b.setAttribute('aria-label', `${when}: ${what}${noFace.has(second) ? ', face not found in part of it' : ''}`);
     b.title = `${formatSeconds(second)}: ${has ? percent(p) : 'not checked'}${noFace.has(second) ? ' · no face in part of it' : ''}`;
     el.timeline.append(b);
@@ -580,12 +599,13 @@ async function renderHeatmap() {
   const crop = await cropBitmap(w);
   if (app.selectedSecond !== second) return;
   drawHeatmap(el.heatmap, crop, map, Number(el.opacity.value) / 100);
-  const tag = second === worst ? ' · the most suspicious second' : '';
-  el.heatmapCaption.textContent = `${formatSeconds(w.startTime)}–${formatSeconds(w.startTime + w.duration)} · ${percent(w.score)} fake${tag}`;
+  const tag = second === worst ? ' · the highest-scoring second' : '';
+  const wording = scoreWording(readModelCard(result.model.metadata));
+  el.heatmapCaption.textContent = `${formatSeconds(w.startTime)}–${formatSeconds(w.startTime + w.duration)} · ${wording.name} ${percent(w.score)}${tag}`;
   el.heatmap.dataset.second = String(second);
   el.heatmap.setAttribute(
     'aria-label',
-    `Face crop from ${formatSeconds(w.startTime)} with a heat map of where face and voice disagree; window fake probability ${percent(w.score)}.`,
+    `Face crop from ${formatSeconds(w.startTime)} with a heat map of where face and voice disagree; window ${wording.name} ${percent(w.score)}.`,
   );
 }
 
@@ -640,7 +660,9 @@ function renderModelCard(result) {
 
 function renderDetails(result) {
   const { windowDetails, report, model, timings, backend } = result;
-  const { threshold } = readModelCard(model.metadata);
+  const card = readModelCard(model.metadata);
+  const { threshold } = card;
+  el.windowsScoreHead.textContent = scoreWording(card).title;
   el.windowsMeta.textContent = `· ${windowDetails.length} of ${formatSeconds(windowDetails.length * model.geometry.frames / model.geometry.fps)}`;
   el.windowsBody.replaceChildren();
   for (const w of windowDetails) {
@@ -725,10 +747,35 @@ function pickFile() {
   el.fileInput.click();
 }
 
+// A model file dropped or chosen where a video goes is what "Change…" would load.
+const isModelFile = (file) => /\.onnx$/i.test(file.name);
+
+async function loadModelFile(file) {
+  app.candidateModel = { name: file.name, bytes: await file.arrayBuffer(), source: 'file' };
+  showModelMessage('info', `Loading “${file.name}”…`);
+  sendModel(app.candidateModel);
+}
+
 function acceptFiles(files) {
   if (!files || files.length === 0) return;
   if (app.run) return;
-  analyze(files[0]);
+  if (isModelFile(files[0])) loadModelFile(files[0]);
+  else analyze(files[0]);
+}
+
+/** The note under the player: shown when the browser cannot draw this clip's picture. */
+function setVideoNote(shown) {
+  el.videoNote.hidden = !shown;
+  if (shown) el.video.setAttribute('aria-describedby', 'video-note');
+  else el.video.removeAttribute('aria-describedby');
+}
+
+// After its metadata, a video whose picture the browser cannot decode (MPEG-4 Part 2 in Chromium)
+// has no size: it would play as a black box with sound. The core decoded it for the analysis.
+function checkVideoPicture() {
+  if (!el.video.src) return;
+  if (el.video.error) setVideoNote(true);
+  else if (el.video.readyState >= 1) setVideoNote(el.video.videoWidth === 0 || el.video.videoHeight === 0);
 }
 
 function onTimelineKey(e) {
@@ -753,12 +800,9 @@ function bindEvents() {
     el.modelInput.value = '';
     el.modelInput.click();
   });
-  el.modelInput.addEventListener('change', async () => {
+  el.modelInput.addEventListener('change', () => {
     const f = el.modelInput.files?.[0];
-    if (!f) return;
-    app.candidateModel = { name: f.name, bytes: await f.arrayBuffer(), source: 'file' };
-    showModelMessage('info', `Loading “${f.name}”…`);
-    sendModel(app.candidateModel);
+    if (f) loadModelFile(f);
   });
   el.backendSelect.addEventListener('change', () => {
     if (app.run) return;
@@ -775,9 +819,7 @@ function bindEvents() {
     renderHeatmap();
   });
   el.opacity.addEventListener('input', () => renderHeatmap());
-  el.video.addEventListener('error', () => {
-    if (el.video.src) el.videoNote.hidden = false;
-  });
+  for (const type of ['error', 'loadedmetadata', 'resize']) el.video.addEventListener(type, checkVideoPicture);
   el.video.addEventListener('timeupdate', () => {
     const s = Math.floor(el.video.currentTime);
     for (const b of el.timeline.children) b.classList.toggle('tl-playing', Number(b.dataset.second) === s);

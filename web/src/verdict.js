@@ -29,12 +29,32 @@ export function scoreLevel(p, threshold) {
 }
 
 /**
+ * Whether the model's held-out calibration speaks for the clips people check: a card with
+ * calibration bins, real faces in training, and verdicts it backs.
+ */
+export function calibrationApplies(card) {
+  return Boolean(card.realFaces && card.verdictSupported && card.calibration);
+}
+
+/**
+ * What a score may be called wherever it is shown (timeline, window table, heat map, gauge): a
+ * "fake probability" only when calibration applies (calibrationApplies); otherwise a "score" — a
+ * network's sigmoid output is not a measured probability.
+ * { calibrated, name ('score' | 'fake probability'), title (capitalised), unit (under a percentage) }
+ */
+export function scoreWording(card) {
+  return calibrationApplies(card)
+    ? { calibrated: true, name: 'fake probability', title: 'Fake probability', unit: 'fake' }
+    : { calibrated: false, name: 'score', title: 'Score', unit: 'score' };
+}
+
+/**
  * What the model's held-out calibration says about clips scoring like this one, or null when it
  * has none that applies. A model that has not shown real faces gets none: its calibration (if
  * any) was measured on clips unlike the real videos people check, so it stays in the model card.
  */
 export function calibratedEvidence(p, card) {
-  if (!card.realFaces || !card.verdictSupported) return null;
+  if (!calibrationApplies(card)) return null;
   const bin = calibrationBin(card.calibration, p);
   if (!bin) return null;
   return `On held-out clips, ${percent(bin.fakeRate)} of the ${bin.count} clips that scored ${percent(bin.lo)}–${percent(bin.hi)} were fakes.`;
