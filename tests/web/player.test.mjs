@@ -15,7 +15,7 @@ import { readOnnxModelInfo } from '../../web/src/onnx-model.js';
 import { scoreWording } from '../../web/src/verdict.js';
 import { pageResult } from './native-parity.mjs';
 import {
-  ARTIFACTS, FIXTURES, chooseFile, launch, missingBuilds, mpeg4Clip, openPage, reframedClip, screenshot, serve, synthClip, tinySite, untrainedModel, waitForModel,
+  ARTIFACTS, FIXTURES, badModels, chooseFile, launch, missingBuilds, mpeg4Clip, openPage, reframedClip, screenshot, serve, synthClip, tinySite, untrainedModel, waitForModel,
   waitForView, withMetadata,
 } from './helpers.mjs';
 
@@ -270,6 +270,36 @@ describe('the player and the page (issue 16)', { skip }, () => {
       await analyse(page, baseClip());
       assert.equal(await page.isHidden('#model-message'), true);
       assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a clip waiting for a model that is then refused goes back to the intake, with the reason', async () => {
+    const bad = readFileSync(badModels().truncated);
+    const { context, page, errors } = await ready();
+    try {
+      // The default model's bytes are held back until the clip waits for them, then come truncated.
+      let release;
+      const gate = new Promise((resolve) => {
+        release = resolve;
+      });
+      await page.route('**/model/avlens.onnx', async (route) => {
+        await gate;
+        await route.fulfill({ status: 200, contentType: 'application/octet-stream', body: bad });
+      });
+      await page.reload();
+      await recordViews(page);
+      await chooseFile(page, baseClip());
+      await waitForView(page, 'progress');
+      await page.waitForFunction(() => document.getElementById('progress-stage').textContent === 'Loading the model…');
+      release();
+      assert.equal(await waitForView(page, ['intake', 'result', 'error'], 120_000), 'intake');
+      const notice = await page.textContent('#model-message');
+      assert.match(notice, /This model can’t be used/);
+      assert.equal(await page.isVisible('#model-message'), true);
+      assert.ok(!(await page.evaluate(() => window.__views)).includes('result'), 'the clip was not checked with another model');
+      assert.deepEqual(errors.filter((e) => !/avlens\.onnx/.test(e)), []);
     } finally {
       await context.close();
     }

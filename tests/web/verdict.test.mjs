@@ -2,13 +2,14 @@
 // without a card gets the real-faces notice and no confidence wording; a card that declares real
 // faces and held-out calibration gets the calibrated sentence; a card that withholds verdicts gets
 // its score without one; a card that cannot be read counts as no card; colour levels follow the
-// model's threshold with the same rule as the verdict.
+// model's threshold with the same rule as the verdict; a score is called a fake probability only
+// where the calibrated sentence would be given.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { calibrationBin, modelCardRows, modelNotice, readModelCard } from '../../web/src/model-card.js';
 import { readOnnxModelInfo } from '../../web/src/onnx-model.js';
-import { scoreLevel, verdictFor } from '../../web/src/verdict.js';
+import { calibrationApplies, scoreLevel, scoreWording, verdictFor } from '../../web/src/verdict.js';
 import { SHIPPED_MODEL } from './helpers.mjs';
 
 const BINS = [
@@ -188,5 +189,26 @@ test('colour levels follow the model\'s threshold, with the verdict\'s own rule'
       assert.equal(kindOf[level], v.kind, `p ${p}, threshold ${threshold}`);
       assert.equal(level.endsWith('fake'), v.decision === 'fake', `p ${p}, threshold ${threshold}`);
     }
+  }
+});
+
+test('a score is a "fake probability" only where calibration applies (the calibrated sentence\'s rule); a "score" otherwise', () => {
+  const cases = [
+    ['no card', readModelCard({}), false],
+    ['real faces and calibration', withCard(REAL_CARD), true],
+    ['calibration, no real faces', withCard({ ...REAL_CARD, real_faces: false }), false],
+    ['real faces, no calibration', withCard({ ...REAL_CARD, calibration: null }), false],
+    ['calibration that cannot be read', withCard({ ...REAL_CARD, calibration: { method: 'x', bins: [[0.5, 0.2, 0.1, 3]] } }), false],
+    ['verdict withheld', withCard({ ...REAL_CARD, verdict_supported: false }), false],
+  ];
+  for (const [label, card, calibrated] of cases) {
+    assert.equal(calibrationApplies(card), calibrated, label);
+    const w = scoreWording(card);
+    assert.equal(w.calibrated, calibrated, label);
+    assert.equal(w.name, calibrated ? 'fake probability' : 'score', label);
+    assert.equal(w.title, calibrated ? 'Fake probability' : 'Score', label);
+    // The same rule as the calibrated sentence: no probability wording where no sentence is given.
+    if (!calibrated) for (const p of [0.1, 0.4, 0.6, 0.9]) assert.equal(verdictFor(p, card).evidence, null, `${label}, p ${p}`);
+    else assert.ok(verdictFor(0.9, card).evidence, label);
   }
 });

@@ -287,6 +287,13 @@ function onWorkerMessage(msg) {
       const still = app.model ? ` The model in use is still “${app.model.name}”.` : '';
       showModelMessage('error', `${m.title}: ${msg.name}`, `${sentence(msg.error.message)}.${still}`);
       el.modelMessage.dataset.code = msg.error.code;
+      // A clip that was waiting for this model is not checked with another one: back to where the
+      // person was, where the refusal is shown.
+      if (app.pendingFile) {
+        app.pendingFile = null;
+        show(app.result ? 'result' : 'intake');
+        if (!app.result) el.intake.classList.remove('intake-compact');
+      }
       break;
     }
     case 'clip':
