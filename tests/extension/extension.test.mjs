@@ -14,7 +14,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildExtension } from '../../web/extension/build.mjs';
@@ -23,7 +22,8 @@ import { readModelCard } from '../../web/src/model-card.js';
 import { geometryFromMetadata, readOnnxModelInfo } from '../../web/src/onnx-model.js';
 import { scoreLevel, verdictFor } from '../../web/src/verdict.js';
 import { AVLENS, nativeCommands, nativeWindowScores } from '../web/native-reference.mjs';
-import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PYTHON, ROOT, untrainedModel, withMetadata } from '../web/helpers.mjs';
+import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, PYTHON, ROOT, untrainedModel, withMetadata } from '../web/helpers.mjs';
+import { launchExtension, serve, serveSite } from './helpers.mjs';
 
 // |extension score - native score| per window, and for the mean of the clip's windows. The browser
 // decodes (its own H.264/AAC decoders, YUV->RGB and resampler, not FFmpeg's), captures in real time
@@ -110,110 +110,6 @@ function makeFacelessClip(dir) {
   return out;
 }
 
-function serve(handler) {
-  const server = createServer(handler);
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${server.address().port}` })));
-}
-
-function page(src) {
-  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>avlens extension test</title>
-<body style="margin:0;background:#222"><video id="v" src="${src}" preload="auto" muted playsinline width="480"></video></body></html>`;
-}
-
-/** The test site: `/?src=URL` is a page with one video; `files` maps paths to the clips it serves. */
-function serveSite(files) {
-  return serve((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    if (files[url.pathname]) {
-      res.writeHead(200, { 'content-type': 'video/mp4' });
-      return res.end(readFileSync(files[url.pathname]));
-    }
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(page(url.searchParams.get('src')));
-  });
-}
-
-/**
- * Chromium with the unpacked extension in `dir`, kept off the network (requests not to
- * 127.0.0.1 are aborted and pushed to `outside`). Returns { context, extensionId, ... } with the
- * probes the tests read the badge and the popup's report through.
- */
-async function launchExtension(dir, outside) {
-  const { chromium } = await import('playwright-core');
-  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'avlens-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true, // Chromium's new headless mode, which runs extensions
-    viewport: { width: 1000, height: 700 },
-    args: [...CHROMIUM_ARGS, '--disable-gpu', `--disable-extensions-except=${dir}`, `--load-extension=${dir}`, '--autoplay-policy=no-user-gesture-required'],
-  });
-  await context.route('**/*', (route) => {
-    const u = new URL(route.request().url());
-    if (u.hostname === '127.0.0.1' || ['blob:', 'data:', 'chrome-extension:'].includes(u.protocol)) return route.continue();
-    outside.push(u.href);
-    return route.abort('blockedbyclient');
-  });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-  const extensionId = new URL(worker.url()).host;
-
-  const badge = (p) => p.evaluate(() => {
-    const b = document.querySelector('avlens-badge');
-    if (!b) return null;
-    const label = b.shadowRoot.querySelector('.badge');
-    const notice = label.querySelector('.notice');
-    return { ...b.dataset, text: label.textContent, notice: notice.hidden ? null : notice.textContent };
-  });
-  /** What the popup shows: the tab's report from its content script. */
-  const report = () => context.serviceWorkers()[0].evaluate(async () => {
-    const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
-    return { tab: tab.id, ...(await chrome.tabs.sendMessage(tab.id, { type: 'avlens:report' })) };
-  });
-  /** The popup of a tab, as a page, once it shows a mean (or `until` holds). */
-  async function openPopup(tab, until = () => document.getElementById('summary').dataset.mean !== undefined) {
-    const popup = await context.newPage();
-    await popup.goto(`chrome-extension://${extensionId}/extension/popup.html?tab=${tab}`);
-    await popup.waitForFunction(until, null, { timeout: 30_000 });
-    return popup;
-  }
-  /** What the popup says about the video: its summary's data, and the texts around it. */
-  const popupView = (popup) => popup.evaluate(() => {
-    const text = (id) => (document.getElementById(id).hidden ? null : document.getElementById(id).textContent);
-    return {
-      ...document.getElementById('summary').dataset,
-      summary: document.getElementById('summary').textContent,
-      notice: text('notice'),
-      evidence: text('evidence'),
-      thresholdText: document.getElementById('threshold').textContent,
-      text: document.body.innerText,
-      bars: [...document.querySelectorAll('#timeline span[data-score]')].map((b) => ({ score: Number(b.dataset.score), level: b.dataset.level })),
-    };
-  });
-
-  async function playFromStart(p) {
-    // The first play starts the analysis engine; once it is running, play the clip from 0 to its end.
-    await p.evaluate(() => document.getElementById('v').play());
-    await p.waitForFunction(() => ['running', 'blocked', 'problem'].includes(document.querySelector('avlens-badge')?.dataset.state), null, { timeout: 120_000 });
-    await p.evaluate(async () => {
-      const v = document.getElementById('v');
-      v.pause();
-      v.currentTime = 0;
-      await new Promise((r) => v.addEventListener('seeked', r, { once: true }));
-      const ended = new Promise((r) => v.addEventListener('ended', r, { once: true }));
-      await v.play();
-      await ended;
-    });
-    // The last windows are scored after the end (the first inference of a fresh engine can take
-    // seconds on a loaded machine): wait until some windows are in and their count stops changing.
-    let last = -1;
-    const deadline = Date.now() + 90_000;
-    for (let stable = 0; stable < 3 && Date.now() < deadline; ) {
-      await p.waitForTimeout(700);
-      const n = (await report()).videos[0].windows.length;
-      stable = n === last && n > 0 ? stable + 1 : 0;
-      last = n;
-    }
-  }
-  return { context, extensionId, badge, report, openPopup, popupView, playFromStart };
-}
 
 /** The popup's and the badge's verdicts are the page's rule on the model's card (threshold, notice). */
 function assertSameVerdict(label, shown, card) {
@@ -286,6 +182,7 @@ describe('browser extension with the real wasm core', { skip }, () => {
         assert.equal(native.error, undefined, native.message);
         const nativeClipRange = await nativeWindowScores(modelPath, kind === 'real' ? clips.real : clips.fake);
         const scored = video.windows.filter((w) => w.score !== null);
+        t.diagnostic(`clips: ${clips.source}; segments ${JSON.stringify(video.segments)}`);
         let maxDiff = 0;
         let maxDiffClipRange = 0;
         const rows = [];
@@ -297,7 +194,6 @@ describe('browser extension with the real wasm core', { skip }, () => {
           maxDiffClipRange = Math.max(maxDiffClipRange, Math.abs(w.score - nativeClipRange.windows[i].score));
           rows.push(`${w.startTime.toFixed(3)} s: ${w.score.toFixed(4)} vs ${native.windows[i].score.toFixed(4)} (clip range ${nativeClipRange.windows[i].score.toFixed(4)})`);
         }
-        t.diagnostic(`clips: ${clips.source}; segments ${JSON.stringify(video.segments)}`);
         t.diagnostic(rows.join('; '));
         assert.ok(maxDiff <= TOLERANCE, `max |extension - native| = ${maxDiff}`);
         const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;

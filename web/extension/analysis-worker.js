@@ -9,8 +9,15 @@
 // Out (avlens:from-worker): online | status {ready, error?, geometry, model, backend} |
 //                           ack {video, segment, frames} | window {video, window, aggregate} |
 //                           problem {video, segment, code, message}
+//
+// Every message is checked again here (content/protocol.js) before it reaches the core: a bridge
+// id, the fields and sizes of each type, frame times relative to their segment, at most
+// LIMITS.maxOpenSegments open segments per bridge, LIMITS.maxVideos videos and
+// LIMITS.maxScoresPerVideo scores per video. The bridges check the same before relaying; this is
+// the second line, in front of the wasm core that every tab shares.
 import { CoreError, loadCore, toCoreError } from '../src/core.js';
 import { errorMessage, checkWindow, loadModel, scoreWindow, startOrt } from '../src/scorer.js';
+import { BRIDGE_ID, LIMITS, TabSession } from './content/protocol.js';
 
 const ROOT = new URL('../', import.meta.url);
 const toWorker = new BroadcastChannel('avlens:to-worker');
@@ -25,9 +32,13 @@ const SILENT_SPAN = 1e-6;
 
 const engine = { ready: null, core: null, ort: null, backend: null, model: null, modelName: '' };
 const segments = new Map(); // `${bridge}/${video}/${segment}` -> { maker, start, bridge, video }
-const videos = new Map(); // `${bridge}/${video}` -> { scores: [{ startTime, duration, score }], end }
+const videos = new Map(); // `${bridge}/${video}` -> { scores: [{ startTime, duration, score }], end } (insertion order: oldest first)
+const sessions = new Map(); // bridge -> TabSession (what it has open)
 const waiting = [];
 let scoring = false;
+// A segment that hears nothing for this long belonged to a tab that went away without saying bye
+// (crashed, killed): its window maker is closed so that its memory does not stay held.
+const IDLE_SEGMENT_MS = 60_000;
 
 async function start() {
   const info = await (await fetch(new URL('build-info.json', ROOT))).json();
@@ -69,6 +80,7 @@ function closeSegment(key, flush) {
   const seg = segments.get(key);
   if (!seg) return;
   segments.delete(key);
+  sessions.get(seg.bridge)?.forgetSegment(`${seg.video}/${seg.segment}`);
   try {
     if (flush) {
       // finish() throws no_face when no frame of the segment had a face, after making its last
@@ -128,12 +140,13 @@ async function scoreWaiting() {
         continue;
       }
       const key = `${seg.bridge}/${seg.video}`;
-      const v = videos.get(key) ?? { scores: [] };
-      videos.set(key, v);
+      const v = videoScores(seg.bridge, key);
       // Watching a part again replaces its earlier window instead of counting it twice.
       v.scores = v.scores.filter((s) => Math.abs(s.startTime - base.startTime) >= base.duration / 2);
       v.scores.push({ startTime: base.startTime, duration: base.duration, score });
       v.scores.sort((a, b) => a.startTime - b.startTime);
+      // A bounded timeline per video: past the limit the earliest seconds go.
+      if (v.scores.length > LIMITS.maxScoresPerVideo) v.scores.splice(0, v.scores.length - LIMITS.maxScoresPerVideo);
       const aggregate = engine.core.aggregate(v.scores, 0);
       post({ type: 'window', bridge: seg.bridge, video: seg.video, window: { ...base, score }, aggregate: { mean: aggregate.mean, max: aggregate.max, windows: aggregate.windows, timeline: aggregate.timeline.map((x) => (Number.isFinite(x) ? x : null)) } });
     }
@@ -142,20 +155,50 @@ async function scoreWaiting() {
   }
 }
 
+/** The scores kept for one video; a bridge keeps at most LIMITS.maxVideos videos (the oldest goes). */
+function videoScores(bridge, key) {
+  let v = videos.get(key);
+  if (v) return v;
+  const own = [...videos.keys()].filter((k) => k.startsWith(`${bridge}/`));
+  for (const k of own.slice(0, Math.max(0, own.length - LIMITS.maxVideos + 1))) videos.delete(k);
+  v = { scores: [] };
+  videos.set(key, v);
+  return v;
+}
+
+/**
+ * Checks a message from a bridge (content/protocol.js) and hands it on rebuilt, or answers the
+ * tab (a problem, an ack for a frame) and drops it. Messages without a bridge id are dropped.
+ */
+function admit(raw) {
+  if (raw === null || typeof raw !== 'object' || typeof raw.bridge !== 'string' || !BRIDGE_ID.test(raw.bridge)) return null;
+  const bridge = raw.bridge;
+  if (raw.type === 'hello' || raw.type === 'bye') return { type: raw.type, bridge };
+  let session = sessions.get(bridge);
+  if (!session) sessions.set(bridge, (session = new TabSession()));
+  const { msg, reply } = session.admit(raw);
+  for (const r of reply ?? []) post({ ...r, bridge });
+  return msg ? { ...msg, bridge } : null;
+}
+
 function handle(msg) {
   switch (msg.type) {
     case 'hello':
       status().then((s) => post({ type: 'status', bridge: msg.bridge, ...s }));
       return;
     case 'open': {
-      const seg = { maker: engine.core.createWindowMaker(engine.model.info.metadata), start: msg.start, bridge: msg.bridge, video: msg.video, segment: msg.segment };
+      const seg = { maker: engine.core.createWindowMaker(engine.model.info.metadata), start: msg.start, bridge: msg.bridge, video: msg.video, segment: msg.segment, seen: Date.now() };
       segments.set(segmentKey(msg), seg);
       return;
     }
     case 'frame':
     case 'audio': {
       const seg = segments.get(segmentKey(msg));
-      if (!seg) return;
+      if (!seg) {
+        if (msg.type === 'frame') post({ type: 'ack', bridge: msg.bridge, video: msg.video, segment: msg.segment });
+        return;
+      }
+      seg.seen = Date.now();
       try {
         if (msg.type === 'frame') seg.maker.pushFrame(new Uint8Array(msg.pixels), msg.width, msg.height, msg.time);
         else seg.maker.pushAudio(msg.samples);
@@ -176,13 +219,16 @@ function handle(msg) {
     case 'bye':
       for (const key of [...segments.keys()]) if (key.startsWith(`${msg.bridge}/`)) closeSegment(key, false);
       for (const key of [...videos.keys()]) if (key.startsWith(`${msg.bridge}/`)) videos.delete(key);
+      sessions.delete(msg.bridge);
       return;
     default:
       throw new CoreError('invalid_argument', `unknown message ${msg.type}`);
   }
 }
 
-toWorker.onmessage = async ({ data: msg }) => {
+toWorker.onmessage = async ({ data }) => {
+  const msg = admit(data);
+  if (!msg) return;
   if (msg.type !== 'hello') {
     try {
       await engine.ready;
@@ -196,6 +242,15 @@ toWorker.onmessage = async ({ data: msg }) => {
     post({ type: 'problem', bridge: msg.bridge, video: msg.video, segment: msg.segment, ...errorMessage(toCoreError(err)) });
   }
 };
+
+setInterval(() => {
+  const now = Date.now();
+  for (const [key, seg] of [...segments]) {
+    if (now - seg.seen < IDLE_SEGMENT_MS) continue;
+    post({ type: 'problem', bridge: seg.bridge, video: seg.video, segment: seg.segment, code: 'idle', message: `nothing arrived for ${IDLE_SEGMENT_MS / 1000} s; this stretch is no longer analysed` });
+    closeSegment(key, false);
+  }
+}, IDLE_SEGMENT_MS / 4);
 
 engine.ready = start();
 engine.ready.catch((err) => console.error(`avlens: ${err.message}`));

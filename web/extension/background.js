@@ -20,7 +20,25 @@ async function ensureOffscreen() {
   await opening;
 }
 
+const BRIDGE_URL = chrome.runtime.getURL('extension/bridge.html');
+
 chrome.runtime.onMessage.addListener((msg, sender, reply) => {
+  if (msg?.type === 'avlens:verify-bridge') {
+    // A bridge frame asks whether the nonce it was offered with is one the content script of its
+    // tab made. Only the extension's own bridge page may ask; only content scripts can answer
+    // (chrome.tabs.sendMessage reaches no page script). Nothing is kept here, so a restart of this
+    // service worker loses nothing.
+    const fromBridge = sender.id === chrome.runtime.id && sender.tab?.id !== undefined && typeof sender.url === 'string' && sender.url.split('#')[0] === BRIDGE_URL;
+    if (!fromBridge || typeof msg.nonce !== 'string') {
+      reply({ ok: false });
+      return false;
+    }
+    chrome.tabs.sendMessage(sender.tab.id, { type: 'avlens:verify-bridge', nonce: msg.nonce }).then(
+      (answer) => reply({ ok: answer?.ok === true }),
+      () => reply({ ok: false }),
+    );
+    return true;
+  }
   if (msg?.type !== 'avlens:ensure-analyser' || !sender.tab) return false;
   ensureOffscreen().then(
     () => reply({ ok: true }),

@@ -1,6 +1,13 @@
 // The tab's link to the analysis worker: asks the service worker to open the offscreen document,
 // puts the hidden bridge frame (extension/bridge.html) in the page, and hands it one end of a
-// MessageChannel. Frames and sound then travel as transferred buffers.
+// MessageChannel with a nonce, posted to the extension's origin only. The bridge takes the port
+// once this content script vouches for the nonce (asked through the service worker with
+// chrome.tabs.sendMessage, which page scripts cannot answer). Frames and sound then travel as
+// transferred buffers.
+import { makeNonce } from './protocol.js';
+
+const EXTENSION_ORIGIN = new URL(chrome.runtime.getURL('')).origin;
+
 export class Analyser {
   constructor() {
     this.port = null;
@@ -8,6 +15,13 @@ export class Analyser {
     this.status = null;
     this.statusWaiters = [];
     this.onMessage = () => {};
+    this.nonce = null; // the secret of the bridge being set up, until it has been vouched for once
+    chrome.runtime.onMessage.addListener((msg, sender, reply) => {
+      if (msg?.type !== 'avlens:verify-bridge' || sender.id !== chrome.runtime.id || this.nonce === null || msg.nonce !== this.nonce) return false;
+      this.nonce = null; // single use
+      reply({ ok: true });
+      return false;
+    });
   }
 
   /** Resolves with the worker's status: { ready, geometry, model, backend } or { ready: false, error }. */
@@ -40,7 +54,9 @@ export class Analyser {
     });
     const channel = new MessageChannel();
     channel.port1.onmessage = ({ data }) => this.receive(data);
-    frame.contentWindow.postMessage('avlens:port', '*', [channel.port2]);
+    this.nonce = makeNonce();
+    // Aimed at the extension's origin: if anything had navigated the frame elsewhere, the port and the nonce would not be delivered.
+    frame.contentWindow.postMessage({ type: 'avlens:port', nonce: this.nonce }, EXTENSION_ORIGIN, [channel.port2]);
     this.port = channel.port1;
   }
 

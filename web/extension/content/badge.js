@@ -1,5 +1,6 @@
-// The overlay badge on an analysed video: a fixed-position label in its own shadow root (the
-// page's styles do not reach it), kept at the video's top-left corner. Its host element carries
+// The overlay badge on an analysed video: a fixed-position label in its own closed shadow root
+// (the page's styles do not reach it, and the page's scripts cannot reach into it to rewrite the
+// verdict: host.shadowRoot is null for them), kept at the video's top-left corner. Its host element carries
 // the state as data attributes (data-state, data-reason, data-score, data-windows, data-level,
 // data-verdict, data-threshold, data-notice).
 const STYLE = `
@@ -24,7 +25,7 @@ export class Badge {
     this.video = video;
     this.host = document.createElement('avlens-badge');
     this.host.setAttribute('role', 'status');
-    const root = this.host.attachShadow({ mode: 'open' });
+    const root = this.host.attachShadow({ mode: 'closed' });
     const style = document.createElement('style');
     style.textContent = STYLE;
     this.label = document.createElement('div');

@@ -7,9 +7,10 @@ import { readModelCard } from '../../src/model-card.js';
 import { scoreLevel, verdictFor } from '../../src/verdict.js';
 import { Badge } from './badge.js';
 import { Analyser } from './analyser.js';
+import { LIMITS } from './protocol.js';
 
 const ROLLING_WINDOWS = 5; // the badge shows the mean of the last five scored windows
-const MAX_SIDE = 1280; // longer frames are scaled down by the browser before they are sent
+const MAX_SIDE = LIMITS.maxSide; // longer frames are scaled down by the browser before they are sent
 const MAX_FRAMES_IN_FLIGHT = 12; // frames sent but not yet taken by the core; more are dropped
 const AUDIO_CHUNK_SECONDS = 0.25;
 const RESYNC_SECONDS = 0.15; // sound and picture clocks further apart than this: start again
@@ -358,10 +359,12 @@ class Segment {
     this.anchor = null; // { media, samples }: media time of the first sample, samples received since
     this.lastSound = null;
     this.blackSince = null;
+    this.lastFrameTime = null; // the latest frame time sent (seconds from the start)
     this.open = true;
   }
 
   send(msg, transfer) {
+    if (!this.open && msg.type !== 'close') return;
     analyser.send({ ...msg, video: this.watch.id, segment: this.number }, transfer);
   }
 
@@ -377,10 +380,20 @@ class Segment {
   }
 
   sendFrame({ pixels, width, height, media }) {
-    if (media < this.start - 0.5 / this.fps) return;
+    if (!this.open || media < this.start - 0.5 / this.fps) return;
+    const time = Math.max(0, media - this.start);
+    // The bridge and the worker refuse a frame far after the previous one (the core would repeat the
+    // previous picture over the gap): after a long stall, start again as for any other resync.
+    const limit = this.lastFrameTime === null ? LIMITS.maxFirstFrameSeconds : this.lastFrameTime + LIMITS.maxFrameGapSeconds;
+    if (time > limit) {
+      this.watch.endSegment(true);
+      this.watch.update('resync');
+      return;
+    }
+    this.lastFrameTime = Math.max(this.lastFrameTime ?? 0, time);
     this.watch.inFlight++;
     this.watch.sentFrames++;
-    this.send({ type: 'frame', pixels: pixels.buffer, width, height, time: Math.max(0, media - this.start) }, [pixels.buffer]);
+    this.send({ type: 'frame', pixels: pixels.buffer, width, height, time }, [pixels.buffer]);
   }
 
   audio(samples, media) {
