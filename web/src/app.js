@@ -612,7 +612,7 @@ async function renderHeatmap() {
   el.heatmap.dataset.second = String(second);
   el.heatmap.setAttribute(
     'aria-label',
-    `Face crop from ${formatSeconds(w.startTime)} with a heat map of where face and voice disagree; window ${wording.name} ${percent(w.score)}.`,
+    `Face crop from ${formatSeconds(w.startTime)} with a heat map of where the model finds face and voice disagree; window ${wording.name} ${percent(w.score)}.`,
   );
 }
 
