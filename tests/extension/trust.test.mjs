@@ -309,6 +309,28 @@ describe('extension trust boundaries', { skip }, () => {
     for (let v = 2; v <= LIMITS.maxOpenSegments; v++) assert.deepEqual(await exchange({ type: 'open', video: `v${v}`, segment: 1, start: 0 }, { ms: 200 }), []);
     const busy = await exchange({ type: 'open', video: `v${LIMITS.maxOpenSegments + 1}`, segment: 1, start: 0 }, { until: ['problem'] });
     assert.equal(problem(busy)?.code, 'busy', JSON.stringify(busy));
+    // Every frame of a page can have its own bridge: over all of them, at most
+    // LIMITS.maxOpenSegmentsTotal segments (this bridge holds LIMITS.maxOpenSegments already).
+    const overall = await monitor.evaluate(
+      async ({ perBridge, total }) => {
+        const ids = Array.from({ length: Math.ceil(total / perBridge) }, () => crypto.randomUUID());
+        const problems = [];
+        const listen = new BroadcastChannel('avlens:from-worker');
+        listen.onmessage = ({ data }) => {
+          if (data?.type === 'problem' && ids.includes(data.bridge)) problems.push({ bridge: ids.indexOf(data.bridge), video: data.video, code: data.code, message: data.message });
+        };
+        for (const bridge of ids) for (let v = 1; v <= perBridge; v++) window.__toWorker.postMessage({ type: 'open', bridge, video: `v${v}`, segment: 1, start: 0 });
+        await new Promise((r) => setTimeout(r, 1500));
+        for (const bridge of ids) window.__toWorker.postMessage({ type: 'bye', bridge });
+        listen.close();
+        return problems;
+      },
+      { perBridge: LIMITS.maxOpenSegments, total: LIMITS.maxOpenSegmentsTotal },
+    );
+    t.diagnostic(`over all bridges: ${JSON.stringify(overall)}`);
+    // total / perBridge more bridges with perBridge each: all but the last perBridge fit.
+    assert.deepEqual(overall.map((p) => [p.bridge, p.code]), Array.from({ length: LIMITS.maxOpenSegments }, () => [LIMITS.maxOpenSegmentsTotal / LIMITS.maxOpenSegments - 1, 'busy']));
+    assert.match(overall[0].message, /in this browser/);
     // Still answering, and promptly.
     const status = await exchange({ type: 'hello' }, { until: ['status'], ms: 10_000 });
     const s = status.find((a) => a.type === 'status');

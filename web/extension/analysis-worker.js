@@ -12,8 +12,9 @@
 //
 // Every message is checked again here (content/protocol.js) before it reaches the core: a bridge
 // id, the fields and sizes of each type, frame times relative to their segment, at most
-// LIMITS.maxOpenSegments open segments per bridge, LIMITS.maxVideos videos and
-// LIMITS.maxScoresPerVideo scores per video. The bridges check the same before relaying; this is
+// LIMITS.maxOpenSegments open segments per bridge and LIMITS.maxOpenSegmentsTotal in all,
+// LIMITS.maxVideos videos per bridge (LIMITS.maxVideosTotal in all) and LIMITS.maxScoresPerVideo
+// scores per video. The bridges check the same before relaying; this is
 // the second line, in front of the wasm core that every tab shares.
 import { CoreError, loadCore, toCoreError } from '../src/core.js';
 import { errorMessage, checkWindow, loadModel, scoreWindow, startOrt } from '../src/scorer.js';
@@ -155,12 +156,13 @@ async function scoreWaiting() {
   }
 }
 
-/** The scores kept for one video; a bridge keeps at most LIMITS.maxVideos videos (the oldest goes). */
+/** The scores kept for one video: at most LIMITS.maxVideos per bridge and LIMITS.maxVideosTotal in all (the oldest go). */
 function videoScores(bridge, key) {
   let v = videos.get(key);
   if (v) return v;
   const own = [...videos.keys()].filter((k) => k.startsWith(`${bridge}/`));
   for (const k of own.slice(0, Math.max(0, own.length - LIMITS.maxVideos + 1))) videos.delete(k);
+  for (const k of [...videos.keys()].slice(0, Math.max(0, videos.size - LIMITS.maxVideosTotal + 1))) videos.delete(k);
   v = { scores: [] };
   videos.set(key, v);
   return v;
@@ -187,6 +189,12 @@ function handle(msg) {
       status().then((s) => post({ type: 'status', bridge: msg.bridge, ...s }));
       return;
     case 'open': {
+      if (segments.size >= LIMITS.maxOpenSegmentsTotal) {
+        // Every frame of a page can have its own bridge: the worker bounds the total too.
+        sessions.get(msg.bridge)?.forgetSegment(`${msg.video}/${msg.segment}`);
+        post({ type: 'problem', bridge: msg.bridge, video: msg.video, segment: msg.segment, code: 'busy', message: `more than ${LIMITS.maxOpenSegmentsTotal} videos play at once in this browser: this one is not analysed` });
+        return;
+      }
       const seg = { maker: engine.core.createWindowMaker(engine.model.info.metadata), start: msg.start, bridge: msg.bridge, video: msg.video, segment: msg.segment, seen: Date.now() };
       segments.set(segmentKey(msg), seg);
       return;

@@ -29,12 +29,24 @@ function describeState(v) {
   return 'Waiting for the video to play.';
 }
 
+/** The file name of a video's URL, as the page gave it (a malformed escape must not stop the popup). */
+function videoName(source, frame) {
+  let name = source;
+  try {
+    name = new URL(source, frame).pathname.split('/').pop() || source;
+    name = decodeURIComponent(name);
+  } catch {
+    // keep what we have
+  }
+  return name;
+}
+
 function render(report) {
   const v = report.videos.find((x) => x.id === report.current) ?? report.videos[0];
   $('empty').hidden = true;
   $('video').hidden = false;
   $('video').dataset.state = v.state;
-  $('video-title').textContent = v.source ? decodeURIComponent(new URL(v.source, report.frame).pathname.split('/').pop() || v.source) : 'Video';
+  $('video-title').textContent = v.source ? videoName(v.source, report.frame) : 'Video';
   const agg = v.aggregate;
   // The model's card comes with the report: the same threshold and wording as the page and the badge.
   const card = report.model ? readModelCard(report.model.metadata) : null;

@@ -17,10 +17,12 @@ export const LIMITS = Object.freeze({
   maxFirstFrameSeconds: 2, // a segment's first frame: the core repeats it from time 0 up to here
   maxFrameGapSeconds: 5, // between a frame and the latest before it: the core repeats a frame over a gap
   maxStartSeconds: 48 * 3600, // media time at which a segment may start (the timeline is per second of it)
-  maxOpenSegments: 4, // per tab: videos analysed at the same time
+  maxOpenSegments: 4, // per bridge (one per frame that plays videos): videos analysed at the same time
+  maxOpenSegmentsTotal: 16, // in the worker, over all tabs and frames
   maxSegmentNumber: 1e9,
   maxFramesInFlight: 64, // per tab: frames relayed by the bridge and not yet taken by the core
-  maxVideos: 32, // per tab: videos whose scores the worker keeps (the oldest is forgotten)
+  maxVideos: 32, // per bridge: videos whose scores the worker keeps (the oldest is forgotten)
+  maxVideosTotal: 256, // in the worker, over all bridges
   maxScoresPerVideo: 4 * 3600, // per video: scored windows the worker keeps for its timeline (the earliest go)
 });
 
