@@ -5,8 +5,9 @@
 # generators held out of training; evaluated on the held-out people: real vs another person's voice,
 # vs the voice shifted 0.2 / 0.4 / 0.6 s, and vs each generator's fakes.
 #   scripts/make_default_model.sh [WORK_DIR]        (default: build/default-model)
-# Resumable: a re-run skips what is done, and training continues from its last checkpoint (EPOCHS is
-# the total), so a long run can span sessions.
+# Resumable: a re-run skips what is done, keeps the split it wrote to WORK_DIR/lists (even when the
+# corpus has grown), and training continues from its last checkpoint (EPOCHS is the total), so a long
+# run can span sessions.
 # Environment: CORPUS (media folder, default /work/corpus-media; scripts/corpus.sh fills it),
 # HOLDOUT_KINDS (generators kept out of training, comma-separated), EPOCHS (30), SEED (1),
 # OUT (default web/model/avlens.onnx), TRAIN_ARGS (more `avlens train` flags), CHECKPOINT (last:
@@ -30,9 +31,16 @@ status=0
 "$ROOT/scripts/corpus.sh" "$CORPUS" || status=$?
 if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then exit "$status"; fi  # 3: some clips missing, go on
 
-echo "== split by person, generators $HOLDOUT_KINDS held out; the training cache"
-"$AVLENS" prep "$CORPUS/labels.csv" --protocol groups --seed "$SEED" --test-fraction 0.25 \
-  --holdout-kinds "$HOLDOUT_KINDS" --lists-out lists --out cache --preset tiny
+if [ -f lists/train.csv ] && [ -f lists/test.csv ]; then
+  # A resumed run keeps its split even when the corpus has grown since: a person the checkpoint has
+  # trained on must never move to the held-out side.
+  echo "== keeping the split in $WORK/lists; the training cache"
+  "$AVLENS" prep lists/train.csv --out cache --preset tiny
+else
+  echo "== split by person, generators $HOLDOUT_KINDS held out; the training cache"
+  "$AVLENS" prep "$CORPUS/labels.csv" --protocol groups --seed "$SEED" --test-fraction 0.25 \
+    --holdout-kinds "$HOLDOUT_KINDS" --lists-out lists --out cache --preset tiny
+fi
 
 echo "== held-out test sets from the held-out real clips"
 node "$ROOT/scripts/make_mismatch_tests.mjs" lists/test.csv tests

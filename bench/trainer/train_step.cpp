@@ -40,7 +40,7 @@ double loader_windows_per_second(const WindowGeometry& g, int windows, int batch
       for (auto& c : crops) c = static_cast<uint8_t>(rng());
       std::vector<float> audio(g.samples());
       for (auto& a : audio) a = (rng() % 2000) / 1000.0f - 1;
-      w.add(crops, audio, k);
+      w.add(crops, audio, -1.f, 1.f, k);
     }
     w.commit({source, v % 2, source});
   }

@@ -108,10 +108,17 @@ TEST(ClipWindows, PerWindowAudioScaleIgnoresTheRestOfTheClip) {
   auto per_window = read_all(clip, o);
   ASSERT_EQ(per_window.size(), 2u);
   for (const Window& w : per_window) EXPECT_GT(*std::max_element(w.audio.begin(), w.audio.end()), 0.999f);
+  // Each window reports the raw range it was scaled from (a trainer joins raw audio): the sine's
+  // amplitude: ffmpeg's sine is 1/8 loud, times 0.05 then 0.9.
+  EXPECT_NEAR(per_window[0].audio_high, 0.05 / 8, 0.001);
+  EXPECT_NEAR(per_window[0].audio_low, -0.05 / 8, 0.001);
+  EXPECT_NEAR(per_window[1].audio_high, 0.9 / 8, 0.003);
   o.geometry.audio_norm = AudioNorm::kMinMaxClip;
   auto per_clip = read_all(clip, o);
   ASSERT_EQ(per_clip.size(), 2u);
   EXPECT_LT(*std::max_element(per_clip[0].audio.begin(), per_clip[0].audio.end()), 0.2f);
+  EXPECT_EQ(per_clip[0].audio_high, per_clip[1].audio_high);  // one range for the clip
+  EXPECT_NEAR(per_clip[0].audio_high, 0.9 / 8, 0.003);
 }
 
 TEST(ClipWindows, CropIsOnTheFaceAndFollowsIt) {

@@ -3,6 +3,7 @@
 // ablation runner over caches.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -92,7 +93,7 @@ TEST(WindowCache, UnfinishedAndDamagedFilesAreNeverRead) {
   {
     CacheFileWriter w((dir / "items" / "x.avw").string(), kTiny);
     WindowSample s = fixtures::make_window(kTiny, 0, 1);
-    w.add(s.crops, s.audio, 0);
+    w.add(s.crops, s.audio, s.audio_low, s.audio_high, 0);
     // destroyed without commit(), as when the process is killed mid-video
   }
   EXPECT_FALSE(fs::exists(dir / "items" / "x.avw"));
@@ -138,6 +139,11 @@ TEST(Prep, CachesGoodClipsLogsBadOnesAndResumes) {
   WindowSample w;
   cache->load(0, w);
   EXPECT_EQ(w.crops.size(), 8u * 64 * 64 * 3);
+  // The raw range each window's audio was scaled from travels with it (for seamless audio shifts).
+  EXPECT_TRUE(std::isfinite(w.audio_low) && std::isfinite(w.audio_high));
+  EXPECT_LT(w.audio_low, 0.f);
+  EXPECT_GT(w.audio_high, 0.f);
+  EXPECT_LE(w.audio_high, 1.f);
 
   // A second run does nothing new; --retry-skipped tries the failures again.
   PrepSummary again = prepare_cache(items, o);

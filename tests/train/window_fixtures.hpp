@@ -56,7 +56,7 @@ inline void write_cache_video(const std::filesystem::path& cache, const WindowGe
   CacheFileWriter w((cache / "items" / (cache_item_id(source) + ".avw")).string(), g);
   for (int i = 0; i < windows; ++i) {
     WindowSample s = make_window(g, label, seed + i);
-    w.add(s.crops, s.audio, i);
+    w.add(s.crops, s.audio, s.audio_low, s.audio_high, i);
   }
   w.commit({source, label, source});
 }

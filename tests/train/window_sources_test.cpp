@@ -2,9 +2,13 @@
 // person's voice, the voice shifted) in the batch loader.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
+#include "avlens/audio_scale.hpp"
 #include "avlens/error.hpp"
 #include "avlens/train/batch_loader.hpp"
 #include "avlens/train/mismatch_fake.hpp"
@@ -77,31 +81,52 @@ TEST(WindowSources, NeighbourIsTheContiguousWindowOfTheSameVideo) {
   EXPECT_TRUE(subset.load_neighbour(0, -1, got));  // neighbours are looked up in the whole source
 }
 
-TEST(MismatchFake, AudioShiftTakesTheNeighboursSamplesAndRescales) {
-  const int n = kTiny.samples();
-  WindowSample target, before;
-  target.audio.assign(n, 0.f);
-  before.audio.assign(n, 0.f);
-  for (int s = 0; s < n; ++s) target.audio[s] = -1.f + 2.f * s / (n - 1), before.audio[s] = 0.25f;
-  target.crops.assign(1, 0);
-  MismatchEdit late{MismatchKind::kAudioShift, 4000};  // 0.25 s at 16 kHz
-  WindowSample shifted = target;
-  apply_audio_shift(late, kTiny, shifted, before);
+namespace {
+// Window w (0, 1, ...) of a raw signal cut into windows of n samples, scaled on its own as the core
+// scales a window, with its raw range recorded.
+WindowSample scaled_window(const std::vector<float>& raw, int n, int w) {
+  WindowSample s;
+  s.crops.assign(1, 0);
+  s.audio.assign(raw.begin() + w * n, raw.begin() + (w + 1) * n);
+  const auto [mn, mx] = std::minmax_element(s.audio.begin(), s.audio.end());
+  s.audio_low = *mn, s.audio_high = *mx;
+  scale_audio(s.audio, s.audio_low, s.audio_high);
+  return s;
+}
+}  // namespace
+
+TEST(MismatchFake, AudioShiftIsTheRawVoiceShiftedWithoutAStepAtTheSeam) {
+  // A voice whose loudness differs between two seconds: the window before is loud, ours quiet.
+  // Scaled per window, their samples cannot simply be joined (a step the network would learn);
+  // the shifted window must equal the raw signal's slice, scaled as a window.
+  const int n = kTiny.samples(), d = 4000;  // 0.25 s at 16 kHz
+  std::vector<float> raw(2 * n);
+  for (int s = 0; s < 2 * n; ++s) raw[s] = (s < n ? 0.8f : 0.1f) * std::sin(0.05f * s) + 0.01f * std::cos(0.003f * s);
+  const WindowSample before = scaled_window(raw, n, 0), ours = scaled_window(raw, n, 1);
+  WindowSample shifted = ours;
+  apply_audio_shift({MismatchKind::kAudioShift, d}, kTiny, shifted, before);
+  std::vector<float> want(raw.begin() + n - d, raw.begin() + 2 * n - d);
+  const auto [mn, mx] = std::minmax_element(want.begin(), want.end());
+  scale_audio(want, *mn, *mx);
   EXPECT_EQ(shifted.label, 1);
-  // Samples 0..3999 come from the window before (constant 0.25), then ours from its start. Min-max
-  // again over [-1, 1 - 2 * 4000 / (n - 1)]: ours stays a ramp from -1 to 1.
-  const float top = 1.f - 2.f * 4000 / (n - 1);
-  const float scale = 2.f / (top + 1.f);
-  EXPECT_NEAR(shifted.audio[0], (0.25f + 1.f) * scale - 1.f, 1e-5);
-  EXPECT_NEAR(shifted.audio[4000], -1.f, 1e-6);
-  EXPECT_NEAR(shifted.audio[n - 1], 1.f, 1e-6);
-  // Early: ours from 4000 on, then the next window's first samples.
-  MismatchEdit early{MismatchKind::kAudioShift, -4000};
-  WindowSample after = before, shifted_early = target;
-  apply_audio_shift(early, kTiny, shifted_early, after);
-  EXPECT_NEAR(shifted_early.audio[0], -1.f, 1e-6);
-  EXPECT_NEAR(shifted_early.audio[n - 4001], 1.f, 1e-6);
-  EXPECT_THROW(apply_audio_shift(MismatchEdit{MismatchKind::kAudioShift, n}, kTiny, shifted, before), Error);
+  ASSERT_EQ(shifted.audio.size(), want.size());
+  for (int s = 0; s < n; ++s) ASSERT_NEAR(shifted.audio[s], want[s], 1e-4) << "sample " << s;
+  EXPECT_NEAR(shifted.audio_high, 0.81f, 0.01f);  // the loud second's peak now lies inside
+
+  // Early: ours from d on, then the next window's first d samples.
+  const WindowSample first = scaled_window(raw, n, 0), next = scaled_window(raw, n, 1);
+  WindowSample early = first;
+  apply_audio_shift({MismatchKind::kAudioShift, -d}, kTiny, early, next);
+  std::vector<float> want_early(raw.begin() + d, raw.begin() + n + d);
+  const auto [emn, emx] = std::minmax_element(want_early.begin(), want_early.end());
+  scale_audio(want_early, *emn, *emx);
+  for (int s = 0; s < n; ++s) ASSERT_NEAR(early.audio[s], want_early[s], 1e-4) << "sample " << s;
+
+  EXPECT_THROW(apply_audio_shift({MismatchKind::kAudioShift, n}, kTiny, shifted, before), Error);
+  // A window from a cache that lacks the raw ranges: refused, never joined with a step.
+  WindowSample old = ours;
+  old.audio_low = old.audio_high = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_THROW(apply_audio_shift({MismatchKind::kAudioShift, d}, kTiny, old, before), Error);
 }
 
 TEST(MismatchFake, DrawsHalfSwapsHalfShiftsWithinTheShiftRange) {

@@ -159,13 +159,14 @@ struct WindowMaker::Impl {
     w.audio.resize(samples);
     const size_t offset = a0 - audio_base;
     for (int s = 0; s < samples; ++s) w.audio[s] = audio[offset + s];
-    normalise_audio(w.audio, a0 + samples);
+    normalise_audio(w, a0 + samples);
     ++report.windows;
     if (!w.has_face()) ++report.windows_without_face;
     ready.push_back(std::move(w));
   }
 
-  void normalise_audio(std::vector<float>& a, size_t window_end) {
+  void normalise_audio(Window& w, size_t window_end) {
+    std::vector<float>& a = w.audio;
     float lo = 0, hi = 0;
     switch (g.audio_norm) {
       case AudioNorm::kNone: return;
@@ -191,6 +192,7 @@ struct WindowMaker::Impl {
       }
     }
     scale_audio(a, lo, hi);
+    w.audio_low = lo, w.audio_high = hi;
   }
 };
 
@@ -202,6 +204,11 @@ void scale_audio(std::vector<float>& a, float lo, float hi) {
   }
   const float inv = 2.0f / span;
   for (float& v : a) v = std::clamp((v - lo) * inv - 1.0f, -1.0f, 1.0f);
+}
+
+void unscale_audio(std::vector<float>& a, float lo, float hi) {
+  const float half = (hi - lo) / 2.0f;
+  for (float& v : a) v = lo + (v + 1.0f) * half;
 }
 
 WindowMaker::WindowMaker(const WindowMakerOptions& options) {

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -85,7 +86,8 @@ CacheFileWriter::~CacheFileWriter() {
   }
 }
 
-void CacheFileWriter::add(const std::vector<uint8_t>& crops, const std::vector<float>& audio, double start_time) {
+void CacheFileWriter::add(const std::vector<uint8_t>& crops, const std::vector<float>& audio, float audio_low,
+                          float audio_high, double start_time) {
   if (crops.size() != crop_bytes(geometry_) || audio.size() != static_cast<size_t>(geometry_.samples()))
     throw Error(ErrorCode::kInvalidArgument, "cache: window does not match the geometry");
   std::vector<int16_t> pcm(audio.size());
@@ -95,6 +97,7 @@ void CacheFileWriter::add(const std::vector<uint8_t>& crops, const std::vector<f
       std::fwrite(pcm.data(), sizeof(int16_t), pcm.size(), file_) != pcm.size())
     throw Error(ErrorCode::kInternal, "cannot write '" + tmp_ + "' (disk full?)");
   start_times_.push_back(start_time);
+  audio_ranges_.push_back({audio_low, audio_high});
   bytes_ += window_size(geometry_);
 }
 
@@ -104,6 +107,7 @@ void CacheFileWriter::commit(const VideoItem& item) {
                             // Absolute: the cache is read from any working directory.
                             {"source", fs::absolute(item.path).lexically_normal().string()},
                             {"start_times", start_times_},
+                            {"audio_ranges", audio_ranges_},
                             {"audio", "int16"}};
   const std::string text = trailer.dump();
   const uint64_t length = text.size();
@@ -158,7 +162,13 @@ std::shared_ptr<WindowCache> WindowCache::open(const std::string& dir, const std
     cache->files_.push_back(f);
     cache->names_.push_back(source);
     cache->groups_.push_back(f.group);
-    for (size_t w = 0; w < starts.size(); ++w) cache->windows_.push_back({file_index, w, starts[w]});
+    std::vector<std::array<float, 2>> ranges;
+    if (t.contains("audio_ranges")) ranges = t.at("audio_ranges").get<std::vector<std::array<float, 2>>>();
+    if (!ranges.empty() && ranges.size() != starts.size()) corrupt(p.string(), "audio ranges do not match the windows");
+    const float unknown = std::numeric_limits<float>::quiet_NaN();
+    for (size_t w = 0; w < starts.size(); ++w)
+      cache->windows_.push_back({file_index, w, starts[w], ranges.empty() ? unknown : ranges[w][0],
+                                 ranges.empty() ? unknown : ranges[w][1]});
   }
   if (!have_geometry)
     throw Error(ErrorCode::kInvalidArgument, "cache '" + dir + "' holds no " +
@@ -183,6 +193,7 @@ void WindowCache::load(size_t i, WindowSample& out) const {
   if (!ok) corrupt(f.path, "short read");
   out.audio.resize(samples);
   for (size_t s = 0; s < samples; ++s) out.audio[s] = pcm[s] / 32767.0f;
+  out.audio_low = e.audio_low, out.audio_high = e.audio_high;
   out.label = f.label;
 }
 
@@ -249,7 +260,7 @@ PrepSummary prepare_cache(const std::vector<VideoItem>& items, const PrepOptions
             ++without_face;
             continue;
           }
-          writer.add(w.crops, w.audio, w.start_time);
+          writer.add(w.crops, w.audio, w.audio_low, w.audio_high, w.start_time);
           if (options.max_windows_per_video > 0 && writer.windows() >= static_cast<size_t>(options.max_windows_per_video))
             break;
         }

@@ -1,5 +1,5 @@
 // The one min-max audio scaling: what the window maker does to each window (docs/METHOD.md §1)
-// and what training does again to audio it joins from two windows (mismatch_fake.hpp).
+// and what training undoes and does again to audio it joins from two windows (mismatch_fake.hpp).
 #pragma once
 #include <vector>
 
@@ -8,5 +8,8 @@ namespace avlens {
 // Maps [lo, hi] onto [-1, 1], clamping what lies outside; a range of (nearly) zero width gives
 // silence (all zeros).
 void scale_audio(std::vector<float>& audio, float lo, float hi);
+
+// The inverse: [-1, 1] back onto [lo, hi] (the window's raw samples, up to clamping and rounding).
+void unscale_audio(std::vector<float>& audio, float lo, float hi);
 
 }  // namespace avlens

@@ -62,6 +62,9 @@ struct Window {
   int frames_without_face = 0;     // frames whose box was not supported by a detection
   std::vector<uint8_t> crops;      // T x H x W x 3 RGB: the exact pixels the network sees
   std::vector<float> audio;        // S samples, already normalised (geometry.audio_norm)
+  // The raw sample range that normalisation mapped to [-1, 1] (-1, 1 when geometry.audio_norm is
+  // none): a trainer joining audio of two windows undoes the scaling first, so no step appears.
+  float audio_low = -1.f, audio_high = 1.f;
   std::vector<FaceBox> boxes;      // T crop boxes in source pixels (square, enlarged)
   std::vector<uint8_t> face_found; // T flags
 

@@ -33,7 +33,8 @@ void apply_voice_swap(WindowSample& target, const WindowSample& donor);
 
 // Shifts target's audio by edit.shift_samples, taking the samples that enter from `neighbour`:
 // the window before it in the same video when the voice comes late (shift > 0), the one after it
-// when early. The joined audio is min-max scaled to [-1, 1] again, as the core scales a window.
+// when early. The raw samples are joined (each window's scaling undone with its audio_low/high), then
+// scaled again as the core scales a window; throws avlens::Error when a window lacks its raw range.
 void apply_audio_shift(const MismatchEdit& edit, const WindowGeometry& geometry, WindowSample& target,
                        const WindowSample& neighbour);
 

@@ -4,6 +4,7 @@
 // exists only once complete (written under a temporary name, then renamed); videos that gave no
 // window are recorded in CACHE/skipped/<id>.json with the reason.
 #pragma once
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,7 +24,9 @@ class CacheFileWriter {
  public:
   CacheFileWriter(const std::string& path, const WindowGeometry& geometry);
   ~CacheFileWriter();  // an uncommitted file is removed
-  void add(const std::vector<uint8_t>& crops, const std::vector<float>& audio, double start_time);
+  // audio_low/high: the raw range its audio was scaled from (Window::audio_low/high).
+  void add(const std::vector<uint8_t>& crops, const std::vector<float>& audio, float audio_low, float audio_high,
+           double start_time);
   size_t windows() const { return start_times_.size(); }
   size_t bytes() const { return bytes_; }
   void commit(const VideoItem& item);
@@ -33,6 +36,7 @@ class CacheFileWriter {
   WindowGeometry geometry_;
   std::FILE* file_ = nullptr;
   std::vector<double> start_times_;
+  std::vector<std::array<float, 2>> audio_ranges_;
   size_t bytes_ = 0;
 };
 
@@ -65,6 +69,7 @@ class WindowCache : public WindowSource {
     size_t file;
     size_t index;
     double start_time;
+    float audio_low, audio_high;  // NaN: a cache from before the ranges were stored
   };
   WindowGeometry geometry_;
   std::vector<File> files_;

@@ -13,6 +13,9 @@ namespace avlens::train {
 struct WindowSample {
   std::vector<uint8_t> crops;  // T x H x W x 3 RGB, as produced by the core's window maker
   std::vector<float> audio;    // S samples, normalised to [-1, 1]
+  // The raw range the normalisation mapped to [-1, 1] (core Window::audio_low/high); NaN when the
+  // window came from a cache written before avlens stored it.
+  float audio_low = -1.f, audio_high = 1.f;
   int label = 0;               // 1 = fake, 0 = real
 };
 
