@@ -367,6 +367,8 @@ describe('extension with a model whose threshold puts the clip\'s mean on the ot
       const r = await ext.report();
       const mean = r.videos[0].aggregate?.mean;
       t.diagnostic(`native mean ${clip.mean.toFixed(4)}, live mean ${mean?.toFixed(4)}, threshold ${card.threshold.toFixed(4)}`);
+      const v = r.videos[0];
+      t.diagnostic(`state ${v.state} ${v.reason ?? ''} ${v.detail}; segments ${JSON.stringify(v.segments)}; frames ${JSON.stringify(v.frames)}; windows ${JSON.stringify(v.windows.map((w) => [Number(w.startTime.toFixed(3)), w.score === null ? null : Number(w.score.toFixed(4)), w.skipped ?? '']))}`);
       assert.ok(mean > Math.min(0.5, card.threshold) && mean < Math.max(0.5, card.threshold), `the live mean ${mean} is not between 0.5 and the threshold ${card.threshold}`);
       const popup = await ext.openPopup(r.tab);
       const shown = await ext.popupView(popup);
