@@ -56,7 +56,8 @@ function accept(p) {
 window.addEventListener('message', async (event) => {
   // Offers come from the parent frame only: a port and the nonce of the content script that made
   // this frame. Anything else, and any offer once a port is taken, is ignored without an answer.
-  const offered = event.ports?.[0];
+  const [offered, ...extra] = event.ports ?? [];
+  for (const p of extra) p.close();
   const offer = event.data;
   const wellFormed = !port && event.source === window.parent && offered && offer !== null && typeof offer === 'object' && offer.type === 'avlens:port' && typeof offer.nonce === 'string' && NONCE.test(offer.nonce);
   if (!wellFormed) {
