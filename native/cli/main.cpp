@@ -20,36 +20,56 @@ static std::string without_backtrace(const std::string& message) {
   return cut == std::string::npos ? message : message.substr(0, cut);
 }
 
-static void print_usage() {
-  std::printf("usage: avlens COMMAND [options]\n\ncommands:\n");
+// Asked for (--help): stdout; a usage error: stderr.
+static void print_usage(std::FILE* to) {
+  std::fprintf(to, "usage: avlens COMMAND [options]\n       avlens help COMMAND | --version\n\ncommands:\n");
   for (const auto& [name, cmd] : avlens::cli::command_registry())
-    std::printf("  %-10s %s\n", name.c_str(), cmd.summary.c_str());
-  std::printf("\n`avlens COMMAND --help` describes a command.\n");
+    std::fprintf(to, "  %-10s %s\n", name.c_str(), cmd.summary.c_str());
+  std::fprintf(to, "\n`avlens help COMMAND` (or `avlens COMMAND --help`, `-h`) describes a command.\n");
 }
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    print_usage();
-    return argc < 2 ? 2 : 0;
-  }
-  auto& registry = avlens::cli::command_registry();
-  auto it = registry.find(argv[1]);
-  if (it == registry.end()) {
-    std::fprintf(stderr, "avlens: unknown command '%s'\n\n", argv[1]);
-    print_usage();
+  const std::string first = argc < 2 ? "" : argv[1];
+  if (argc < 2) {
+    print_usage(stderr);
     return 2;
   }
-  std::vector<std::string> args(argv + 2, argv + argc);
+  if (first == "--help" || first == "-h") {
+    print_usage(stdout);
+    return 0;
+  }
+  if (first == "--version" || first == "-V") {
+    std::printf("avlens %s\n", AVLENS_VERSION);
+    return 0;
+  }
+  auto& registry = avlens::cli::command_registry();
+  // `avlens help CMD` is `avlens CMD --help`.
+  const bool help_for = first == "help" && argc >= 3;
+  if (first == "help" && argc == 2) {
+    print_usage(stdout);
+    return 0;
+  }
+  const std::string name = help_for ? argv[2] : first;
+  auto it = registry.find(name);
+  if (it == registry.end()) {
+    std::fprintf(stderr, "avlens: unknown command '%s'\n\n", name.c_str());
+    print_usage(stderr);
+    return 2;
+  }
+  std::vector<std::string> args(argv + (help_for ? 3 : 2), argv + argc);
+  if (help_for) args = {"--help"};
+  for (auto& a : args)
+    if (a == "-h") a = "--help";  // every command's short form
   try {
     return it->second.run(args);
   } catch (const avlens::Error& e) {
-    std::fprintf(stderr, "avlens %s: error [%s]: %s\n", argv[1], avlens::error_code_name(e.code()), e.what());
+    std::fprintf(stderr, "avlens %s: error [%s]: %s\n", name.c_str(), avlens::error_code_name(e.code()), e.what());
     return 1;
   } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "avlens %s: %s\n", argv[1], e.what());
+    std::fprintf(stderr, "avlens %s: %s (see avlens help %s)\n", name.c_str(), e.what(), name.c_str());
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "avlens %s: error: %s\n", argv[1], without_backtrace(e.what()).c_str());
+    std::fprintf(stderr, "avlens %s: error: %s\n", name.c_str(), without_backtrace(e.what()).c_str());
     return 1;
   }
 }

@@ -1,7 +1,12 @@
-// `avlens scan CLIP... [--model M.onnx | --checkpoint C.pt] [--json]`: the verdict for each clip,
-// its per-second timeline, or a clear error per clip (one bad clip does not stop the others).
+// `avlens scan CLIP... [--model M.onnx | --checkpoint C.pt] [--json]`: the verdict for each clip (or
+// why there is none), its per-second timeline and coverage, or a clear error per clip on stderr (one
+// bad clip does not stop the others).
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 
 #include "args.hpp"
 #include "avlens/train/scan.hpp"
@@ -13,15 +18,21 @@
 namespace avlens::cli {
 namespace {
 
-void usage() {
-  std::printf(
+void usage(std::FILE* to) {
+  std::fprintf(to,
       "usage: avlens scan CLIP... %s [--json] [--threshold T] [--batch N]\n"
-      "                  [--threads N] %s [--device auto|cpu|cuda]\n\n"
+      "                  [--threads N] %s [--device auto|cpu|cuda] [--progress]\n\n"
       "Without --model or --checkpoint, the bundled model (%s) scores the clips.\n"
-      "--json prints one JSON object per clip: {file, score, windows: [{start, score}], error}.\n"
-      "The verdict threshold defaults to the model's (chosen on validation videos).\n"
-      "Exit status: 0 when every clip was scored, 1 when at least one failed.\n",
-      model_source_usage(), tracking_options_usage(), bundled_model_path().c_str());
+      "--json prints one JSON object per clip on stdout: {file, score, threshold, verdict (\"fake\", \"real\" or\n"
+      "null), verdict_withheld (why there is none), warning, timeline (per second), windows: [{start, score}],\n"
+      "coverage: {video_seconds, audio_seconds, scored_seconds, windows, windows_scored, windows_without_face,\n"
+      "decode_errors}, error}.\n"
+      "The verdict threshold defaults to the model's (chosen on validation videos). There is no verdict, only\n"
+      "the score, when the model's card says its held-out results do not back one, or when fewer than %d\n"
+      "windows of the clip could be scored.\n"
+      "Errors go to stderr; --progress (default: when stderr is a terminal) shows how far a clip has got.\n"
+      "Exit status: 0 when every clip was scored, 1 when at least one failed, 2 for a usage error.\n",
+      model_source_usage(), tracking_options_usage(), bundled_model_path().c_str(), kMinWindowsForVerdict);
 }
 
 int run_scan(const std::vector<std::string>& argv) {
@@ -30,13 +41,16 @@ int run_scan(const std::vector<std::string>& argv) {
   value_options.insert(model_options.begin(), model_options.end());
   value_options.insert({"threshold", "batch", "threads", "device"});
   auto flags = tracking_flag_options();
-  flags.insert({"json", "help"});
+  flags.insert({"json", "help", "progress"});
   Args args(argv, value_options, flags);
   if (args.has("help")) {
-    usage();
+    usage(stdout);
     return 0;
   }
-  if (args.positionals().empty()) throw std::invalid_argument("scan needs at least one CLIP (see --help)");
+  if (args.positionals().empty()) {
+    usage(stderr);
+    throw std::invalid_argument("scan needs at least one CLIP");
+  }
   if (args.get_int("threads", 0) > 0) torch::set_num_threads(args.get_int("threads", 0));
   const torch::Device device = train::resolve_device(args.get("device", "auto"));
   auto detector = load_model_from_args(args, device);
@@ -46,21 +60,33 @@ int run_scan(const std::vector<std::string>& argv) {
   const double threshold = args.get_double("threshold", detector.state.threshold);
   // As the page: a model whose held-out results do not back a verdict gets its score only.
   const std::string withheld = verdict_withheld_reason(args);
-  if (!withheld.empty() && !args.has("json"))
-    std::printf("note: scores only, no verdict: %s\n", withheld.c_str());
   const bool json = args.has("json");
+  const bool progress = args.has("progress") || ::isatty(::fileno(stderr));
+  if (!withheld.empty() && !json) std::printf("note: scores only, no verdict: %s\n", withheld.c_str());
   int failures = 0;
   for (const auto& clip : args.positionals()) {
-    train::ClipVerdict v = train::scan_clip(detector.model, clip, o, args.get_int("batch", 8), device);
+    std::function<void(double, double)> on_progress;
+    if (progress)
+      on_progress = [&clip](double at, double total) {
+        std::fprintf(stderr, "\r%s: %.0f s of %.0f s scored", clip.c_str(), at, std::max(at, total));
+        std::fflush(stderr);
+      };
+    train::ClipVerdict v = train::scan_clip(detector.model, clip, o, args.get_int("batch", 8), device, on_progress);
+    if (progress) std::fprintf(stderr, "\r\033[K");
+    v.decide(threshold, withheld);
     failures += !v.error.empty();
+    if (!v.error.empty()) std::fprintf(stderr, "%s: error: %s\n", clip.c_str(), v.error.c_str());
     if (json) {
       std::printf("%s\n", v.to_json().dump().c_str());
-    } else if (!v.error.empty()) {
-      std::printf("%s: error: %s\n", clip.c_str(), v.error.c_str());
-    } else {
-      std::printf("%s: %s (score %.3f, threshold %.3f, %zu windows)\n  timeline:", clip.c_str(),
-                  !withheld.empty() ? "SCORE ONLY" : v.score >= threshold ? "FAKE" : "REAL", v.score, threshold,
-                  v.windows.size());
+    } else if (v.error.empty()) {
+      std::string verdict = v.verdict == "fake" ? "FAKE" : v.verdict == "real" ? "REAL" : "SCORE ONLY";
+      std::printf("%s: %s (score %.3f, threshold %.3f, %zu windows)\n", clip.c_str(), verdict.c_str(), v.score,
+                  threshold, v.windows.size());
+      // The model's reason was printed once above; a clip's own reason is printed with it.
+      if (!v.verdict_withheld.empty() && v.verdict_withheld != withheld)
+        std::printf("  no verdict: %s\n", v.verdict_withheld.c_str());
+      if (!v.coverage.warning.empty()) std::printf("  warning: %s\n", v.coverage.warning.c_str());
+      std::printf("  timeline:");
       for (size_t s = 0; s < v.timeline.size(); ++s)
         std::isnan(v.timeline[s]) ? std::printf(" %zus:-", s) : std::printf(" %zus:%.2f", s, v.timeline[s]);
       std::printf("\n");

@@ -8,6 +8,8 @@
 #include "avlens/train/training_data.hpp"
 #include "command.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace avlens::cli {
 namespace {
 namespace fs = std::filesystem;
@@ -49,6 +51,20 @@ int run_train(const std::vector<std::string>& argv) {
   auto data = train::open_training_data(config);
   std::fprintf(stderr, "train: %zu training windows, %zu validation windows; %s\n", data.train->size(),
                data.validation ? data.validation->size() : 0, config.to_json().dump().c_str());
+  // An AUC needs both classes among the validation windows: say so once, and what to do.
+  std::string one_class;
+  if (data.validation && data.validation->size() > 0) {
+    bool real = false, fake = false;
+    for (size_t i = 0; i < data.validation->size(); ++i) (data.validation->label(i) ? fake : real) = true;
+    if (!(real && fake)) one_class = real ? "real" : "fake";
+  }
+  if (!one_class.empty() || !data.validation || data.validation->size() == 0)
+    std::fprintf(stderr,
+                 "train: note: %s, so there is no validation AUC and no best_val_auc.pt; run/last.pt is written "
+                 "after every epoch and can be exported. Give validation both classes: more videos of each, a "
+                 "larger --val_fraction, or --val_list/--val_data.\n",
+                 one_class.empty() ? "there are no validation windows"
+                                   : ("every validation window is " + one_class).c_str());
   train::Trainer trainer(config, data.train, data.validation);
   const fs::path last = fs::path(config.out) / "last.pt";
   if (args.has("resume")) {
@@ -62,14 +78,23 @@ int run_train(const std::vector<std::string>& argv) {
   train::TrainHooks hooks;
   hooks.on_epoch = [&](const train::EpochRecord& r) {
     if (config.rank == 0)
-      std::fprintf(stderr, "epoch %d: loss %.4f, val AUC %.4f, val acc %.4f, %.1f windows/s, %.1f s\n", r.epoch,
-                   r.train_loss, r.val_auc, r.val_accuracy, r.windows_per_second, r.seconds);
+    {
+      char auc[64] = "val AUC n/a";
+      if (r.val_auc >= 0) std::snprintf(auc, sizeof(auc), "val AUC %.4f, val acc %.4f", r.val_auc, r.val_accuracy);
+      std::fprintf(stderr, "epoch %d: loss %.4f, %s, %.1f windows/s, %.1f s\n", r.epoch, r.train_loss, auc,
+                   r.windows_per_second, r.seconds);
+    }
   };
   trainer.fit(hooks);
   // Every rank reports (its losses are means over the ranks, so they agree); only rank 0 wrote to out.
-  std::printf("{\"out\": \"%s\", \"rank\": %d, \"epochs\": %d, \"best_val_auc\": %.6f, \"best_train_loss\": %.6f}\n",
-              config.out.c_str(), config.rank, trainer.state().epochs_done, trainer.state().best_val_auc,
-              trainer.state().best_train_loss);
+  const double best_auc = trainer.state().best_val_auc;
+  nlohmann::json summary = {{"out", config.out},
+                            {"rank", config.rank},
+                            {"epochs", trainer.state().epochs_done},
+                            {"best_val_auc", best_auc >= 0 ? nlohmann::json(best_auc) : nlohmann::json(nullptr)},
+                            {"best_train_loss", trainer.state().best_train_loss},
+                            {"checkpoint", (fs::path(config.out) / (best_auc >= 0 ? "best_val_auc.pt" : "last.pt")).string()}};
+  std::printf("%s\n", summary.dump().c_str());
   return 0;
 }
 

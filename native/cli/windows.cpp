@@ -70,7 +70,7 @@ int run_windows(const std::vector<std::string>& argv) {
   flags.insert({"raw", "help"});
   Args args(argv, value_options, flags);
   if (args.has("help") || args.positionals().size() != 1) {
-    std::printf(
+    std::fprintf(args.has("help") ? stdout : stderr,
         "usage: avlens windows CLIP --out DIR [--raw] %s\n"
         "Writes, per window: window_NNN.png (contact sheet of the face crops; a red bar marks frames\n"
         "without a face), window_NNN.wav (the normalised audio), and windows.json (times, boxes, report).\n"

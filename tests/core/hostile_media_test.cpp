@@ -52,6 +52,8 @@ struct Outcome {
   double audio_seconds = 0;      // audio delivered to the window maker
   double duration = 0;           // info().duration after reading
   size_t timeline_seconds = 0;   // aggregate_scores over the windows, as `avlens scan` does it
+  int decode_errors = 0;         // the reader's report
+  std::string warning;           // clip_coverage's
 };
 
 // Reads `path` to the end in a child process (tiny geometry), like `avlens scan`: every window
@@ -77,8 +79,9 @@ Outcome read_in_child(const std::string& path) {
       Window w;
       while (reader->next(w)) scores.push_back({w.start_time, o.geometry.duration(), 0.5}), ++windows;
       const VideoScore v = aggregate_scores(scores, reader->info().duration);
+      const ClipCoverage c = clip_coverage(reader->report(), scores, o.geometry);
       out << "|" << windows << "|" << reader->report().audio_samples / 16000.0 << "|" << reader->info().duration
-          << "|" << v.timeline.size();
+          << "|" << v.timeline.size() << "|" << c.decode_errors << "|" << c.warning;
     } catch (const Error& e) {
       out << error_code_name(e.code()) << ": " << e.what() << "|" << windows;
     } catch (const std::bad_alloc&) {
@@ -113,6 +116,8 @@ Outcome read_in_child(const std::string& path) {
     r.duration = std::stod(fields[3]);
     r.timeline_seconds = std::stoull(fields[4]);
   }
+  if (fields.size() > 5) r.decode_errors = std::stoi(fields[5]);
+  if (fields.size() > 6) r.warning = fields[6];
   return r;
 }
 
@@ -169,7 +174,34 @@ std::string lying_duration_clip(double declared) {
   return write_bytes(name.str(), bytes);
 }
 
+// The face clip as MPEG-TS with junk written over the payload of every 7th packet from 1 s on
+// (sync bytes and headers kept, so the demuxer goes on and the decoders meet the damage).
+std::string damaged_ts_clip() {
+  const std::string ts = make_clip("face_for_damage.ts", "-i " + face_clip(6, 25) + " -c:v libx264 -preset ultrafast "
+                                                          "-c:a aac -f mpegts");
+  std::vector<uint8_t> bytes = read_bytes(ts);
+  uint32_t x = 12345;
+  for (size_t p = bytes.size() / 6 / 188 * 188; p + 188 <= bytes.size(); p += 7 * 188)
+    for (size_t i = 8; i < 188; ++i) bytes[p + i] = static_cast<uint8_t>((x = x * 1103515245u + 12345u) >> 24);
+  return write_bytes("face_damaged.ts", bytes);
+}
+
 }  // namespace
+
+// Item 5: damaged data was skipped in silence; the report counts it and the coverage says so.
+TEST(HostileMedia, DamagedPacketsAreCountedAndReported) {
+  const Outcome r = read_in_child(damaged_ts_clip());
+  EXPECT_EQ(r.signal, 0) << describe(r);
+  ASSERT_EQ(r.error, "") << describe(r);
+  EXPECT_GT(r.decode_errors, 0);
+  EXPECT_NE(r.warning.find("damaged packet"), std::string::npos) << r.warning;
+  // An undamaged clip reports none.
+  const Outcome clean = read_in_child(make_clip("face_clean.ts", "-i " + face_clip(6, 25) +
+                                                                     " -c:v libx264 -preset ultrafast -c:a aac -f mpegts"));
+  ASSERT_EQ(clean.error, "") << describe(clean);
+  EXPECT_EQ(clean.decode_errors, 0);
+  EXPECT_EQ(clean.warning, "");
+}
 
 // Issue 17 item 1: the resampler was built once from the first audio frame; a later frame with
 // fewer channels was read with the old layout (out of bounds, SIGSEGV in swr_convert).

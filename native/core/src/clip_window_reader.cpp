@@ -10,6 +10,7 @@ struct ClipWindowReader::Impl {
   WindowMakerOptions options;
   std::unique_ptr<MediaDecoder> decoder;
   std::unique_ptr<WindowMaker> maker;
+  ClipReport report;  // the maker's, with the decoder's error count
   bool ended = false;
 };
 
@@ -91,7 +92,11 @@ std::unique_ptr<ClipWindowReader> ClipWindowReader::open_memory(std::shared_ptr<
 }
 
 const MediaInfo& ClipWindowReader::info() const { return impl_->decoder->info(); }
-const ClipReport& ClipWindowReader::report() const { return impl_->maker->report(); }
+const ClipReport& ClipWindowReader::report() const {
+  impl_->report = impl_->maker->report();
+  impl_->report.decode_errors = impl_->decoder->decode_errors();
+  return impl_->report;
+}
 
 bool ClipWindowReader::next(Window& out) {
   Impl& im = *impl_;

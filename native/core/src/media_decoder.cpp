@@ -97,6 +97,7 @@ struct MediaDecoder::Impl {
   bool demux_ended = false, flushed = false;
   bool read_error = false;
   std::string read_error_text;
+  int decode_errors = 0;  // packets and frames the decoders rejected
   int decoded_video_frames = 0;
 
   ~Impl() {
@@ -363,7 +364,10 @@ struct MediaDecoder::Impl {
     for (;;) {
       int err = avcodec_receive_frame(dec, frame);
       if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) return;
-      if (err < 0) return;  // a broken frame: skip it
+      if (err < 0) {  // a broken frame: skip it, and count it
+        ++decode_errors;
+        return;
+      }
       if (dec == vdec) deliver_video(on_video);
       else deliver_audio(on_audio);
       av_frame_unref(frame);
@@ -378,7 +382,10 @@ struct MediaDecoder::Impl {
         AVCodecContext* dec = packet->stream_index == video_index   ? vdec
                               : packet->stream_index == audio_index ? adec
                                                                     : nullptr;
-        if (dec && avcodec_send_packet(dec, packet) >= 0) receive(dec, on_video, on_audio);
+        if (dec) {
+          if (avcodec_send_packet(dec, packet) >= 0) receive(dec, on_video, on_audio);
+          else ++decode_errors;  // a damaged packet: skipped
+        }
         av_packet_unref(packet);
         return true;
       }
@@ -441,5 +448,6 @@ double MediaDecoder::video_end() const {
   return impl_->last_video_time < 0 ? 0 : impl_->last_video_time + impl_->last_video_duration;
 }
 double MediaDecoder::position() const { return impl_->position; }
+int MediaDecoder::decode_errors() const { return impl_->decode_errors; }
 
 }  // namespace avlens

@@ -41,6 +41,8 @@ class MediaDecoder {
   double video_end() const;
   // Seconds of the clip read so far (for progress).
   double position() const;
+  // Packets and frames the decoders rejected and skipped so far (damaged data).
+  int decode_errors() const;
 
  private:
   struct Impl;

@@ -7,17 +7,43 @@
 
 namespace avlens::train {
 
+void ClipVerdict::decide(double t, const std::string& model_withheld) {
+  threshold = t;
+  verdict.clear();
+  verdict_withheld.clear();
+  if (!error.empty()) return;
+  if (!model_withheld.empty()) verdict_withheld = model_withheld;
+  else if (!coverage.verdict_withheld.empty()) verdict_withheld = coverage.verdict_withheld;
+  else verdict = score >= threshold ? "fake" : "real";
+}
+
 nlohmann::json ClipVerdict::to_json() const {
+  const auto text_or_null = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
   nlohmann::json w = nlohmann::json::array();
   for (const auto& s : windows) w.push_back({{"start", s.start_time}, {"score", s.score}});
-  nlohmann::json j = {{"file", file}, {"windows", w}};
+  nlohmann::json timeline_json = nlohmann::json::array();
+  for (double v : timeline) timeline_json.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
+  nlohmann::json j = {{"file", file}, {"windows", w}, {"timeline", timeline_json}};
   j["score"] = error.empty() ? nlohmann::json(score) : nlohmann::json(nullptr);
-  j["error"] = error.empty() ? nlohmann::json(nullptr) : nlohmann::json(error);
+  j["threshold"] = threshold;
+  j["verdict"] = text_or_null(verdict);
+  j["verdict_withheld"] = text_or_null(verdict_withheld);
+  j["warning"] = text_or_null(coverage.warning);
+  j["coverage"] = {{"video_seconds", coverage.video_seconds},
+                   {"audio_seconds", coverage.audio_seconds},
+                   {"scored_seconds", coverage.scored_seconds},
+                   {"windows", coverage.windows},
+                   {"windows_scored", coverage.windows_scored},
+                   {"windows_without_face", coverage.windows_without_face},
+                   {"decode_errors", coverage.decode_errors},
+                   // The clip's own reason for no verdict, even when the model's card gives one first.
+                   {"verdict_withheld", text_or_null(coverage.verdict_withheld)}};
+  j["error"] = text_or_null(error);
   return j;
 }
 
 ClipVerdict scan_clip(model::Detector& detector, const std::string& path, const WindowMakerOptions& options, int batch,
-                      torch::Device device) {
+                      torch::Device device, const std::function<void(double, double)>& on_progress) {
   ClipVerdict v;
   v.file = path;
   try {
@@ -40,6 +66,7 @@ ClipVerdict scan_clip(model::Detector& detector, const std::string& path, const 
                         .contiguous();
       for (size_t i = 0; i < pending.size(); ++i)
         v.windows.push_back({pending[i].start_time, g.duration(), scores.data_ptr<double>()[i]});
+      if (on_progress) on_progress(pending.back().start_time + g.duration(), reader->info().duration);
       pending.clear();
     };
     Window w;
@@ -53,6 +80,7 @@ ClipVerdict scan_clip(model::Detector& detector, const std::string& path, const 
       if (static_cast<int>(pending.size()) >= batch) flush();
     }
     flush();
+    v.coverage = clip_coverage(reader->report(), v.windows, g);
     if (v.windows.empty())
       throw Error(ErrorCode::kNoFace, "no window with a face in '" + path + "' (" +
                                           std::to_string(v.windows_without_face) + " windows without one)");

@@ -82,7 +82,8 @@ struct ClipReport {
   int windows_without_face = 0;
   size_t audio_samples = 0;
   float audio_min = 0, audio_max = 0;      // raw range used for the min-max scaling
-  double decoded_seconds = 0;
+  double decoded_seconds = 0;              // picture, at the geometry's frame rate
+  int decode_errors = 0;                   // damaged packets and frames the decoders skipped (files)
 };
 
 // Push API: feed frames (any rate, with timestamps) and audio; pop finished windows.
@@ -155,5 +156,26 @@ struct VideoScore {
 // clip_duration: where the clip ends (seconds decoded); the timeline has one entry per second of
 // it (NaN or negative: unknown). Throws kInvalidArgument for an infinite or absurd (over INT_MAX s) one.
 VideoScore aggregate_scores(const std::vector<WindowScore>& windows, double clip_duration);
+
+// What a clip's score rests on, and the one rule (for the CLI, the page and the extension) for when
+// that is too little to give a verdict or enough but only part of the clip (docs/METHOD.md §5).
+struct ClipCoverage {
+  double video_seconds = 0;   // picture decoded
+  double audio_seconds = 0;   // sound decoded
+  double scored_seconds = 0;  // covered by the scored windows
+  int windows = 0;            // complete windows made
+  int windows_scored = 0;
+  int windows_without_face = 0;  // made but not scored: no face in most of their frames
+  int decode_errors = 0;
+  // Non-empty: no verdict, only the score, and this says why (too few windows scored).
+  std::string verdict_withheld;
+  // Non-empty: the verdict stands for the part that was scored; this says what was left out.
+  std::string warning;
+};
+// A verdict needs at least this many scored windows.
+constexpr int kMinWindowsForVerdict = 3;
+// Below this share of the clip scored, the verdict carries a warning.
+constexpr double kMinScoredShare = 0.5;
+ClipCoverage clip_coverage(const ClipReport& report, const std::vector<WindowScore>& scored, const WindowGeometry& g);
 
 }  // namespace avlens
