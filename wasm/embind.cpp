@@ -4,16 +4,21 @@
 //
 // JavaScript sees (the friendly entry points live in post.js / extern_post.js):
 //   ClipReader.open(bytes: Uint8Array, name, options) -> reader   (pull API over a whole clip)
-//     reader.next(withVideo) -> window | null, reader.info(), reader.report(), reader.delete()
+//     reader.next(withVideo) -> window | null, reader.info(), reader.report(),
+//     reader.coverage(scoredWindows), reader.delete()
 //   WindowMaker.create(options) -> maker                          (push API: the browser decodes)
 //     maker.setAudioRange(min, max), maker.pushFrame(pixels, width, height, time),
-//     maker.pushAudio(samples), maker.finish(endTime), maker.pop(withVideo), maker.report()
-//   geometry(options), aggregateScores(windows, clipDuration), readOnnxMetadata(bytes),
-//   memoryStats(), version()
+//     maker.pushAudio(samples), maker.finish(endTime), maker.pop(withVideo), maker.report(),
+//     maker.coverage(scoredWindows)
+//   geometry(options), aggregateScores(windows, clipDuration), clipCoverage(report, scoredWindows,
+//   options), readOnnxMetadata(bytes), memoryStats(), version()
 // A window is {index, firstFrame, startTime, framesWithoutFace, hasFace, crops (Uint8Array
 // T*H*W*3), video (Float32Array 3*T*H*W, the network's (C,T,H,W) layout), audio (Float32Array S),
 // boxes (Float32Array T*4: x, y, w, h in source pixels), faceFound (Uint8Array T)}; its arrays are
-// copies owned by JavaScript.
+// copies owned by JavaScript. Coverage (avlens::clip_coverage: what a clip's score rests on, and
+// the one rule for withholding a verdict) is {videoSeconds, audioSeconds, scoredSeconds, windows,
+// windowsScored, windowsWithoutFace, decodeErrors, verdictWithheld (null, or why there is no
+// verdict), warning (null, or what was left out), windowsForVerdict (kMinWindowsForVerdict)}.
 #include <emscripten.h>
 #include <emscripten/bind.h>
 #include <emscripten/heap.h>
@@ -236,6 +241,63 @@ val report_to_js(const avlens::ClipReport& r) {
   out.set("audioMin", r.audio_min);
   out.set("audioMax", r.audio_max);
   out.set("decodedSeconds", r.decoded_seconds);
+  out.set("decodeErrors", r.decode_errors);
+  return out;
+}
+
+// A count in a report object: a whole number >= 0 (absent: 0).
+double count_field(const val& object, const char* key, const char* what) {
+  const double d = number_option(object, key, 0);
+  if (!(d >= 0 && d <= 9007199254740992.0) || d != static_cast<double>(static_cast<long long>(d)))
+    invalid(std::string(what) + ": '" + key + "' must be a whole number >= 0");
+  return d;
+}
+
+// {frames, audioSamples, windows, windowsWithoutFace, decodeErrors} (what report() returns, or a
+// sum of several) -> the ClipReport fields clip_coverage reads.
+avlens::ClipReport report_from_js(const val& r) {
+  if (r.typeOf().as<std::string>() != "object" || r.isNull()) invalid("clipCoverage: the report must be an object");
+  const auto int_count = [&](const char* key) {
+    const double d = count_field(r, key, "clipCoverage: the report");
+    if (d > 2147483647.0) invalid(std::string("clipCoverage: the report: '") + key + "' is too large");
+    return static_cast<int>(d);
+  };
+  avlens::ClipReport out;
+  out.frames = int_count("frames");
+  out.windows = int_count("windows");
+  out.windows_without_face = int_count("windowsWithoutFace");
+  out.decode_errors = int_count("decodeErrors");
+  out.audio_samples = static_cast<size_t>(count_field(r, "audioSamples", "clipCoverage: the report"));
+  return out;
+}
+
+// [{startTime, duration, score}] -> WindowScore (what aggregateScores and coverage take).
+std::vector<avlens::WindowScore> scores_from_js(const val& windows, const char* fn) {
+  if (!windows.isArray()) invalid(std::string(fn) + " expects an array of {startTime, duration, score}");
+  std::vector<avlens::WindowScore> scores(windows["length"].as<size_t>());
+  for (size_t i = 0; i < scores.size(); ++i) {
+    const val w = windows[i];
+    if (w.typeOf().as<std::string>() != "object" || w.isNull()) invalid(std::string(fn) + ": window " + std::to_string(i) + " is not an object");
+    scores[i].start_time = number_option(w, "startTime", 0);
+    scores[i].duration = number_option(w, "duration", 1);
+    scores[i].score = number_option(w, "score", 0);
+  }
+  return scores;
+}
+
+val coverage_to_js(const avlens::ClipCoverage& c) {
+  const auto text_or_null = [](const std::string& s) { return s.empty() ? val::null() : val(s); };
+  val out = val::object();
+  out.set("videoSeconds", c.video_seconds);
+  out.set("audioSeconds", c.audio_seconds);
+  out.set("scoredSeconds", c.scored_seconds);
+  out.set("windows", c.windows);
+  out.set("windowsScored", c.windows_scored);
+  out.set("windowsWithoutFace", c.windows_without_face);
+  out.set("decodeErrors", c.decode_errors);
+  out.set("verdictWithheld", text_or_null(c.verdict_withheld));
+  out.set("warning", text_or_null(c.warning));
+  out.set("windowsForVerdict", avlens::kMinWindowsForVerdict);
   return out;
 }
 
@@ -278,6 +340,12 @@ class ClipReader {
   }
   val info() const { return guarded([&] { return info_to_js(reader_->info()); }); }
   val report() const { return guarded([&] { return report_to_js(reader_->report()); }); }
+  // scored: the windows that were scored, [{startTime, duration, score}]; read to the end first.
+  val coverage(const val& scored) const {
+    return guarded([&] {
+      return coverage_to_js(avlens::clip_coverage(reader_->report(), scores_from_js(scored, "coverage"), options_.geometry));
+    });
+  }
   val geometry() const { return guarded([&] { return geometry_to_js(options_.geometry); }); }
 
  private:
@@ -338,6 +406,12 @@ class WindowMaker {
     });
   }
   val report() const { return guarded([&] { return report_to_js(maker_->report()); }); }
+  // What has been pushed so far against the scored windows, [{startTime, duration, score}].
+  val coverage(const val& scored) const {
+    return guarded([&] {
+      return coverage_to_js(avlens::clip_coverage(maker_->report(), scores_from_js(scored, "coverage"), geometry_));
+    });
+  }
   val geometry() const { return guarded([&] { return geometry_to_js(geometry_); }); }
 
  private:
@@ -356,22 +430,23 @@ val geometry(const val& options) { return guarded([&] { return geometry_to_js(op
 // no window covers a second)}.
 val aggregate_scores(const val& windows, double clip_duration) {
   return guarded([&] {
-    if (!windows.isArray()) invalid("aggregateScores expects an array of {startTime, duration, score}");
-    std::vector<avlens::WindowScore> scores(windows["length"].as<size_t>());
-    for (size_t i = 0; i < scores.size(); ++i) {
-      const val w = windows[i];
-      if (w.typeOf().as<std::string>() != "object" || w.isNull()) invalid("aggregateScores: window " + std::to_string(i) + " is not an object");
-      scores[i].start_time = number_option(w, "startTime", 0);
-      scores[i].duration = number_option(w, "duration", 1);
-      scores[i].score = number_option(w, "score", 0);
-    }
-    const avlens::VideoScore v = avlens::aggregate_scores(scores, clip_duration);
+    const avlens::VideoScore v = avlens::aggregate_scores(scores_from_js(windows, "aggregateScores"), clip_duration);
     val out = val::object();
     out.set("mean", v.mean);
     out.set("max", v.max);
     out.set("windows", v.windows);
     out.set("timeline", copy_to_js(v.timeline));
     return out;
+  });
+}
+
+// report: {frames, audioSamples, windows, windowsWithoutFace, decodeErrors} — a report() of a
+// reader or a window maker that is gone, or the sum of several (the extension: one video played in
+// several stretches, each with its own maker); options: as geometry(options).
+val clip_coverage(const val& report, const val& scored, const val& options) {
+  return guarded([&] {
+    const avlens::ClipReport r = report_from_js(report);
+    return coverage_to_js(avlens::clip_coverage(r, scores_from_js(scored, "clipCoverage"), options_from_js(options).geometry));
   });
 }
 
@@ -405,6 +480,7 @@ EMSCRIPTEN_BINDINGS(avlens_core) {
       .function("next", &ClipReader::next)
       .function("info", &ClipReader::info)
       .function("report", &ClipReader::report)
+      .function("coverage", &ClipReader::coverage)
       .function("geometry", &ClipReader::geometry);
   class_<WindowMaker>("WindowMaker")
       .class_function("create", &WindowMaker::create)
@@ -414,9 +490,11 @@ EMSCRIPTEN_BINDINGS(avlens_core) {
       .function("finish", &WindowMaker::finish)
       .function("pop", &WindowMaker::pop)
       .function("report", &WindowMaker::report)
+      .function("coverage", &WindowMaker::coverage)
       .function("geometry", &WindowMaker::geometry);
   function("geometry", &geometry);
   function("aggregateScores", &aggregate_scores);
+  function("clipCoverage", &clip_coverage);
   function("readOnnxMetadata", &read_onnx_metadata);
   function("memoryStats", &memory_stats);
   function("version", +[]() { return std::string(AVLENS_VERSION); });

@@ -26,15 +26,15 @@ function avlensCompleteApi() {
     };
   const ClipReader = Module['ClipReader'];
   const WindowMaker = Module['WindowMaker'];
-  for (const name of ['next', 'info', 'report', 'geometry']) {
+  for (const name of ['next', 'info', 'report', 'coverage', 'geometry']) {
     ClipReader.prototype[name] = restoreStackOnThrow(ClipReader.prototype[name]);
   }
-  for (const name of ['setAudioRange', 'pushFrame', 'pushAudio', 'finish', 'pop', 'report', 'geometry']) {
+  for (const name of ['setAudioRange', 'pushFrame', 'pushAudio', 'finish', 'pop', 'report', 'coverage', 'geometry']) {
     WindowMaker.prototype[name] = restoreStackOnThrow(WindowMaker.prototype[name]);
   }
   ClipReader['open'] = restoreStackOnThrow(ClipReader['open']);
   WindowMaker['create'] = restoreStackOnThrow(WindowMaker['create']);
-  for (const name of ['geometry', 'aggregateScores', 'readOnnxMetadata']) {
+  for (const name of ['geometry', 'aggregateScores', 'clipCoverage', 'readOnnxMetadata']) {
     Module[name] = restoreStackOnThrow(Module[name]);
   }
 
