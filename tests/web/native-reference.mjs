@@ -74,14 +74,15 @@ async function scanOutput(args) {
 }
 
 /**
- * `avlens scan CLIP --checkpoint C --json` -> { file, score, windows: [{ start, score }], error },
- * plus the verdict (`fake`|`real`) and threshold of the plain `avlens scan` line.
+ * `avlens scan CLIP --checkpoint C --json` -> { file, score, threshold, verdict (null when withheld),
+ * verdict_withheld, warning, coverage, windows: [{ start, score }], timeline, error }, plus
+ * `decision`: the side of the threshold the score is on (what the page keeps in its data, also
+ * when no verdict is given; the verdict, when there is one, is that side).
  */
 export async function nativeScan(clipPath, checkpoint) {
   const line = JSON.parse((await scanOutput([clipPath, '--checkpoint', checkpoint, '--json'])).trim().split('\n')[0]);
   if (line.error) return line;
-  const text = await scanOutput([clipPath, '--checkpoint', checkpoint]);
-  const m = /: (FAKE|REAL) \(score [\d.]+, threshold ([\d.]+)/.exec(text);
-  if (!m) throw new Error(`unexpected avlens scan output: ${text}`);
-  return { ...line, verdict: m[1].toLowerCase(), threshold: Number(m[2]) };
+  const decision = line.score >= line.threshold ? 'fake' : 'real';
+  if (line.verdict !== null && line.verdict !== decision) throw new Error(`avlens scan: verdict ${line.verdict} for score ${line.score} at threshold ${line.threshold}`);
+  return { ...line, decision };
 }

@@ -3,13 +3,14 @@
 // faces and held-out calibration gets the calibrated sentence; a card that withholds verdicts gets
 // its score without one; a card that cannot be read counts as no card; colour levels follow the
 // model's threshold with the same rule as the verdict; a score is called a fake probability only
-// where the calibrated sentence would be given.
+// where the calibrated sentence would be given; too few scored windows (the core's coverage) give the
+// score without a verdict, with the core's reason, and the core's warning goes with any verdict.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { calibrationBin, modelCardRows, modelNotice, readModelCard } from '../../web/src/model-card.js';
 import { readOnnxModelInfo } from '../../web/src/onnx-model.js';
-import { calibrationApplies, scoreLevel, scoreWording, verdictFor } from '../../web/src/verdict.js';
+import { calibrationApplies, coverageShortfall, scoreLevel, scoreWording, verdictFor } from '../../web/src/verdict.js';
 import { SHIPPED_MODEL } from './helpers.mjs';
 
 const BINS = [
@@ -211,4 +212,48 @@ test('a score is a "fake probability" only where calibration applies (the calibr
     if (!calibrated) for (const p of [0.1, 0.4, 0.6, 0.9]) assert.equal(verdictFor(p, card).evidence, null, `${label}, p ${p}`);
     else assert.ok(verdictFor(0.9, card).evidence, label);
   }
+});
+
+// Coverage objects as the wasm core's coverage() returns them (avlens::clip_coverage); the rule that
+// fills verdictWithheld and warning is the core's, tested in tests/wasm/coverage.test.mjs.
+const COVERED = { videoSeconds: 4, audioSeconds: 4, scoredSeconds: 4, windows: 4, windowsScored: 4, windowsWithoutFace: 0, decodeErrors: 0, verdictWithheld: null, warning: null, windowsForVerdict: 3 };
+const TWO_WINDOWS = { ...COVERED, videoSeconds: 2, audioSeconds: 2, scoredSeconds: 2, windows: 2, windowsScored: 2, verdictWithheld: 'only 2 windows (2.0 s) could be scored; a verdict needs at least 3' };
+const SHORT_SOUND = { ...COVERED, videoSeconds: 20, audioSeconds: 3.5, scoredSeconds: 3, windows: 3, windowsScored: 3, warning: "only 3.0 s of the clip's 20 s were scored; the verdict is about that part" };
+
+test('too few windows scored (the core\'s coverage): the score without a verdict, the core\'s reason, no calibrated sentence', () => {
+  const card = withCard(REAL_CARD);
+  for (const p of [0.05, 0.55, 0.95]) {
+    const whole = verdictFor(p, card, COVERED);
+    assert.notEqual(whole.kind, 'withheld');
+    assert.equal(whole.withheld, null);
+    assert.equal(whole.warning, null);
+    const v = verdictFor(p, card, TWO_WINDOWS);
+    assert.equal(v.kind, 'withheld', `p = ${p}`);
+    assert.equal(v.title, 'Score only: no verdict');
+    assert.equal(v.summary, 'Only 2 windows (2.0 s) could be scored; a verdict needs at least 3.');
+    assert.equal(v.decision, whole.decision, 'the side of the threshold stays in the data');
+    assert.equal(v.evidence, null, 'no calibrated sentence about a score from two windows');
+    assert.deepEqual(v.withheld, { reason: TWO_WINDOWS.verdictWithheld, scored: 2, needed: 3, short: 'Not enough analysed yet (2 of 3 windows)' });
+    assert.doesNotMatch(JSON.stringify(v), /belong together|deepfake|Inconclusive/);
+  }
+  // The clip's reason comes before a card that withholds verdicts; the card's note stays the notice.
+  const noVerdictCard = withCard({ ...REAL_CARD, verdict_supported: false, verdict_note: 'held-out AUC 0.55' });
+  const both = verdictFor(0.7, noVerdictCard, TWO_WINDOWS);
+  assert.equal(both.kind, 'withheld');
+  assert.match(both.notice.text, /held-out AUC 0\.55/);
+  // Unknown coverage (null) is too little: a verdict needs the core to have said it may be given.
+  const unknown = verdictFor(0.9, card, null);
+  assert.equal(unknown.kind, 'withheld');
+  assert.equal(unknown.withheld.short, 'Not enough analysed yet (0 windows)');
+  assert.equal(coverageShortfall({ ...TWO_WINDOWS, windowsScored: 1 }).short, 'Not enough analysed yet (1 of 3 windows)');
+  assert.equal(coverageShortfall(COVERED), null);
+});
+
+test('the core\'s warning goes with the verdict, which stays', () => {
+  const card = withCard(REAL_CARD);
+  const v = verdictFor(0.95, card, SHORT_SOUND);
+  assert.equal(v.kind, 'fake');
+  assert.equal(v.warning, SHORT_SOUND.warning);
+  assert.equal(v.withheld, null);
+  assert.equal(verdictFor(0.95, card).warning, null, 'no coverage given (a card\'s rules alone): no warning');
 });

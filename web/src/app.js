@@ -1,7 +1,7 @@
 // The avlens page: file intake, the analysis worker, progress, and the result view.
 import { cssGradient, drawHeatmap } from './heatmap.js';
 import { messageFor } from './messages.js';
-import { formatDuration, formatSecondRanges, formatSeconds, percent, secondsOfFrames, sentence } from './format.js';
+import { formatDuration, formatSecondRanges, formatSeconds, percent, secondsOfFrames, secondsText, sentence } from './format.js';
 import { scoreLevel, scoreWording, verdictFor } from './verdict.js';
 import { modelCardRows, readModelCard } from './model-card.js';
 import { describeGeometry } from './onnx-model.js';
@@ -41,6 +41,9 @@ const el = {
   verdictNoticeTitle: $('verdict-notice-title'),
   verdictNoticeText: $('verdict-notice-text'),
   verdictEvidence: $('verdict-evidence'),
+  verdictCoverage: $('verdict-coverage'),
+  verdictWarning: $('verdict-warning'),
+  verdictWarningText: $('verdict-warning-text'),
   verdictModel: $('verdict-model'),
   timelineThreshold: $('timeline-threshold'),
   gaugeValue: $('gauge-value'),
@@ -422,7 +425,7 @@ function onResult(result) {
   const v = renderResult(result, run.file);
   show('result');
   el.verdictTitle.focus();
-  announce([`${v.title}.`, `Score ${percent(result.aggregate.mean)}.`, v.evidence, v.notice?.text].filter(Boolean).join(' '));
+  announce([`${v.title}.`, `Score ${percent(result.aggregate.mean)}.`, v.withheld && `${sentence(v.withheld.reason)}.`, v.warning && `Warning: ${v.warning}.`, v.evidence, v.notice?.text].filter(Boolean).join(' '));
 }
 
 /** One entry of a definition list; a list value becomes a bulleted list. */
@@ -445,19 +448,33 @@ function textOrList(value) {
   return ul;
 }
 
-/** The verdict card: title, summary, calibrated sentence, real-faces notice, intended use and limits. */
+/** "Scored 3 s of 20 s (3 windows): picture 20 s, sound 3.5 s." from the core's coverage. */
+function coverageLine(c) {
+  const clip = Math.max(c.videoSeconds, c.audioSeconds);
+  const windows = `${c.windowsScored} window${c.windowsScored === 1 ? '' : 's'}`;
+  return `Scored ${secondsText(c.scoredSeconds)} of ${secondsText(clip)} (${windows}): picture ${secondsText(c.videoSeconds)}, sound ${secondsText(c.audioSeconds)}.`;
+}
+
+/** The verdict card: title, summary, what was scored, its warning, calibrated sentence, real-faces notice, intended use and limits. */
 function renderVerdict(result) {
   const p = result.aggregate.mean;
   const card = readModelCard(result.model.metadata);
-  const v = verdictFor(p, card);
+  // No verdict from too little of the clip: the core's coverage says when (verdict.js words it).
+  const v = verdictFor(p, card, result.coverage ?? null);
   el.verdictCard.dataset.kind = v.kind;
+  el.verdictCard.dataset.withheld = String(Boolean(v.withheld));
+  el.verdictCard.dataset.warning = String(Boolean(v.warning));
   el.verdictCard.dataset.decision = v.decision;
   el.verdictCard.dataset.threshold = String(v.threshold);
   el.verdictCard.dataset.pfake = String(p);
   el.verdictCard.dataset.realFaces = String(card.realFaces);
   el.verdictTitle.textContent = v.title;
-  const scoreLine = v.kind === 'unsupported' ? `Score: ${percent(p)}.` : `Score: ${percent(p)}; this model calls a clip fake from ${percent(v.threshold)}.`;
+  const scoreLine = v.kind === 'unsupported' || v.kind === 'withheld' ? `Score: ${percent(p)}.` : `Score: ${percent(p)}; this model calls a clip fake from ${percent(v.threshold)}.`;
   el.verdictSummary.textContent = `${v.summary} ${scoreLine}`;
+  el.verdictCoverage.textContent = result.coverage ? coverageLine(result.coverage) : '';
+  el.verdictCoverage.hidden = !result.coverage;
+  el.verdictWarningText.textContent = v.warning ? `${sentence(v.warning)}.` : '';
+  el.verdictWarning.hidden = !v.warning;
   el.verdictEvidence.textContent = v.evidence ?? '';
   el.verdictEvidence.hidden = !v.evidence;
   el.verdictNoticeTitle.textContent = v.notice?.title ?? '';
@@ -598,7 +615,7 @@ async function renderHeatmap() {
   el.opacity.disabled = !anyMaps;
   const worst = mostSuspiciousSecond(result);
   if (!w) {
-    el.heatmapCaption.textContent = `${formatSeconds(second)}: this second was not scored (no face in its window, or the clip ends before a full window).`;
+    el.heatmapCaption.textContent = `${formatSeconds(second)}: this second was not scored (no face in its window, no sound there, or the clip ends before a full window).`;
     drawHeatmap(el.heatmap, null, null, 0);
     el.heatmap.setAttribute('aria-label', 'No heat map for this second.');
     return;
@@ -704,7 +721,10 @@ function renderDetails(result) {
   addKV(el.timings, 'Total, file to verdict', formatDuration(timings.total));
   if (app.model?.loadMs) addKV(el.timings, 'Model load + warm-up (before the clip)', `${formatDuration(app.model.loadMs)} + ${formatDuration(app.model.warmupMs)}`);
   const c = result.clip;
-  addKV(el.timings, 'Clip', [containerName(c.container), c.videoCodec && `${c.videoCodec} ${c.width}×${c.height}`, c.audioCodec, Number.isFinite(c.duration) && `${c.duration.toFixed(2)} s`].filter(Boolean).join(' · '));
+  // The duration read to the end (the core caps what the container declares at what was decoded).
+  const declared = result.declaredDuration;
+  const lied = Number.isFinite(declared) && Math.abs(declared - c.duration) > 1 ? ` (the file declares ${secondsText(declared)})` : '';
+  addKV(el.timings, 'Clip', [containerName(c.container), c.videoCodec && `${c.videoCodec} ${c.width}×${c.height}`, c.audioCodec, Number.isFinite(c.duration) && `${c.duration.toFixed(2)} s${lied}`].filter(Boolean).join(' · '));
 }
 
 // FFmpeg names demuxers by the formats they read ("mov,mp4,m4a,3gp,3g2,mj2"); people know "MP4".
@@ -722,7 +742,9 @@ function reportJson() {
     file: r.file,
     clip: r.clip,
     score: r.aggregate.mean,
-    verdict: verdictFor(r.aggregate.mean, readModelCard(r.model.metadata)),
+    verdict: verdictFor(r.aggregate.mean, readModelCard(r.model.metadata), r.coverage ?? null),
+    coverage: r.coverage ?? null,
+    declared_duration: r.declaredDuration ?? null,
     aggregate: { ...r.aggregate, timeline: r.aggregate.timeline.map((v) => (Number.isFinite(v) ? v : null)) },
     windows: r.windowDetails.map((w) => ({ index: w.index, start_time: w.startTime, duration: w.duration, score: w.score, has_face: w.hasFace, frames_without_face: w.framesWithoutFace })),
     seconds_without_face: noFaceSeconds(r),

@@ -7,12 +7,21 @@
 //       metadata: the model's metadata_props (the core reads the window geometry from them)
 //       signal:   anything with an `aborted` boolean the core can poll between frames
 //   clip.info            -> { duration, width, height, rotation, sourceFps, container, videoCodec, audioCodec, ... }
+//                           as the container declares them when the clip is opened (duration: anything)
+//   clip.readInfo()      -> the same, now: once the clip has been read to the end, its duration is
+//                           no more than 1 s past what was decoded (size results from this one)
 //   clip.next()          -> null at the end, or a window { index, startTime, duration, video: Float32Array(3*T*H*W),
 //                           audio: Float32Array(S), crops: Uint8Array(T*H*W*3), boxes: Float32Array(4*T),
 //                           faceFound: Uint8Array(T), framesWithoutFace, hasFace }
-//   clip.report()        -> { frames, framesWithoutFace, framesWithoutFaceList, windows, windowsWithoutFace, ... }
+//   clip.report()        -> { frames, framesWithoutFace, framesWithoutFaceList, windows, windowsWithoutFace, decodeErrors, ... }
+//   clip.coverage(scored) -> what the clip's score rests on, by the core's one rule (avlens::clip_coverage):
+//                           { videoSeconds, audioSeconds, scoredSeconds, windows, windowsScored, windowsWithoutFace,
+//                             decodeErrors, verdictWithheld: null | why, warning: null | what was left out,
+//                             windowsForVerdict }; scored: [{ startTime, duration, score }] of the scored windows
 //   clip.close()
 //   core.aggregate([{ startTime, duration, score }], clipDuration) -> { mean, max, windows, timeline: number[] (NaN: none) }
+//   core.coverage(report, scored, metadata) -> the same rule on a report ({ frames, audioSamples, windows,
+//                           windowsWithoutFace, decodeErrors }: a maker's that is closed, or a sum of several)
 //
 // Push API (the extension: the browser decodes, the core tracks faces and makes the windows):
 //   const maker = core.createWindowMaker(metadata)
@@ -20,7 +29,7 @@
 //   maker.pushAudio(float32Mono)                        at the model's sample rate, contiguous from time 0
 //   maker.pop()          -> null or a window (as clip.next())
 //   maker.finish(endTime)   flush; throws too_short / no_face when nothing could be made
-//   maker.report(), maker.close()
+//   maker.report(), maker.coverage(scored), maker.close()
 //
 // Every failure is thrown as a CoreError whose `code` is one of the core's stable error names
 // (avlens::error_code_name).
@@ -74,6 +83,12 @@ export async function loadCore(moduleUrl) {
   const factory = mod.createCore ?? mod.default;
   if (typeof factory !== 'function') throw new CoreError('internal', 'the analysis core module has no createCore factory');
   const base = new URL('.', moduleUrl).href;
+  // A core built before coverage existed cannot say what a score rests on: no verdict can be given from it.
+  const noCoverage = () => new CoreError('internal', 'this build of the analysis core cannot report coverage (rebuild it: wasm/build.sh)');
+  const coverageOf = (object, scored) => {
+    if (typeof object.coverage !== 'function') throw noCoverage();
+    return guarded(() => object.coverage(scored));
+  };
   let native;
   try {
     native = await factory({ locateFile: (path) => new URL(path, base).href });
@@ -103,7 +118,9 @@ export async function loadCore(moduleUrl) {
       }
       return {
         info,
+        readInfo: () => guarded(() => reader.info()),
         next: () => guarded(() => reader.next(true)),
+        coverage: (scored) => coverageOf(reader, scored),
         report: () => {
           const r = guarded(() => reader.report());
           return { ...r, framesWithoutFaceList: Array.from(r.framesWithoutFaceList ?? []) };
@@ -122,8 +139,13 @@ export async function loadCore(moduleUrl) {
         pop: () => guarded(() => maker.pop(true)),
         finish: (endTime = -1) => guarded(() => maker.finish(endTime)),
         report: () => guarded(() => maker.report()),
+        coverage: (scored) => coverageOf(maker, scored),
         close: () => maker.delete(),
       };
+    },
+    coverage(report, scored, metadata) {
+      if (typeof native.clipCoverage !== 'function') throw noCoverage();
+      return guarded(() => native.clipCoverage(report, scored, { metadata }));
     },
     aggregate(scores, clipDuration) {
       const r = guarded(() => native.aggregateScores(scores, clipDuration));

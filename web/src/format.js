@@ -7,6 +7,13 @@ export function formatSeconds(s) {
   return `${m}:${String(sec).padStart(2, '0')}`;
 }
 
+/** A length of a clip in seconds, as the core words it: "3.5 s" below 10 s (no ".0"), "20 s" above. */
+export function secondsText(s) {
+  if (!Number.isFinite(s)) return '–';
+  const text = s < 10 ? s.toFixed(1).replace(/\.0$/, '') : s.toFixed(0);
+  return `${text} s`;
+}
+
 export function formatDuration(ms) {
   if (!Number.isFinite(ms)) return '–';
   if (ms < 1000) return `${Math.round(ms)} ms`;

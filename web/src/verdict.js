@@ -4,9 +4,11 @@
 // `avlens scan`. Scores near the threshold read "Inconclusive". How sure a verdict is, is said
 // only from the model's calibration on held-out clips, never from the distance to the
 // threshold: a sigmoid's distance from the threshold is not a measured confidence. A model whose
-// card withholds verdicts (`verdict_supported: false`) gets its score shown without one.
+// card withholds verdicts (`verdict_supported: false`) gets its score shown without one, and so
+// does a clip of which too little was scored: that rule is the core's (avlens::clip_coverage,
+// through the wasm core's coverage(); `verdictWithheld` says why), never recomputed here.
 import { calibrationBin, modelNotice } from './model-card.js';
-import { percent } from './format.js';
+import { percent, sentence } from './format.js';
 
 // A score within this share of the room between the threshold and 0 (or 1) is inconclusive.
 const INCONCLUSIVE_BAND = 0.2;
@@ -61,16 +63,51 @@ export function calibratedEvidence(p, card) {
 }
 
 /**
- * The verdict on a score under a model (its card from readModelCard):
- * { kind: 'fake'|'real'|'uncertain'|'unsupported', decision, threshold, title, label, summary,
- *   evidence, notice }. `decision` is the side of the threshold (what `avlens scan` prints), also
- * when no verdict is worded; `evidence` is the calibrated sentence or null; `notice` the model's
- * notice (modelNotice) or null.
+ * Whether what was scored of a clip (the core's coverage: reader.coverage(), maker.coverage(),
+ * clipCoverage()) is too little for a verdict: null when a verdict may be given, else
+ * { reason (the core's words), scored, needed, short ("Not enough analysed yet (2 of 3 windows)") }.
+ * Unknown coverage (null) is too little: a verdict needs the core to have said it may be given.
  */
-export function verdictFor(p, card) {
+export function coverageShortfall(coverage) {
+  if (coverage && !coverage.verdictWithheld) return null;
+  const scored = coverage?.windowsScored ?? 0;
+  const needed = coverage?.windowsForVerdict ?? null;
+  const reason = coverage?.verdictWithheld ?? 'nothing has been scored yet';
+  return { reason, scored, needed, short: `Not enough analysed yet (${scored}${needed === null ? '' : ` of ${needed}`} window${(needed ?? scored) === 1 ? '' : 's'})` };
+}
+
+/**
+ * The verdict on a score under a model (its card from readModelCard) and, for a clip, what was
+ * scored of it (its coverage from the core; omit it only where no clip is judged, as in the tests
+ * of the card's rules): { kind: 'fake'|'real'|'uncertain'|'unsupported'|'withheld', decision,
+ * threshold, title, label, summary, evidence, notice, withheld, warning }. `decision` is the side of
+ * the threshold (what `avlens scan` prints), also when no verdict is worded; `evidence` is the
+ * calibrated sentence or null; `notice` the model's notice (modelNotice) or null; `withheld` the
+ * coverageShortfall (kind 'withheld': too few windows scored for a verdict) or null; `warning` the
+ * core's warning about what the verdict leaves out (under half the clip scored, ...) or null.
+ */
+export function verdictFor(p, card, coverage) {
   const { threshold } = card;
   const { decision, clear } = placement(p, threshold);
-  const common = { decision, threshold, evidence: calibratedEvidence(p, card), notice: modelNotice(card) };
+  const withheld = coverage === undefined ? null : coverageShortfall(coverage);
+  const common = {
+    decision,
+    threshold,
+    evidence: withheld ? null : calibratedEvidence(p, card),
+    notice: modelNotice(card),
+    withheld,
+    warning: coverage?.warning ?? null,
+  };
+  if (withheld) {
+    // The clip's own reason comes first (as in `avlens scan`'s coverage); the model's notice stays.
+    return {
+      ...common,
+      kind: 'withheld',
+      title: 'Score only: no verdict',
+      label: 'no verdict yet',
+      summary: `${sentence(withheld.reason)}.`,
+    };
+  }
   if (!card.verdictSupported) {
     return {
       ...common,

@@ -201,7 +201,12 @@ async function analyze({ runId, file }) {
     if (scores.length === 0) throw new CoreError('too_short', `the clip gave no complete ${windowSeconds.toFixed(2)} s window`);
     progress('aggregate', 0.995, {}, true);
     t = now();
-    const aggregate = state.core.aggregate(scores, clip.info.duration);
+    // Read to the end, the core has capped the duration the container declared at what was decoded
+    // (a container may declare anything): the timeline is sized from that, never from clip.info.
+    const info = clip.readInfo();
+    const aggregate = state.core.aggregate(scores, info.duration);
+    // What the score rests on, and whether a verdict may be given: the core's rule, as in `avlens scan`.
+    const coverage = clip.coverage(scores);
     timings.aggregate = now() - t;
     const report = clip.report();
     timings.total = now() - tStart;
@@ -210,8 +215,10 @@ async function analyze({ runId, file }) {
       runId,
       result: {
         file: { name: file.name, bytes: file.size, type: file.type },
-        clip: clip.info,
+        clip: info,
+        declaredDuration: clip.info.duration,
         report,
+        coverage,
         aggregate,
         windows: scores,
         timings,
