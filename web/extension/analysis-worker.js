@@ -7,8 +7,13 @@
 //                           width, height, time} | audio {video, segment, samples} |
 //                           close {video, segment} | forget {video} | bye      (all carry `bridge`)
 // Out (avlens:from-worker): online | status {ready, error?, geometry, model, backend} |
-//                           ack {video, segment, frames} | window {video, window, aggregate} |
+//                           ack {video, segment, frames} | window {video, window, aggregate?, coverage} |
 //                           problem {video, segment, code, message}
+//
+// `coverage` is what the video's scores rest on, by the core's one rule (clipCoverage, as for a
+// file: verdictWithheld when fewer than 3 windows were scored, a warning when most of what played
+// went unscored): over the reports of every stretch (segment) of the video played so far and the
+// windows scored in it. The badge and the popup give no verdict without it (web/src/verdict.js).
 //
 // Every message is checked again here (content/protocol.js) before it reaches the core: a bridge
 // id, the fields and sizes of each type, frame times relative to their segment, at most
@@ -33,7 +38,7 @@ const SILENT_SPAN = 1e-6;
 
 const engine = { ready: null, core: null, ort: null, backend: null, model: null, modelName: '' };
 const segments = new Map(); // `${bridge}/${video}/${segment}` -> { maker, start, bridge, video }
-const videos = new Map(); // `${bridge}/${video}` -> { scores: [{ startTime, duration, score }], end } (insertion order: oldest first)
+const videos = new Map(); // `${bridge}/${video}` -> { scores: [{ startTime, duration, score }], past } (insertion order: oldest first)
 const sessions = new Map(); // bridge -> TabSession (what it has open)
 const waiting = [];
 let scoring = false;
@@ -72,6 +77,38 @@ function status() {
 const videoKey = (msg) => `${msg.bridge}/${msg.video}`;
 const segmentKey = (msg) => `${msg.bridge}/${msg.video}/${msg.segment}`;
 
+// The counts of a window maker's report that the core's coverage rule reads; a video's stretches add up.
+const REPORT_COUNTS = ['frames', 'audioSamples', 'windows', 'windowsWithoutFace', 'decodeErrors'];
+const emptyReport = () => Object.fromEntries(REPORT_COUNTS.map((k) => [k, 0]));
+function addReport(sum, report) {
+  for (const k of REPORT_COUNTS) sum[k] += report[k] ?? 0;
+  return sum;
+}
+
+/**
+ * What a video's scores rest on, by the core's rule: the reports of its closed stretches (`past`),
+ * of those still open, and of `current` (a stretch being closed, no longer open and not yet in
+ * `past`), against the windows scored for it. A part watched twice counts its seconds twice.
+ */
+function videoCoverage(bridge, video, current = null) {
+  const v = videoScores(bridge, `${bridge}/${video}`);
+  const report = { ...v.past };
+  const open = [...segments.values()].filter((s) => s.bridge === bridge && s.video === video);
+  if (current && !current.counted && !open.includes(current)) open.push(current);
+  for (const s of open) addReport(report, s.maker.report());
+  return engine.core.coverage(report, v.scores, engine.model.info.metadata);
+}
+
+function postWindow(seg, window, aggregate) {
+  let coverage = null; // unknown: the tab gives no verdict
+  try {
+    coverage = videoCoverage(seg.bridge, seg.video, seg);
+  } catch (err) {
+    console.error(`avlens: coverage: ${err.message}`);
+  }
+  post({ type: 'window', bridge: seg.bridge, video: seg.video, window, ...(aggregate ? { aggregate } : {}), coverage });
+}
+
 function problem(seg, err) {
   const e = errorMessage(err);
   post({ type: 'problem', bridge: seg.bridge, video: seg.video, segment: seg.segment, code: e.code, message: e.message });
@@ -96,7 +133,13 @@ function closeSegment(key, flush) {
     // A segment shorter than one window (paused or seeked within a second) simply gives none.
     if (toCoreError(err).code !== 'too_short') problem(seg, err);
   } finally {
-    seg.maker.close();
+    // What this stretch decoded stays in the video's coverage after its maker is gone.
+    try {
+      addReport(videoScores(seg.bridge, `${seg.bridge}/${seg.video}`).past, seg.maker.report());
+      seg.counted = true;
+    } finally {
+      seg.maker.close();
+    }
   }
 }
 
@@ -111,18 +154,18 @@ function drain(seg) {
     }
     const base = { startTime: seg.start + w.startTime, duration: w.duration ?? engine.model.geometry.frames / engine.model.geometry.fps, hasFace: w.hasFace, framesWithoutFace: w.framesWithoutFace };
     if (!(hi - lo > SILENT_SPAN)) {
-      post({ type: 'window', bridge: seg.bridge, video: seg.video, window: { ...base, score: null, skipped: 'silent' } });
+      postWindow(seg, { ...base, score: null, skipped: 'silent' });
       continue;
     }
     // As the page and `avlens scan` do: a window whose frames mostly show no face is not scored.
     if (!w.hasFace) {
-      post({ type: 'window', bridge: seg.bridge, video: seg.video, window: { ...base, score: null, skipped: 'no_face' } });
+      postWindow(seg, { ...base, score: null, skipped: 'no_face' });
       continue;
     }
     waiting.push({ seg, window: w, base });
     if (waiting.length > MAX_WAITING_WINDOWS) {
       const dropped = waiting.shift();
-      post({ type: 'window', bridge: dropped.seg.bridge, video: dropped.seg.video, window: { ...dropped.base, score: null, skipped: 'slow' } });
+      postWindow(dropped.seg, { ...dropped.base, score: null, skipped: 'slow' });
     }
   }
   if (!scoring) scoreWaiting();
@@ -149,7 +192,7 @@ async function scoreWaiting() {
       // A bounded timeline per video: past the limit the earliest seconds go.
       if (v.scores.length > LIMITS.maxScoresPerVideo) v.scores.splice(0, v.scores.length - LIMITS.maxScoresPerVideo);
       const aggregate = engine.core.aggregate(v.scores, 0);
-      post({ type: 'window', bridge: seg.bridge, video: seg.video, window: { ...base, score }, aggregate: { mean: aggregate.mean, max: aggregate.max, windows: aggregate.windows, timeline: aggregate.timeline.map((x) => (Number.isFinite(x) ? x : null)) } });
+      postWindow(seg, { ...base, score }, { mean: aggregate.mean, max: aggregate.max, windows: aggregate.windows, timeline: aggregate.timeline.map((x) => (Number.isFinite(x) ? x : null)) });
     }
   } finally {
     scoring = false;
@@ -163,7 +206,7 @@ function videoScores(bridge, key) {
   const own = [...videos.keys()].filter((k) => k.startsWith(`${bridge}/`));
   for (const k of own.slice(0, Math.max(0, own.length - LIMITS.maxVideos + 1))) videos.delete(k);
   for (const k of [...videos.keys()].slice(0, Math.max(0, videos.size - LIMITS.maxVideosTotal + 1))) videos.delete(k);
-  v = { scores: [] };
+  v = { scores: [], past: emptyReport() };
   videos.set(key, v);
   return v;
 }

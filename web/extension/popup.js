@@ -3,7 +3,7 @@
 // `popup.html?tab=ID` shows that tab instead.
 import { formatSeconds, percent } from '../src/format.js';
 import { readModelCard } from '../src/model-card.js';
-import { scoreLevel, verdictFor } from '../src/verdict.js';
+import { coverageShortfall, scoreLevel, verdictFor } from '../src/verdict.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -50,20 +50,32 @@ function render(report) {
   const agg = v.aggregate;
   // The model's card comes with the report: the same threshold and wording as the page and the badge.
   const card = report.model ? readModelCard(report.model.metadata) : null;
-  const verdict = card && agg && agg.windows > 0 && v.state !== 'blocked' ? verdictFor(agg.mean, card) : null;
+  // No verdict from fewer windows than the core's rule allows: the video's coverage says (null: unknown).
+  const judged = card && agg && agg.windows > 0 && v.state !== 'blocked' ? verdictFor(agg.mean, card, v.coverage ?? null) : null;
+  const withheld = judged?.kind === 'withheld' ? judged.withheld : null;
+  const verdict = withheld ? null : judged;
   const summary = $('summary');
+  for (const k of ['mean', 'threshold', 'decision', 'kind', 'scored', 'needed']) delete summary.dataset[k];
   if (verdict) {
     summary.textContent = `${percent(agg.mean)} fake over ${agg.windows} analysed second${agg.windows > 1 ? 's' : ''} — ${verdict.title.toLowerCase()}`;
     Object.assign(summary.dataset, { mean: String(agg.mean), threshold: String(verdict.threshold), decision: verdict.decision, kind: verdict.kind });
+  } else if (withheld) {
+    summary.textContent = withheld.short;
+    Object.assign(summary.dataset, { kind: 'withheld', scored: String(withheld.scored), needed: String(withheld.needed ?? '') });
   } else {
     summary.textContent = v.state === 'blocked' ? 'No score' : v.reason === 'no_face' ? 'No score: no face found' : 'No score yet';
-    for (const k of ['mean', 'threshold', 'decision', 'kind']) delete summary.dataset[k];
   }
-  $('threshold').textContent = !verdict ? '' : verdict.kind === 'unsupported' ? `This model’s threshold is ${percent(verdict.threshold)}; its card gives no verdict.` : `This model calls a video fake from ${percent(verdict.threshold)}.`;
+  $('threshold').textContent = withheld
+    ? `No verdict yet: ${withheld.reason}.`
+    : !verdict ? '' : verdict.kind === 'unsupported' ? `This model’s threshold is ${percent(verdict.threshold)}; its card gives no verdict.` : `This model calls a video fake from ${percent(verdict.threshold)}.`;
+  // The core's warning goes with a verdict: most of what played was not scored, damaged data, ...
+  $('warning').textContent = verdict?.warning ? `Warning: ${verdict.warning}.` : '';
+  $('warning').hidden = !verdict?.warning;
   $('evidence').textContent = verdict?.evidence ?? '';
   $('evidence').hidden = !verdict?.evidence;
-  $('notice').textContent = verdict?.notice?.text ?? '';
-  $('notice').hidden = !verdict?.notice;
+  // The model's notice goes with any score it gives, a verdict or not.
+  $('notice').textContent = judged?.notice?.text ?? '';
+  $('notice').hidden = !judged?.notice;
   $('state').textContent = describeState(v);
   $('state').dataset.blocked = String(v.state === 'blocked');
   const timeline = $('timeline');
@@ -88,7 +100,8 @@ function render(report) {
   $('other-list').replaceChildren(
     ...others.map((o) => {
       const li = document.createElement('li');
-      li.textContent = `${o.source.split('/').pop() || 'video'}: ${o.state === 'blocked' ? `cannot analyse (${o.reasonText})` : o.rolling === null ? 'no score yet' : `${percent(o.rolling)} fake (last seconds)`}`;
+      const short = coverageShortfall(o.coverage ?? null);
+      li.textContent = `${o.source.split('/').pop() || 'video'}: ${o.state === 'blocked' ? `cannot analyse (${o.reasonText})` : o.rolling === null ? 'no score yet' : short ? short.short.toLowerCase() : `${percent(o.rolling)} fake (last seconds)`}`;
       return li;
     }),
   );

@@ -2,7 +2,8 @@
 // (the page's styles do not reach it, and the page's scripts cannot reach into it to rewrite the
 // verdict: host.shadowRoot is null for them), kept at the video's top-left corner. Its host element carries
 // the state as data attributes (data-state, data-reason, data-score, data-windows, data-level,
-// data-verdict, data-threshold, data-notice).
+// data-verdict, data-threshold, data-notice, and from the core's coverage of the video data-scored:
+// windows scored, data-needed: windows a verdict needs; empty while unknown).
 const STYLE = `
   :host { all: initial; position: fixed; z-index: 2147483647; pointer-events: none; }
   .badge { font: 600 12px/1.3 system-ui, sans-serif; color: #fff; background: rgba(20, 24, 31, 0.86);
@@ -42,7 +43,7 @@ export class Badge {
     this.timer = null;
   }
 
-  show({ text, state, reason, score, level, verdict = '', threshold = null, notice = null, windows, title }) {
+  show({ text, state, reason, score, level, verdict = '', threshold = null, notice = null, windows, coverage = null, title }) {
     if (!this.host.isConnected) {
       (document.body ?? document.documentElement).appendChild(this.host);
       this.timer = setInterval(() => this.place(), REFRESH_MS);
@@ -63,6 +64,8 @@ export class Badge {
     d.verdict = verdict;
     d.threshold = threshold === null ? '' : String(threshold);
     d.notice = notice ? 'no-real-faces' : '';
+    d.scored = coverage ? String(coverage.windowsScored) : '';
+    d.needed = coverage ? String(coverage.windowsForVerdict) : '';
     this.host.setAttribute('aria-label', `avlens: ${text}${notice ? `. ${notice.text}` : ''}`);
     this.place();
   }

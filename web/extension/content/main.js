@@ -54,6 +54,8 @@ class Watch {
     this.badge = new Badge(video);
     this.windows = []; // in arrival order: { startTime, duration, score, hasFace, skipped? }
     this.aggregate = null;
+    // What the video's scores rest on (the core's coverage, from the worker): no verdict without it.
+    this.coverage = null;
     this.state = 'idle';
     this.reason = null;
     this.detail = '';
@@ -94,11 +96,14 @@ class Watch {
     const scored = this.windows.filter((w) => w.score !== null).length;
     const card = modelCard();
     const showsScore = score !== null && this.state !== 'blocked' && this.state !== 'problem';
-    // The popup's and the page's rule, on the mean of the last windows.
-    const verdict = showsScore && card ? verdictFor(score, card) : null;
+    // The popup's and the page's rule, on the mean of the last windows; none from fewer windows
+    // than the core's coverage rule allows (over the whole video).
+    const verdict = showsScore && card ? verdictFor(score, card, this.coverage) : null;
+    const withheld = verdict?.kind === 'withheld';
     let text;
     if (this.state === 'blocked') text = `cannot analyse: ${REASONS[this.reason] ?? this.reason}`;
     else if (this.state === 'problem') text = `stopped: ${this.detail}`;
+    else if (withheld) text = verdict.withheld.short.replace(/^N/, 'n');
     else if (showsScore) text = verdict ? `${percent(score)} fake · ${verdict.label}` : `${percent(score)} fake`;
     else if (this.state === 'running') text = this.reason ? REASONS[this.reason] : 'listening… (first score after 1 s)';
     else if (this.state === 'paused') text = this.reason ? REASONS[this.reason] : 'paused';
@@ -109,15 +114,17 @@ class Watch {
       state: this.state,
       reason: this.reason,
       score,
-      level: score === null || !card ? 'none' : scoreLevel(score, card.threshold),
+      level: score === null || !card || withheld ? 'none' : scoreLevel(score, card.threshold),
       verdict: verdict?.kind ?? '',
       threshold: card?.threshold ?? null,
       notice: verdict?.notice ?? null,
       windows: scored,
-      title: score === null ? '' : [
+      coverage: this.coverage,
+      title: score === null ? '' : withheld ? `${verdict.withheld.short}: ${verdict.withheld.reason}.` : [
         `Mean fake score of the last ${Math.min(ROLLING_WINDOWS, scored)} analysed seconds (avlens).`,
         card && card.verdictSupported && `This model calls a clip fake from ${percent(card.threshold)}.`,
         verdict?.evidence,
+        verdict?.warning && `Warning: ${verdict.warning}.`,
         verdict?.notice?.text,
       ].filter(Boolean).join(' '),
     });
@@ -152,6 +159,7 @@ class Watch {
     this.source = this.video.currentSrc;
     this.windows = [];
     this.aggregate = null;
+    this.coverage = null;
     this.blocked = false;
     this.set('idle');
   }
@@ -292,11 +300,13 @@ class Watch {
     return { pixels: image.data, width, height };
   }
 
-  onWindow(window, aggregate) {
+  onWindow(window, aggregate, coverage) {
     // Watching a part again replaces its earlier window (as the worker does for the timeline).
     this.windows = this.windows.filter((w) => Math.abs(w.startTime - window.startTime) >= window.duration / 2);
     this.windows.push(window);
     if (aggregate) this.aggregate = aggregate;
+    // Every window message carries the video's coverage as of then (null: unknown, no verdict).
+    this.coverage = coverage ?? null;
     if (this.state === 'running' && !window.hasFace) this.set('running', 'no_face');
     else if (this.state === 'running' && window.score !== null) this.set('running');
     else this.render();
@@ -325,6 +335,7 @@ class Watch {
       rolling: rollingScore(this.windows),
       windows: this.windows,
       aggregate: this.aggregate,
+      coverage: this.coverage,
       frames: { sent: this.sentFrames, dropped: this.droppedFrames },
       segments: this.timing.slice(-10),
       size: { width: v.videoWidth, height: v.videoHeight },
@@ -466,7 +477,7 @@ analyser.onMessage = (msg) => {
   const watch = [...watches.values()].find((w) => w.id === msg.video);
   if (!watch) return;
   if (msg.type === 'ack') watch.inFlight = Math.max(0, watch.inFlight - 1);
-  else if (msg.type === 'window') watch.onWindow(msg.window, msg.aggregate);
+  else if (msg.type === 'window') watch.onWindow(msg.window, msg.aggregate, msg.coverage);
   else if (msg.type === 'problem') watch.onProblem(msg.code, msg.message);
 };
 
