@@ -59,24 +59,6 @@ function recordBadgeStates(page) {
   });
 }
 
-/**
- * Plays the clip from 0 to its end once the extension analyses it. The first play starts the
- * analysis engine, which can take longer than a short clip lasts on a loaded machine: until the
- * badge says it runs, the clip loops; then playFromStart plays it from 0 to its end.
- */
-async function playWhenAnalysed(ext, p) {
-  await p.evaluate(() => {
-    const v = document.getElementById('v');
-    v.loop = true;
-    return v.play();
-  });
-  await p.waitForFunction(() => ['running', 'blocked', 'problem'].includes(document.querySelector('avlens-badge')?.dataset.state), null, { timeout: 180_000 });
-  await p.evaluate(() => {
-    document.getElementById('v').loop = false;
-  });
-  await ext.playFromStart(p);
-}
-
 describe('extension: no verdict from too few windows (the core\'s coverage)', { skip }, () => {
   let ext;
   let site;
@@ -101,7 +83,7 @@ describe('extension: no verdict from too few windows (the core\'s coverage)', { 
     try {
       await p.goto(`${site.origin}/?src=/short.mp4`);
       await recordBadgeStates(p);
-      await playWhenAnalysed(ext, p);
+      await ext.playFromStart(p);
       const r = await ext.report();
       const video = r.videos[0];
       const scored = video.windows.filter((w) => w.score !== null);
@@ -148,7 +130,7 @@ describe('extension: no verdict from too few windows (the core\'s coverage)', { 
     try {
       await p.goto(`${site.origin}/?src=/long.mp4`);
       await recordBadgeStates(p);
-      await playWhenAnalysed(ext, p);
+      await ext.playFromStart(p);
       const states = await p.evaluate(() => window.__badgeStates);
       t.diagnostic(`badge states: ${states.map((s) => `${s.state}/${s.verdict || '-'}/${s.scored || '?'}`).join(' ')}`);
       for (const s of states.filter((x) => VERDICTS.includes(x.verdict))) {

@@ -123,7 +123,13 @@ export async function launchExtension(dir, outside) {
 
   async function playFromStart(p) {
     // The first play starts the analysis engine; once it is running, play the clip from 0 to its end.
-    await p.evaluate(() => document.getElementById('v').play());
+    // A fresh engine can take longer to start than a short clip lasts on a loaded machine: until
+    // then the clip loops (an ended clip would never be analysed and the wait below would time out).
+    await p.evaluate(() => {
+      const v = document.getElementById('v');
+      v.loop = true;
+      return v.play();
+    });
     await p.waitForFunction(() => ['running', 'blocked', 'problem'].includes(document.querySelector('avlens-badge')?.dataset.state), null, { timeout: 120_000 }).catch(async (err) => {
       // Say where it stuck: the badge, the content script's report, the frames of the page.
       const r = await report().catch((e) => ({ error: e.message }));
@@ -131,6 +137,7 @@ export async function launchExtension(dir, outside) {
     });
     await p.evaluate(async () => {
       const v = document.getElementById('v');
+      v.loop = false;
       v.pause();
       v.currentTime = 0;
       await new Promise((r) => v.addEventListener('seeked', r, { once: true }));
