@@ -47,7 +47,7 @@ node "$ROOT/scripts/make_mismatch_tests.mjs" lists/test.csv tests
 "$AVLENS" prep tests/all.csv --out cache-tests --preset tiny
 
 echo "== training ($EPOCHS epochs in all; resumes)"
-"$AVLENS" train --data cache --data_list lists/train.csv --out run --preset reference --epochs "$EPOCHS" \
+"$AVLENS" train --data cache --data_list lists/train.csv --out run --recipe reference --epochs "$EPOCHS" \
   --balance_classes true \
   --batch 8 --attention false --pseudo_fakes true --mismatch_probability 0.5 --seed "$SEED" --progress false \
   --resume ${TRAIN_ARGS:-}

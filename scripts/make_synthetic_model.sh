@@ -23,7 +23,7 @@ for set in synthA-train synthA-extra; do
   "$AVLENS" prep "$set/labels.csv" --out cache-default-train --preset "$PRESET"
 done
 
-"$AVLENS" train --data cache-default-train --out run --preset reference --epochs "$EPOCHS" --batch 8 \
+"$AVLENS" train --data cache-default-train --out run --recipe reference --epochs "$EPOCHS" --batch 8 \
   --pseudo_fakes true --attention false --seed 1 --progress false ${TRAIN_ARGS:-}
 for set in synthA-test synthB-test; do
   "$AVLENS" eval --checkpoint run/best_val_auc.pt --data "cache-$set" --out "eval-$set"

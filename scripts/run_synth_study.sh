@@ -15,6 +15,6 @@ start=$(date +%s)
 "$ROOT/scripts/make_synth_data.sh" "$WORK"
 cd "$WORK"
 "$AVLENS" ablate --data cache-synthA-train --test A=cache-synthA-test --test B=cache-synthB-test \
-  --out study --runs "${RUNS:-table1_core}" --preset reference --epochs "${EPOCHS:-8}" --seed 1 --progress false
+  --out study --runs "${RUNS:-table1_core}" --recipe reference --epochs "${EPOCHS:-8}" --seed 1 --progress false
 cat study/ablation.md
 echo "study done in $(( $(date +%s) - start )) s: $WORK/study/ablation.{md,json}"

@@ -6,7 +6,7 @@
 namespace avlens::cli {
 
 Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& value_options,
-           const std::set<std::string>& flags) {
+           const std::set<std::string>& flags, const std::map<std::string, std::string>& hints) {
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& a = argv[i];
     if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
@@ -27,7 +27,8 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& va
         if (inline_value) throw std::invalid_argument("option --" + name + " takes no value");
         flags_.insert(name);
       } else {
-        throw std::invalid_argument("unknown option --" + name);
+        const auto hint = hints.find(name);
+        throw std::invalid_argument("unknown option --" + name + (hint == hints.end() ? "" : ": " + hint->second));
       }
     } else {
       positionals_.push_back(a);

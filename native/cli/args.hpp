@@ -11,9 +11,10 @@ namespace avlens::cli {
 
 class Args {
  public:
-  // value_options: options that take a value; flags: options without one.
+  // value_options: options that take a value; flags: options without one; hints: for options this
+  // command does not take but a person may try (a renamed one), what to use instead.
   Args(const std::vector<std::string>& argv, const std::set<std::string>& value_options,
-       const std::set<std::string>& flags);
+       const std::set<std::string>& flags, const std::map<std::string, std::string>& hints = {});
 
   bool has(const std::string& name) const { return values_.count(name) > 0 || flags_.count(name) > 0; }
   std::string get(const std::string& name, const std::string& fallback = "") const;

@@ -34,20 +34,21 @@ int run_ablate(const std::vector<std::string>& argv) {
       if (c == '_') c = '-';
     values.insert(k);
   }
-  Args args(argv, values, {"help"});
+  Args args(argv, values, {"help"},
+            {{"preset", "ablate's optimiser settings are --recipe paper|reference (--preset names a window geometry in prep and windows)"}});
   if (args.has("help")) {
     usage();
     return 0;
   }
   train::TrainConfig base;
   if (args.has("config")) base.apply(train::read_config_file(args.get("config")));
-  if (args.has("preset")) base.set("preset", args.get("preset"));
+  if (args.has("recipe")) base.set("recipe", args.get("recipe"));
   for (const auto& k : train::TrainConfig::keys()) {
     std::string dashed = k;
     for (auto& c : dashed)
       if (c == '_') c = '-';
     for (const auto& name : {k, dashed})
-      if (name != "preset" && args.has(name)) base.set(k, args.get(name));
+      if (name != "recipe" && args.has(name)) base.set(k, args.get(name));
   }
   base.validate();
   std::vector<std::string> groups;

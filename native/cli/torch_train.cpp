@@ -18,7 +18,7 @@ void usage() {
   std::printf("usage: avlens train [--config FILE.json] [--resume] [--KEY VALUE ...]\n\nkeys (config file or flags):\n ");
   for (const auto& k : train::TrainConfig::keys()) std::printf(" %s", k.c_str());
   std::printf(
-      "\n\n--preset paper (Adam lr 1e-3) | reference (lr 1e-4); --data CACHE from avlens prep; --out DIR gets\n"
+      "\n\n--recipe paper (Adam lr 1e-3) | reference (lr 1e-4); --data CACHE from avlens prep; --out DIR gets\n"
       "last.pt, best_val_auc.pt, best_train_loss.pt, history.json, config.json. --resume continues from\n"
       "DIR/last.pt. Data-parallel: start one process per rank with --world-size N --rank R --master-addr\n"
       "HOST --master-port P; --backend auto (NCCL on CUDA when built with it, else Gloo) | gloo | nccl.\n");
@@ -32,7 +32,8 @@ int run_train(const std::vector<std::string>& argv) {
       if (c == '_') c = '-';
     values.insert(k);
   }
-  Args args(argv, values, {"resume", "help"});
+  Args args(argv, values, {"resume", "help"},
+            {{"preset", "train's optimiser settings are --recipe paper|reference (--preset names a window geometry in prep and windows)"}});
   if (args.has("help")) {
     usage();
     return 0;
@@ -40,10 +41,10 @@ int run_train(const std::vector<std::string>& argv) {
   if (!args.positionals().empty()) throw std::invalid_argument("train takes no positional arguments (see --help)");
   train::TrainConfig config;
   if (args.has("config")) config.apply(train::read_config_file(args.get("config")));
-  // Flags override the file; the preset first so that an explicit --lr wins over it.
-  if (args.has("preset")) config.set("preset", args.get("preset"));
+  // Flags override the file; the recipe first so that an explicit --lr wins over it.
+  if (args.has("recipe")) config.set("recipe", args.get("recipe"));
   for (const auto& k : values) {
-    if (k == "config" || k == "preset" || !args.has(k)) continue;
+    if (k == "config" || k == "recipe" || !args.has(k)) continue;
     config.set(k, args.get(k));
   }
   config.validate();

@@ -59,3 +59,18 @@ TEST(Args, MalformedNumbersAreRefused) {
     EXPECT_NE(e.find("--batch expects an integer"), std::string::npos) << "'" << v << "': " << e;
   }
 }
+
+TEST(Args, AnOptionThisCommandDoesNotTakeSaysWhatToUseInstead) {
+  try {
+    Args({"--preset", "reference"}, {"recipe"}, {}, {{"preset", "use --recipe"}});
+    FAIL() << "accepted --preset";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "unknown option --preset: use --recipe");
+  }
+  try {
+    Args({"--presett", "x"}, {"recipe"}, {}, {{"preset", "use --recipe"}});
+    FAIL() << "accepted --presett";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "unknown option --presett");
+  }
+}

@@ -64,7 +64,7 @@ TEST(Trainer, LearnsTheAudioVisualLinkAndSeparatesHeldOutWindows) {
   auto train = fixtures::make_source(kTiny, 48, 4, 3);
   auto held_out = fixtures::make_source(kTiny, 32, 2, 99);
   TrainConfig c = small_config(temp_dir("separation"));
-  c.set("preset", "paper");  // Adam, lr 1e-3
+  c.set("recipe", "paper");  // Adam, lr 1e-3
   c.batch = 8;
   c.epochs = 6;
   c.pseudo_fakes = false;
@@ -187,15 +187,22 @@ TEST(BatchLoader, VideoTensorIsScaledToMinusOneOne) {
   EXPECT_FLOAT_EQ(t[0][1][0][0][0].item<float>(), 1.0f);   // G of pixel 0
 }
 
-TEST(TrainConfig, PresetsFileAndOverrides) {
+TEST(TrainConfig, RecipesFileAndOverrides) {
   TrainConfig c;
-  c.apply(nlohmann::json{{"lr", 0.005}, {"preset", "reference"}, {"epochs", 7}});
-  EXPECT_DOUBLE_EQ(c.lr, 0.005);  // an explicit lr wins over the preset, whatever the order
+  c.apply(nlohmann::json{{"lr", 0.005}, {"recipe", "reference"}, {"epochs", 7}});
+  EXPECT_DOUBLE_EQ(c.lr, 0.005);  // an explicit lr wins over the recipe, whatever the order
   EXPECT_EQ(c.epochs, 7);
-  c.set("preset", "reference");
+  c.set("recipe", "reference");
   EXPECT_DOUBLE_EQ(c.lr, 1e-4);
-  c.set("preset", "paper");
+  c.set("recipe", "paper");
   EXPECT_DOUBLE_EQ(c.lr, 1e-3);
+  // Config files written before the rename call it "preset".
+  TrainConfig old;
+  old.apply(nlohmann::json{{"preset", "reference"}});
+  EXPECT_EQ(old.recipe, "reference");
+  EXPECT_DOUBLE_EQ(old.lr, 1e-4);
+  EXPECT_EQ(old.to_json().count("preset"), 0u);
+  EXPECT_THROW(c.set("preset", "paper"), Error);  // not a key: --preset is a window geometry
   c.set("r-min", "0.3");
   EXPECT_DOUBLE_EQ(c.r_min, 0.3);
   EXPECT_THROW(c.set("learning_rate", "1"), Error);

@@ -25,12 +25,16 @@ void draw_heatmaps(model::Detector& model, const WindowSource& source, const std
                              std::to_string(static_cast<int>(source.start_time(w))) + "s";
     const std::string tag = " (label " + std::to_string(source.label(w)) + ", score " +
                             std::to_string(scores[w]).substr(0, 5) + ")";
+    // Over the window's middle face crop, as the page draws it.
+    const WindowGeometry& g = source.geometry();
+    const size_t frame_bytes = static_cast<size_t>(g.height) * g.width * 3;
+    const FaceImage face{sample.crops.data() + frame_bytes * (g.frames / 2), g.height, g.width};
     auto draw = [&](const torch::Tensor& t, const std::string& name) {
       if (!t.defined()) return;
       auto m = t[0].to(torch::kCPU, torch::kFloat32).contiguous();
       std::vector<float> v(m.data_ptr<float>(), m.data_ptr<float>() + m.numel());
       plot_heatmap((dir / (stem + "_" + name + ".png")).string(), v, static_cast<int>(m.size(0)),
-                   static_cast<int>(m.size(1)), name + tag);
+                   static_cast<int>(m.size(1)), name + tag, face);
     };
     draw(out.distance, "M");
     draw(out.attention, "A");
@@ -80,7 +84,8 @@ nlohmann::json evaluate(LoadedDetector& detector, const WindowSource& test, cons
 
   const fs::path out(o.out);
   fs::create_directories(out);
-  if (m.auc >= 0) plot_roc((out / "roc.png").string(), roc_curve(scores, labels), m.auc, "video-level ROC");
+  if (m.auc >= 0)
+    plot_roc((out / "roc.png").string(), roc_curve(scores, labels), m.auc, "video-level ROC", threshold);
   std::vector<double> real_mhat, fake_mhat;
   for (const auto& v : m.videos) (v.label ? fake_mhat : real_mhat).push_back(v.mean_weighted);
   plot_histogram((out / "mhat_histogram.png").string(), real_mhat, fake_mhat, "mean Mhat per video");

@@ -72,9 +72,14 @@ std::string fmt(double v, int decimals = 2) {
   return b;
 }
 
+Rgb mix(Rgb a, Rgb b, double t) {
+  auto m = [t](uint8_t x, uint8_t y) { return static_cast<uint8_t>(std::lround(x + (y - x) * t)); };
+  return {m(a.r, b.r), m(a.g, b.g), m(a.b, b.b)};
+}
+
 // A square plot area with axes, ticks at 0, .25, ..., 1 of each range.
 struct Axes {
-  int left = 80, top = 50, size_x = 500, size_y = 400;
+  int left = 80, top = 64, size_x = 500, size_y = 400;
   double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
   double px(double x) const { return left + (x - x0) / (x1 - x0) * size_x; }
   double py(double y) const { return top + size_y - (y - y0) / (y1 - y0) * size_y; }
@@ -83,7 +88,7 @@ struct Axes {
       const double fx = x0 + (x1 - x0) * k / 4, fy = y0 + (y1 - y0) * k / 4;
       c.line(px(fx), top, px(fx), top + size_y, kGrey);
       c.line(left, py(fy), left + size_x, py(fy), kGrey);
-      const std::string lx = fmt(fx, std::abs(x1 - x0) < 10 ? 2 : 0), ly = fmt(fy, std::abs(y1 - y0) < 10 ? 2 : 0);
+      const std::string lx = fmt(fx, tick_decimals((x1 - x0) / 4)), ly = fmt(fy, tick_decimals((y1 - y0) / 4));
       c.text(static_cast<int>(px(fx)) - Canvas::text_width(lx) / 2, top + size_y + 8, lx, kBlack);
       c.text(left - 8 - Canvas::text_width(ly), static_cast<int>(py(fy)) - 6, ly, kBlack);
     }
@@ -91,7 +96,7 @@ struct Axes {
     c.line(left, top + size_y, left + size_x, top + size_y, kBlack, 2);
     c.text(left + size_x / 2 - Canvas::text_width(title) / 2, 4, title, kBlack);
     c.text(left + size_x / 2 - Canvas::text_width(xlabel) / 2, top + size_y + 35, xlabel, kBlack);
-    c.text(5, top - 20, ylabel, kBlack);
+    c.text(5, top - 38, ylabel, kBlack);  // above the top tick label, below the title
   }
 };
 
@@ -107,14 +112,41 @@ Rgb colour_map(double t) {  // dark blue -> teal -> yellow (viridis-like)
 
 }  // namespace
 
-void plot_roc(const std::string& path, const std::vector<RocPoint>& curve, double auc, const std::string& title) {
-  Canvas c(620, 540);
+int tick_decimals(double step) {
+  step = std::abs(step);
+  if (!(step > 0) || !std::isfinite(step)) return 2;
+  // The fewest decimals that write the step exactly (0.25: 2; 0.0025: 4), within two more than its
+  // first significant digit needs; otherwise one more than that, which still tells ticks apart.
+  const int first = std::max(0, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)));
+  for (int d = first; d <= std::min(first + 2, 8); ++d) {
+    const double scaled = step * std::pow(10.0, d);
+    if (std::abs(scaled - std::round(scaled)) < 1e-6 * scaled) return d;
+  }
+  return std::min(first + 1, 8);
+}
+
+void plot_roc(const std::string& path, const std::vector<RocPoint>& curve, double auc, const std::string& title,
+              double threshold) {
+  Canvas c(620, 554);
   Axes a;
   a.draw(c, title + "  (AUC " + fmt(auc * 100, 1) + " %)", "false positive rate", "true positive rate");
   c.line(a.px(0), a.py(0), a.px(1), a.py(1), kGrey);
   for (size_t i = 1; i < curve.size(); ++i)
     c.line(a.px(curve[i - 1].false_positive_rate), a.py(curve[i - 1].true_positive_rate),
            a.px(curve[i].false_positive_rate), a.py(curve[i].true_positive_rate), kBlue, 3);
+  // The operating point: the curve's point for the lowest threshold that still calls no more videos
+  // fake than `threshold` does (scores >= threshold are fake).
+  const RocPoint* op = nullptr;
+  for (const auto& p : curve)
+    if (std::isfinite(threshold) && p.threshold >= threshold && (!op || p.threshold < op->threshold)) op = &p;
+  if (op) {
+    const int x = static_cast<int>(a.px(op->false_positive_rate)), y = static_cast<int>(a.py(op->true_positive_rate));
+    c.rect(x - 5, y - 5, x + 5, y + 5, kRed);
+    const std::string label = "threshold " + fmt(threshold, 3) + ": TPR " + fmt(op->true_positive_rate, 2) + ", FPR " +
+                              fmt(op->false_positive_rate, 2);
+    const int tx = std::min(x + 10, a.left + a.size_x - Canvas::text_width(label));
+    c.text(std::max(a.left + 4, tx), std::min(y + 10, a.top + a.size_y - 20), label, kRed);
+  }
   c.save(path);
 }
 
@@ -150,7 +182,8 @@ void plot_histogram(const std::string& path, const std::vector<double>& real, co
   c.save(path);
 }
 
-void plot_heatmap(const std::string& path, const std::vector<float>& values, int rows, int cols, const std::string& title) {
+void plot_heatmap(const std::string& path, const std::vector<float>& values, int rows, int cols, const std::string& title,
+                  const FaceImage& face) {
   if (rows <= 0 || cols <= 0 || values.size() != static_cast<size_t>(rows) * cols)
     throw Error(ErrorCode::kInvalidArgument, "heat map: " + std::to_string(values.size()) + " values for " +
                                                  std::to_string(rows) + "x" + std::to_string(cols));
@@ -163,6 +196,17 @@ void plot_heatmap(const std::string& path, const std::vector<float>& values, int
     for (int q = 0; q < cols; ++q)
       c.rect(left + q * cell, top + r * cell, left + (q + 1) * cell - 1, top + (r + 1) * cell - 1,
              colour_map((values[r * cols + q] - lo) / span));
+  if (face.rgb && face.height > 0 && face.width > 0) {
+    // The map covers the whole crop: each pixel of the drawing is the face (nearest sample) with
+    // its patch's colour over it at half strength.
+    for (int y = 0; y < rows * cell; ++y)
+      for (int x = 0; x < cols * cell; ++x) {
+        const int fy = y * face.height / (rows * cell), fx = x * face.width / (cols * cell);
+        const uint8_t* p = face.rgb + (static_cast<size_t>(fy) * face.width + fx) * 3;
+        const Rgb heat = colour_map((values[(y / cell) * cols + x / cell] - lo) / span);
+        c.set(left + x, top + y, mix(Rgb{p[0], p[1], p[2]}, heat, 0.5));
+      }
+  }
   const int bar_x = left + cols * cell + 10;
   for (int y = 0; y < rows * cell; ++y) c.rect(bar_x, top + y, bar_x + 10, top + y, colour_map(1.0 - double(y) / (rows * cell)));
   c.text(bar_x + 14, top, fmt(*mx, 3), kBlack, 1);

@@ -71,15 +71,16 @@ const std::map<std::string, Field>& fields() {
     AVLENS_FIELD(backend); AVLENS_FIELD(world_size); AVLENS_FIELD(rank); AVLENS_FIELD(master_addr);
     AVLENS_FIELD(master_port);
 #undef AVLENS_FIELD
-    Field preset;
-    preset.get = [](const TrainConfig& c) { return nlohmann::json(c.preset); };
-    preset.set = [](TrainConfig& c, const std::string& v) {
+    // The optimiser recipe (not `--preset`, which names a window geometry in prep and windows).
+    Field recipe;
+    recipe.get = [](const TrainConfig& c) { return nlohmann::json(c.recipe); };
+    recipe.set = [](TrainConfig& c, const std::string& v) {
       if (v == "paper") c.lr = 1e-3;
       else if (v == "reference") c.lr = 1e-4;
-      else bad("unknown preset '" + v + "' (paper: Adam lr 1e-3; reference: lr 1e-4)");
-      c.preset = v;  // the presets differ only in lr; decay 1e-5, batch 8, 100 epochs are shared defaults
+      else bad("unknown recipe '" + v + "' (paper: Adam lr 1e-3; reference: lr 1e-4)");
+      c.recipe = v;  // the recipes differ only in lr; decay 1e-5, batch 8, 100 epochs are shared defaults
     };
-    t.emplace("preset", preset);
+    t.emplace("recipe", recipe);
     return t;
   }();
   return table;
@@ -99,9 +100,11 @@ void TrainConfig::set(const std::string& key, const std::string& value) {
 void TrainConfig::apply(const nlohmann::json& j) {
   if (!j.is_object()) bad("expected a JSON object of key: value");
   auto text = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
-  if (j.contains("preset")) set("preset", text(j.at("preset")));
+  // "preset" is the recipe's name in config files written before it was renamed.
+  for (const char* key : {"preset", "recipe"})
+    if (j.contains(key)) set("recipe", text(j.at(key)));
   for (auto& [k, v] : j.items())
-    if (k != "preset") set(k, text(v));
+    if (k != "preset" && k != "recipe") set(k, text(v));
 }
 
 nlohmann::json TrainConfig::to_json() const {

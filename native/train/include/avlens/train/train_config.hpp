@@ -1,6 +1,6 @@
 // Everything one training run needs, as flat keys that read the same in the config file (JSON)
 // and on the command line (--key value). Later sources override earlier ones:
-// defaults < preset < config file < command-line flags.
+// defaults < recipe < config file < command-line flags.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -25,7 +25,7 @@ struct TrainConfig {
   std::string out = "runs/avlens";  // checkpoints, history, config
 
   // "paper" (Adam lr 1e-3) or "reference" (lr 1e-4, the authors' code); docs/METHOD.md §4.
-  std::string preset = "paper";
+  std::string recipe = "paper";
   double lr = 1e-3;
   double weight_decay = 1e-5;
   int batch = 8;
@@ -67,9 +67,10 @@ struct TrainConfig {
   int master_port = 29512;
 
   // Sets one key from text (a command-line flag). Throws avlens::Error naming an unknown key or a
-  // bad value. Setting "preset" also sets lr.
+  // bad value. Setting "recipe" also sets lr.
   void set(const std::string& key, const std::string& value);
-  // Applies every key of a JSON object ("preset" first, so an explicit lr wins over it).
+  // Applies every key of a JSON object ("recipe" first, so an explicit lr wins over it; "preset" is read as
+  // "recipe", its name in older config files).
   void apply(const nlohmann::json& j);
   nlohmann::json to_json() const;
   static std::vector<std::string> keys();
