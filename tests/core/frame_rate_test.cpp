@@ -16,7 +16,7 @@ struct Collected {
 
 TEST(ConstantRate, TwentyFiveToThirty) {
   Collected c;
-  ConstantRateFrames cfr(30, [&](int i, const ConstantRateFrames::Picture& rgb, int, int) {
+  ConstantRateFrames cfr(30, [&](int i, const ConstantRateFrames::Picture& rgb, int, int, double) {
     c.indices.push_back(i);
     c.tags.push_back((*rgb)[0]);
   });
@@ -37,7 +37,7 @@ TEST(ConstantRate, TwentyFiveToThirty) {
 
 TEST(ConstantRate, VariableRateKeepsTimeline) {
   Collected c;
-  ConstantRateFrames cfr(30, [&](int i, const ConstantRateFrames::Picture& rgb, int, int) {
+  ConstantRateFrames cfr(30, [&](int i, const ConstantRateFrames::Picture& rgb, int, int, double) {
     c.indices.push_back(i);
     c.tags.push_back((*rgb)[0]);
   });
@@ -54,7 +54,7 @@ TEST(ConstantRate, VariableRateKeepsTimeline) {
 
 TEST(ConstantRate, LateStartRepeatsFirstFrame) {
   int count = 0;
-  ConstantRateFrames cfr(30, [&](int, const ConstantRateFrames::Picture&, int, int) { ++count; });
+  ConstantRateFrames cfr(30, [&](int, const ConstantRateFrames::Picture&, int, int, double) { ++count; });
   uint8_t px[3] = {0, 0, 0};
   cfr.push(px, 1, 1, 3, 0.5);
   cfr.finish(1.0);
@@ -63,7 +63,7 @@ TEST(ConstantRate, LateStartRepeatsFirstFrame) {
 
 TEST(ConstantRate, CorruptTimestampJumpIsAnErrorNotAHang) {
   int count = 0;
-  ConstantRateFrames cfr(30, [&](int, const ConstantRateFrames::Picture&, int, int) { ++count; });
+  ConstantRateFrames cfr(30, [&](int, const ConstantRateFrames::Picture&, int, int, double) { ++count; });
   uint8_t px[3] = {0, 0, 0};
   cfr.push(px, 1, 1, 3, 0.0);
   EXPECT_THROW(cfr.push(px, 1, 1, 3, 1e9), avlens::Error);

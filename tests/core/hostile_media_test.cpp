@@ -54,6 +54,9 @@ struct Outcome {
   size_t timeline_seconds = 0;   // aggregate_scores over the windows, as `avlens scan` does it
   int decode_errors = 0;         // the reader's report
   std::string warning;           // clip_coverage's
+  double box_x = 0, box_y = 0;   // mean centre of every window's crop boxes (source pixels)
+  double box_side = 0;           // their mean side
+  int frames_without_face = 0;
 };
 
 // Reads `path` to the end in a child process (tiny geometry), like `avlens scan`: every window
@@ -77,11 +80,18 @@ Outcome read_in_child(const std::string& path) {
       auto reader = ClipWindowReader::open_file(path, o);
       std::vector<WindowScore> scores;
       Window w;
-      while (reader->next(w)) scores.push_back({w.start_time, o.geometry.duration(), 0.5}), ++windows;
+      double box_x = 0, box_y = 0, box_side = 0;
+      size_t boxes = 0;
+      while (reader->next(w)) {
+        scores.push_back({w.start_time, o.geometry.duration(), 0.5}), ++windows;
+        for (const FaceBox& b : w.boxes) box_x += b.x + b.w / 2, box_y += b.y + b.h / 2, box_side += b.w, ++boxes;
+      }
+      if (boxes) box_x /= boxes, box_y /= boxes, box_side /= boxes;
       const VideoScore v = aggregate_scores(scores, reader->info().duration);
       const ClipCoverage c = clip_coverage(reader->report(), scores, o.geometry);
       out << "|" << windows << "|" << reader->report().audio_samples / 16000.0 << "|" << reader->info().duration
-          << "|" << v.timeline.size() << "|" << c.decode_errors << "|" << c.warning;
+          << "|" << v.timeline.size() << "|" << c.decode_errors << "|" << c.warning << "|" << box_x << "|" << box_y
+          << "|" << box_side << "|" << reader->report().frames_without_face;
     } catch (const Error& e) {
       out << error_code_name(e.code()) << ": " << e.what() << "|" << windows;
     } catch (const std::bad_alloc&) {
@@ -118,6 +128,12 @@ Outcome read_in_child(const std::string& path) {
   }
   if (fields.size() > 5) r.decode_errors = std::stoi(fields[5]);
   if (fields.size() > 6) r.warning = fields[6];
+  if (fields.size() > 10) {
+    r.box_x = std::stod(fields[7]);
+    r.box_y = std::stod(fields[8]);
+    r.box_side = std::stod(fields[9]);
+    r.frames_without_face = std::stoi(fields[10]);
+  }
   return r;
 }
 
@@ -186,7 +202,54 @@ std::string damaged_ts_clip() {
   return write_bytes("face_damaged.ts", bytes);
 }
 
+// The astronaut photo scaled to side x side, 2 s at 8 fps with a tone, H.264 + AAC.
+std::string square_face_clip(int side) {
+  return make_clip("face_square_" + std::to_string(side) + ".mp4",
+                   "-loop 1 -i " + face_image() +
+                       " -f lavfi -i sine=frequency=440:sample_rate=44100 -filter_complex \"[0:v]scale=" +
+                       std::to_string(side) + ":" + std::to_string(side) +
+                       ",format=yuv420p[v]\" -map [v] -map 1:a -t 2 -r 8 -c:v libx264 -preset ultrafast -c:a aac "
+                       "-shortest");
+}
+
 }  // namespace
+
+// Item 8: an 8000x8000 clip was converted to RGB at full size (192 MB a frame), copied into the
+// frame queue and held by the face tracker for a dozen frames: 2.6 GB natively, more than the
+// 2 GB wasm heap (here: bad_alloc under the 1 GiB limit). The decoder now scales frames whose
+// longer side exceeds max_frame_side down while converting them; the face is found at the same
+// place, boxes in source pixels, as in a 640x640 copy.
+TEST(HostileMedia, VeryLargeFramesAreScaledDownEarly) {
+  const Outcome small = read_in_child(square_face_clip(640));
+  ASSERT_EQ(small.error, "") << describe(small);
+  const Outcome big = read_in_child(square_face_clip(8000));
+  EXPECT_EQ(big.signal, 0) << describe(big);
+  ASSERT_EQ(big.error, "") << describe(big);
+  EXPECT_EQ(big.windows, small.windows);
+  EXPECT_EQ(big.windows, 2);
+  EXPECT_EQ(big.frames_without_face, small.frames_without_face);
+  const double scale = 8000.0 / 640.0;
+  ASSERT_GT(small.box_side, 50);
+  // The same place within 2 % of the frame, the same size within 5 %, in source pixels.
+  EXPECT_NEAR(big.box_x / scale, small.box_x, 0.02 * 640) << big.box_x;
+  EXPECT_NEAR(big.box_y / scale, small.box_y, 0.02 * 640) << big.box_y;
+  EXPECT_NEAR(big.box_side / scale, small.box_side, 0.05 * small.box_side) << big.box_side;
+}
+
+// The cap follows what tracking can use: the smallest face the detector finds (80 px in its
+// 2 x detect_max_side search) cropped at the window's size; never under 1920 (1080p is read pixel
+// for pixel), never over 4096.
+TEST(HostileMedia, MaxFrameSideFollowsTheGeometry) {
+  WindowMakerOptions o;
+  o.geometry = WindowGeometry::preset("paper");
+  EXPECT_EQ(max_frame_side(o), 2560);  // 224 x 1280 / (1.4 x 80)
+  o.geometry = WindowGeometry::preset("small");
+  EXPECT_EQ(max_frame_side(o), 1920);
+  o.geometry = WindowGeometry::preset("tiny");
+  EXPECT_EQ(max_frame_side(o), 1920);
+  o.face.detect_max_side = 4000;
+  EXPECT_EQ(max_frame_side(o), 4096);
+}
 
 // Item 5: damaged data was skipped in silence; the report counts it and the coverage says so.
 TEST(HostileMedia, DamagedPacketsAreCountedAndReported) {

@@ -1,5 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "avlens/avlens.h"
 #include "avlens/error.hpp"
 #include "avlens/geometry.hpp"
 #include "avlens/model_metadata.hpp"
@@ -60,5 +66,60 @@ TEST(ModelMetadata, RejectsNonModels) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kFileNotFound);
+  }
+}
+
+// Issue 17 item 7: the bad values a model's metadata may carry, read from an ONNX file as the CLI,
+// the C API and the wasm core read them (one validation, WindowGeometry::from_metadata): each is
+// refused with invalid_argument and a message that names the key and the value.
+TEST(ModelMetadata, BadGeometryInAModelIsRefusedNamingTheKey) {
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"frames", "8.9", "not an integer"},
+      {"frames", "1e10", "not an integer"},
+      {"frames", "8abc", "not an integer"},
+      {"frames", "99999999999999999999", "outside [2, 512]"},
+      {"height", "2147483648", "outside [16, 1024]"},
+      {"sample_rate", "48000.5", "not an integer"},
+      {"fps", "nan", "not a number"},
+      {"fps", "1e400", "not a finite number"},
+      {"video_std", "0", "outside"},
+  };
+  for (const auto& [key, value, why] : cases) {
+    auto meta = WindowGeometry::preset("paper").to_metadata();
+    meta[key] = value;
+    const auto bytes = fake_model(meta);
+    try {
+      WindowGeometry::from_metadata(read_onnx_metadata(bytes.data(), bytes.size()));
+      ADD_FAILURE() << key << "=" << value << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      const std::string message = e.what();
+      EXPECT_NE(message.find("'" + key + "' = '" + value + "'"), std::string::npos) << message;
+      EXPECT_NE(message.find(why), std::string::npos) << message;
+    }
+    // The C API (and so every binding of the core) gives the same answer.
+    avlens_geometry g{};
+    char err[512];
+    EXPECT_EQ(avlens_geometry_from_onnx(bytes.data(), bytes.size(), &g, err, sizeof(err)), AVLENS_INVALID_ARGUMENT)
+        << key << "=" << value;
+    EXPECT_NE(std::string(err).find("'" + key + "' = '" + value + "'"), std::string::npos) << err;
+  }
+}
+
+// Every field in range, but 512x1024x1024 at 240 fps (1.5 GB a window, 6 GB as floats, before
+// the first window): refused by the memory budget before anything is allocated.
+TEST(ModelMetadata, GeometryOverTheMemoryBudgetIsRefused) {
+  const std::map<std::string, std::string> meta = {{"frames", "512"},        {"height", "1024"},
+                                                   {"width", "1024"},        {"fps", "240"},
+                                                   {"sample_rate", "48000"}, {"samples", "102400"},
+                                                   {"audio_norm", "minmax_window"}};
+  const auto bytes = fake_model(meta);
+  try {
+    WindowGeometry::from_metadata(read_onnx_metadata(bytes.data(), bytes.size()));
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("frames x height x width = 512x1024x1024"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("more than the 64.0 MiB a window may take"), std::string::npos) << e.what();
   }
 }

@@ -92,6 +92,33 @@ TEST(WindowMakerPush, RejectsBadFrames) {
   EXPECT_THROW(maker.push_frame(rgb.data(), 10, 10, 30, -1.0), Error);
   EXPECT_THROW(maker.push_frame(nullptr, 10, 10, 30, 0.0), Error);
   EXPECT_THROW(maker.push_frame(rgb.data(), 10, 10, 30, NAN), Error);
+  EXPECT_THROW(maker.push_frame(rgb.data(), 10, 10, 30, 0.0, 0.0), Error);  // source_scale
+  EXPECT_THROW(maker.push_frame(rgb.data(), 10, 10, 30, 0.0, NAN), Error);
+}
+
+// A picture scaled down before it was pushed (as the decoder does for very large frames): the
+// boxes are given in the source's pixels, the crops are made from the picture as pushed.
+TEST(WindowMakerPush, BoxesAreInSourcePixelsWhenThePictureWasScaled) {
+  WindowMakerOptions o;
+  o.geometry = WindowGeometry::preset("tiny");
+  o.face.whole_frame = true;  // crop box = the whole picture
+  WindowMaker maker(o);
+  Scene scene;
+  std::vector<float> audio(16000, 0.f);
+  maker.push_audio(audio.data(), audio.size());
+  for (int i = 0; i < 8; ++i) {
+    const auto rgb = scene.frame(i);
+    maker.push_frame(rgb.data(), scene.w, scene.h, scene.w * 3, i / 8.0, 2.5);
+  }
+  maker.finish(1.0);
+  Window w;
+  ASSERT_TRUE(maker.pop(w));
+  ASSERT_EQ(w.boxes.size(), 8u);
+  for (const FaceBox& b : w.boxes) {
+    EXPECT_FLOAT_EQ(b.x, 0.f);
+    EXPECT_FLOAT_EQ(b.w, scene.w * 2.5f);
+    EXPECT_FLOAT_EQ(b.h, scene.h * 2.5f);
+  }
 }
 
 TEST(FaceTracker, InterpolatesBetweenDetectionsAndSmooths) {

@@ -37,7 +37,7 @@ void measure_audio_range(const MediaSource& source, int sample_rate, float* lo, 
       mx = std::max(mx, s[i]);
     }
   };
-  while (audio_only.step([](const uint8_t*, int, int, int, double) {}, on_audio)) {
+  while (audio_only.step([](const uint8_t*, int, int, int, double, double) {}, on_audio)) {
   }
   *lo = mn;
   *hi = mx;
@@ -51,6 +51,7 @@ std::unique_ptr<ClipWindowReader::Impl> open_source(const MediaSource& source, c
     options.geometry.validate();
     MediaDecoder::Options o;
     o.sample_rate = options.geometry.sample_rate;
+    o.max_frame_side = max_frame_side(options);
     impl->decoder = std::make_unique<MediaDecoder>(source, o);
     impl->maker = std::make_unique<WindowMaker>(options);
     if (options.geometry.audio_norm == AudioNorm::kMinMaxClip) {
@@ -104,8 +105,8 @@ bool ClipWindowReader::next(Window& out) {
     while (!im.maker->pop(out)) {
       if (im.ended) return false;
       if (im.options.abort && im.options.abort()) throw Error(ErrorCode::kAborted, "aborted by the caller");
-      auto on_video = [&](const uint8_t* rgb, int w, int h, int stride, double t) {
-        im.maker->push_frame(rgb, w, h, stride, t);
+      auto on_video = [&](const uint8_t* rgb, int w, int h, int stride, double t, double source_scale) {
+        im.maker->push_frame(rgb, w, h, stride, t, source_scale);
       };
       auto on_audio = [&](const float* s, size_t n) { im.maker->push_audio(s, n); };
       if (!im.decoder->step(on_video, on_audio)) {

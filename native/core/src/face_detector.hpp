@@ -21,6 +21,8 @@ class FaceDetector {
  public:
   static constexpr double kRegionFacePixels = 110;  // face size in the region search
   static constexpr double kRegionScale = 2.2;       // region side / face side
+  static constexpr double kMinFacePixels = 80;      // dlib's HOG window: smaller faces are not found
+  static constexpr double kSearchZoom = 2.0;        // the zoom of every other search while no face is tracked
 
   explicit FaceDetector(int max_side);
   ~FaceDetector();

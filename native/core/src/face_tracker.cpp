@@ -22,6 +22,14 @@ FaceBox lerp(const FaceBox& a, const FaceBox& b, double t) {
   return {mix(a.x, b.x), mix(a.y, b.y), mix(a.w, b.w), mix(a.h, b.h)};
 }
 
+// A box in a picture scaled down by the decoder, in the source frame's pixels (exactly the box
+// itself when the picture was not scaled).
+FaceBox to_source(const FaceBox& b, double scale) {
+  if (scale == 1.0) return b;
+  return {static_cast<float>(b.x * scale), static_cast<float>(b.y * scale), static_cast<float>(b.w * scale),
+          static_cast<float>(b.h * scale)};
+}
+
 float median(std::vector<float>& v) {
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
@@ -98,7 +106,8 @@ void FaceTracker::decide_raw_until(int last_index, std::optional<FaceBox> detect
   }
 }
 
-void FaceTracker::add(int index, std::shared_ptr<const std::vector<uint8_t>> picture, int width, int height) {
+void FaceTracker::add(int index, std::shared_ptr<const std::vector<uint8_t>> picture, int width, int height,
+                      double source_scale) {
   if (index != next_index_)
     throw Error(ErrorCode::kInternal, "face tracker: frame " + std::to_string(index) + " out of order");
   ++next_index_;
@@ -107,13 +116,13 @@ void FaceTracker::add(int index, std::shared_ptr<const std::vector<uint8_t>> pic
     TrackedFrame out;
     out.index = index;
     out.face_found = true;
-    out.crop_box = {0.f, 0.f, static_cast<float>(width), static_cast<float>(height)};
+    out.crop_box = to_source({0.f, 0.f, static_cast<float>(width), static_cast<float>(height)}, source_scale);
     out.crop.resize(static_cast<size_t>(out_w_) * out_h_ * 3);
     resample_region(rgb, width, height, width * 3, 3, 0, 0, width, height, out_w_, out_h_, out.crop.data());
     done_.push_back(std::move(out));
     return;
   }
-  pending_.push_back({index, std::move(picture), width, height});
+  pending_.push_back({index, std::move(picture), width, height, source_scale});
   if (index % opt_.detect_every == 0) {
     const bool tracking = last_det_index_ >= 0 && index - last_det_index_ <= max_gap_frames_;
     const std::optional<FaceBox> found =
@@ -166,7 +175,8 @@ void FaceTracker::finalize_ready(bool flush) {
     const double ch = cw * out_h_ / out_w_;
     const double x0 = smoothed.x + smoothed.w / 2.0 - cw / 2;
     const double y0 = smoothed.y + smoothed.h / 2.0 + opt_.shift_down * smoothed.h - ch / 2;
-    out.crop_box = {static_cast<float>(x0), static_cast<float>(y0), static_cast<float>(cw), static_cast<float>(ch)};
+    out.crop_box = to_source(
+        {static_cast<float>(x0), static_cast<float>(y0), static_cast<float>(cw), static_cast<float>(ch)}, f.source_scale);
     out.crop.resize(static_cast<size_t>(out_w_) * out_h_ * 3);
     resample_region(f.rgb->data(), f.width, f.height, f.width * 3, 3, x0, y0, cw, ch, out_w_, out_h_, out.crop.data(),
                     opt_.pad_value);

@@ -17,7 +17,7 @@ namespace avlens {
 struct TrackedFrame {
   int index = 0;
   std::vector<uint8_t> crop;  // out_h x out_w x 3
-  FaceBox crop_box;           // region of the source frame the crop shows
+  FaceBox crop_box;           // region of the source frame the crop shows, in source pixels
   bool face_found = false;    // detected, or interpolated between detections on consecutive keyframes;
                               // frames whose box is only held across a gap count as without a face
 };
@@ -31,8 +31,11 @@ class FaceTracker {
       std::function<std::vector<Detection>(const uint8_t*, int, int, const FaceBox* near, int searches)>;
   FaceTracker(const FaceTrackerOptions& options, double fps, int out_w, int out_h, DetectFn detect);
 
-  // Frames must arrive with consecutive indices starting at 0.
-  void add(int index, std::shared_ptr<const std::vector<uint8_t>> rgb, int width, int height);
+  // Frames must arrive with consecutive indices starting at 0. source_scale: source pixels per
+  // pixel of `rgb` (a frame the decoder scaled down): tracking works on the picture as given, the
+  // crop boxes it reports are multiplied back to source pixels.
+  void add(int index, std::shared_ptr<const std::vector<uint8_t>> rgb, int width, int height,
+           double source_scale = 1.0);
   void finish();
   bool pop(TrackedFrame& out);
 
@@ -45,6 +48,7 @@ class FaceTracker {
     int index;
     std::shared_ptr<const std::vector<uint8_t>> rgb;
     int width, height;
+    double source_scale;
   };
   std::optional<FaceBox> choose(const std::vector<Detection>& dets, int index) const;
   void decide_raw_until(int last_index, std::optional<FaceBox> detection_at_last, bool at_end);

@@ -1,6 +1,8 @@
 #include "avlens/geometry.hpp"
 
 #include <cmath>
+#include <limits>
+#include <locale>
 #include <sstream>
 
 #include "avlens/error.hpp"
@@ -11,17 +13,69 @@ int WindowGeometry::samples() const {
   return static_cast<int>(std::lround(frames / fps * sample_rate));
 }
 
+double WindowGeometry::window_bytes() const {
+  return static_cast<double>(frames) * height * width * 3 + 4.0 * samples();
+}
+
+namespace {
+
+[[noreturn]] void bad_geometry(const std::string& what) {
+  throw Error(ErrorCode::kInvalidArgument, "invalid window geometry: " + what);
+}
+
+std::string number_text(double v) {
+  std::ostringstream out;
+  out.imbue(std::locale::classic());
+  out.precision(10);
+  out << v;
+  return out.str();
+}
+
+std::string mib(double bytes) {
+  std::ostringstream out;
+  out.imbue(std::locale::classic());
+  out.setf(std::ios::fixed);
+  out.precision(1);
+  out << bytes / (1024.0 * 1024.0) << " MiB";
+  return out.str();
+}
+
+void check_int(const char* key, long long v, long long lo, long long hi) {
+  if (v < lo || v > hi)
+    bad_geometry(std::string(key) + " = " + std::to_string(v) + " is outside [" + std::to_string(lo) + ", " +
+                 std::to_string(hi) + "]");
+}
+
+void check_real(const char* key, double v, double lo, double hi) {
+  if (!(v >= lo && v <= hi))  // NaN fails too
+    bad_geometry(std::string(key) + " = " + number_text(v) + " is outside [" + number_text(lo) + ", " +
+                 number_text(hi) + "]");
+}
+
+}  // namespace
+
 void WindowGeometry::validate() const {
-  auto bad = [](const std::string& what) {
-    throw Error(ErrorCode::kInvalidArgument, "invalid window geometry: " + what);
-  };
-  if (frames < 2 || frames > 512) bad("frames must be in [2, 512], got " + std::to_string(frames));
-  if (height < 16 || height > 1024 || width < 16 || width > 1024)
-    bad("height and width must be in [16, 1024], got " + std::to_string(height) + "x" + std::to_string(width));
-  if (!(fps >= 1 && fps <= 240)) bad("fps must be in [1, 240]");
-  if (sample_rate < 4000 || sample_rate > 192000) bad("sample_rate must be in [4000, 192000]");
-  if (!(video_std > 0) || !std::isfinite(video_mean)) bad("video_std must be > 0 and video_mean finite");
-  if (samples() < 1000) bad("a window must hold at least 1000 audio samples");
+  check_int("frames", frames, kMinFrames, kMaxFrames);
+  check_int("height", height, kMinSide, kMaxSide);
+  check_int("width", width, kMinSide, kMaxSide);
+  check_real("fps", fps, kMinFps, kMaxFps);
+  check_int("sample_rate", sample_rate, kMinSampleRate, kMaxSampleRate);
+  check_real("video_mean", static_cast<double>(video_mean), -kMaxVideoMean, kMaxVideoMean);
+  check_real("video_std", static_cast<double>(video_std), kMinVideoStd, kMaxVideoStd);
+  if (samples() < kMinSamples)
+    bad_geometry("a window must hold at least " + std::to_string(kMinSamples) + " audio samples, " +
+                 std::to_string(frames) + " frames at " + number_text(fps) + " fps and sample_rate " +
+                 std::to_string(sample_rate) + " give " + std::to_string(samples()));
+  if (window_bytes() > kMaxWindowBytes)
+    bad_geometry("frames x height x width = " + std::to_string(frames) + "x" + std::to_string(height) + "x" +
+                 std::to_string(width) + " with samples = " + std::to_string(samples()) + ": one window takes " +
+                 mib(window_bytes()) + " (frames*height*width*3 bytes + 4 per sample), more than the " +
+                 mib(kMaxWindowBytes) + " a window may take");
+  const double per_second = fps * height * width * 3;
+  if (per_second > kMaxCropBytesPerSecond)
+    bad_geometry("fps = " + number_text(fps) + " at height x width = " + std::to_string(height) + "x" +
+                 std::to_string(width) + " makes " + mib(per_second) +
+                 " of crops per second of clip (fps*height*width*3), more than " + mib(kMaxCropBytesPerSecond));
 }
 
 WindowGeometry WindowGeometry::preset(const std::string& name) {
@@ -56,49 +110,105 @@ AudioNorm audio_norm_from_name(const std::string& name) {
 }
 
 namespace {
-double parse_number(const std::map<std::string, std::string>& meta, const std::string& key, double fallback,
-                    bool required) {
+
+[[noreturn]] void bad_metadata(const std::string& key, const std::string& raw, const std::string& why) {
+  throw Error(ErrorCode::kInvalidArgument, "model metadata '" + key + "' = '" + raw + "': " + why);
+}
+
+const std::string* find_key(const std::map<std::string, std::string>& meta, const std::string& key, bool required) {
   auto it = meta.find(key);
-  if (it == meta.end()) {
-    if (required) throw Error(ErrorCode::kInvalidArgument, "model metadata lacks '" + key + "'");
-    return fallback;
+  if (it != meta.end()) return &it->second;
+  if (required) throw Error(ErrorCode::kInvalidArgument, "model metadata lacks '" + key + "'");
+  return nullptr;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// An integer written as one: an optional '-' and decimal digits, nothing else (no blanks, no
+// fraction, no exponent), within [lo, hi]. Never converted with a cast: no overflow, no truncation.
+int parse_int(const std::string& key, const std::string& raw, long long lo, long long hi) {
+  size_t i = raw.size() > 0 && raw[0] == '-' ? 1 : 0;
+  if (i == raw.size()) bad_metadata(key, raw, "not an integer");
+  for (size_t j = i; j < raw.size(); ++j)
+    if (!is_digit(raw[j])) bad_metadata(key, raw, "not an integer (write it with digits only)");
+  while (i + 1 < raw.size() && raw[i] == '0') ++i;  // leading zeros
+  const auto range = "outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  if (raw.size() - i > 18) bad_metadata(key, raw, range);  // beyond any range, and beyond long long
+  long long v = 0;
+  for (; i < raw.size(); ++i) v = v * 10 + (raw[i] - '0');
+  if (raw[0] == '-') v = -v;
+  if (v < lo || v > hi) bad_metadata(key, raw, range);
+  return static_cast<int>(v);
+}
+
+// A finite decimal number: [+-]digits[.digits][e[+-]digits] (no blanks, nan, inf or hex).
+double parse_real(const std::string& key, const std::string& raw) {
+  size_t i = 0, digits = 0;
+  if (i < raw.size() && (raw[i] == '+' || raw[i] == '-')) ++i;
+  for (; i < raw.size() && is_digit(raw[i]); ++i) ++digits;
+  if (i < raw.size() && raw[i] == '.')
+    for (++i; i < raw.size() && is_digit(raw[i]); ++i) ++digits;
+  bool ok = digits > 0;
+  if (ok && i < raw.size() && (raw[i] == 'e' || raw[i] == 'E')) {
+    ++i;
+    if (i < raw.size() && (raw[i] == '+' || raw[i] == '-')) ++i;
+    size_t exp_digits = 0;
+    for (; i < raw.size() && is_digit(raw[i]); ++i) ++exp_digits;
+    ok = exp_digits > 0;
   }
-  std::istringstream in(it->second);
-  double v;
-  if (!(in >> v) || !in.eof())
-    throw Error(ErrorCode::kInvalidArgument, "model metadata '" + key + "' is not a number: '" + it->second + "'");
+  if (!ok || i != raw.size()) bad_metadata(key, raw, "not a number");
+  std::istringstream in(raw);
+  in.imbue(std::locale::classic());
+  double v = 0;
+  in >> v;  // out of double's range: fails (and v is +-max), caught by isfinite or the ranges
+  if (in.fail() || !std::isfinite(v)) bad_metadata(key, raw, "not a finite number");
   return v;
 }
+
+double parse_real_in(const std::string& key, const std::string& raw, double lo, double hi) {
+  const double v = parse_real(key, raw);
+  if (!(v >= lo && v <= hi)) bad_metadata(key, raw, "outside [" + number_text(lo) + ", " + number_text(hi) + "]");
+  return v;
+}
+
 }  // namespace
 
 WindowGeometry WindowGeometry::from_metadata(const std::map<std::string, std::string>& meta) {
   WindowGeometry g;
-  g.frames = static_cast<int>(parse_number(meta, "frames", 0, true));
-  g.height = static_cast<int>(parse_number(meta, "height", 0, true));
-  g.width = static_cast<int>(parse_number(meta, "width", 0, true));
-  g.fps = parse_number(meta, "fps", 0, true);
-  g.sample_rate = static_cast<int>(parse_number(meta, "sample_rate", 0, true));
-  g.video_mean = static_cast<float>(parse_number(meta, "video_mean", 0.5, false));
-  g.video_std = static_cast<float>(parse_number(meta, "video_std", 0.5, false));
-  if (auto it = meta.find("audio_norm"); it != meta.end()) g.audio_norm = audio_norm_from_name(it->second);
-  g.validate();
-  if (meta.count("samples")) {
-    int declared = static_cast<int>(parse_number(meta, "samples", 0, true));
+  g.frames = parse_int("frames", *find_key(meta, "frames", true), kMinFrames, kMaxFrames);
+  g.height = parse_int("height", *find_key(meta, "height", true), kMinSide, kMaxSide);
+  g.width = parse_int("width", *find_key(meta, "width", true), kMinSide, kMaxSide);
+  g.fps = parse_real_in("fps", *find_key(meta, "fps", true), kMinFps, kMaxFps);
+  g.sample_rate = parse_int("sample_rate", *find_key(meta, "sample_rate", true), kMinSampleRate, kMaxSampleRate);
+  if (const std::string* raw = find_key(meta, "video_mean", false))
+    g.video_mean = static_cast<float>(parse_real_in("video_mean", *raw, -kMaxVideoMean, kMaxVideoMean));
+  if (const std::string* raw = find_key(meta, "video_std", false))
+    g.video_std = static_cast<float>(parse_real_in("video_std", *raw, kMinVideoStd, kMaxVideoStd));
+  if (const std::string* raw = find_key(meta, "audio_norm", false)) {
+    try {
+      g.audio_norm = audio_norm_from_name(*raw);
+    } catch (const Error& e) {
+      throw Error(e.code(), "model metadata 'audio_norm': " + std::string(e.what()));
+    }
+  }
+  try {
+    g.validate();
+  } catch (const Error& e) {
+    throw Error(e.code(), "model metadata: " + std::string(e.what()));
+  }
+  if (const std::string* raw = find_key(meta, "samples", false)) {
+    const int declared = parse_int("samples", *raw, 1, std::numeric_limits<int>::max());
     if (declared != g.samples())
       throw Error(ErrorCode::kInvalidArgument,
-                  "model metadata is inconsistent: samples=" + std::to_string(declared) + " but frames/fps*sample_rate=" +
-                      std::to_string(g.samples()));
+                  "model metadata is inconsistent: samples = " + std::to_string(declared) +
+                      " but frames/fps*sample_rate = " + std::to_string(g.frames) + "/" + number_text(g.fps) + "*" +
+                      std::to_string(g.sample_rate) + " = " + std::to_string(g.samples()));
   }
   return g;
 }
 
 std::map<std::string, std::string> WindowGeometry::to_metadata() const {
-  auto num = [](double v) {
-    std::ostringstream out;
-    out.precision(10);
-    out << v;
-    return out.str();
-  };
+  auto num = [](double v) { return number_text(v); };
   return {{"frames", std::to_string(frames)},       {"height", std::to_string(height)},
           {"width", std::to_string(width)},         {"fps", num(fps)},
           {"sample_rate", std::to_string(sample_rate)}, {"samples", std::to_string(samples())},

@@ -237,14 +237,25 @@ struct MediaDecoder::Impl {
     if (t < 0) t = 0;
     const int w = frame->width, h = frame->height;
     if (w <= 0 || h <= 0) return;
+    // Very large frames are scaled down to max_frame_side in the conversion itself: an 8000x8000
+    // frame is never held as 192 MB of RGB (nor rotated, nor copied into the frame queue), whatever
+    // the source resolution. Smaller frames are converted as before, pixel for pixel.
+    int ow = w, oh = h;
+    double source_scale = 1.0;
+    const int longer = std::max(w, h);
+    if (opt.max_frame_side > 0 && longer > opt.max_frame_side) {
+      source_scale = static_cast<double>(longer) / opt.max_frame_side;
+      ow = std::max(1, static_cast<int>(std::lround(w / source_scale)));
+      oh = std::max(1, static_cast<int>(std::lround(h / source_scale)));
+    }
     // Bit-exact conversion: the same RGB natively and in wasm.
-    sws = sws_getCachedContext(sws, w, h, static_cast<AVPixelFormat>(frame->format), w, h, AV_PIX_FMT_RGB24,
+    sws = sws_getCachedContext(sws, w, h, static_cast<AVPixelFormat>(frame->format), ow, oh, AV_PIX_FMT_RGB24,
                                SWS_BILINEAR | SWS_BITEXACT | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr,
                                nullptr, nullptr);
     if (!sws) fail(ErrorCode::kUnsupportedCodec, "cannot convert its pixel format");
-    rgb.resize(static_cast<size_t>(w) * h * 3);
+    rgb.resize(static_cast<size_t>(ow) * oh * 3);
     uint8_t* dst[4] = {rgb.data(), nullptr, nullptr, nullptr};
-    int dst_stride[4] = {w * 3, 0, 0, 0};
+    int dst_stride[4] = {ow * 3, 0, 0, 0};
     sws_scale(sws, frame->data, frame->linesize, 0, h, dst, dst_stride);
     double duration = frame->pkt_duration > 0 ? seconds(frame->pkt_duration, vs->time_base) : 0;
     if (duration <= 0 && info.source_fps > 0) duration = 1.0 / info.source_fps;
@@ -254,10 +265,10 @@ struct MediaDecoder::Impl {
     ++decoded_video_frames;
     if (info.rotation) {
       int rw, rh;
-      std::vector<uint8_t> rotated = rotate_rgb(rgb.data(), w, h, w * 3, info.rotation, &rw, &rh);
-      on_video(rotated.data(), rw, rh, rw * 3, t);
+      std::vector<uint8_t> rotated = rotate_rgb(rgb.data(), ow, oh, ow * 3, info.rotation, &rw, &rh);
+      on_video(rotated.data(), rw, rh, rw * 3, t, source_scale);
     } else {
-      on_video(rgb.data(), w, h, w * 3, t);
+      on_video(rgb.data(), ow, oh, ow * 3, t, source_scale);
     }
   }
 

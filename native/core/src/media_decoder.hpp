@@ -1,6 +1,8 @@
 // FFmpeg demuxing and decoding from a file or a memory buffer (custom AVIO): video frames as
 // packed RGB24 (rotation applied) with presentation times, audio as mono float32 at the model's
-// rate (libswresample), both on one timeline starting at the container's start.
+// rate (libswresample), both on one timeline starting at the container's start. Frames larger than
+// Options::max_frame_side are downscaled in the same swscale pass that converts them to RGB, so what
+// the core holds per frame does not grow with the source resolution.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -25,8 +27,13 @@ class MediaDecoder {
     bool decode_video = true;
     bool decode_audio = true;
     int threads = 1;  // decoder threads; 1 keeps the core single-threaded and reproducible
+    // A frame whose longer side exceeds this is delivered scaled down to it (aspect kept); 0: never.
+    int max_frame_side = 0;
   };
-  using VideoFn = std::function<void(const uint8_t* rgb, int width, int height, int stride, double time)>;
+  // source_scale: source pixels per delivered pixel (1, or > 1 for a downscaled frame), so
+  // coordinates found in the delivered picture can be given back in source pixels.
+  using VideoFn =
+      std::function<void(const uint8_t* rgb, int width, int height, int stride, double time, double source_scale)>;
   using AudioFn = std::function<void(const float* samples, size_t count)>;
 
   // Throws avlens::Error: kFileNotFound, kUnreadable, kNoVideoStream, kNoAudioStream, kUnsupportedCodec.

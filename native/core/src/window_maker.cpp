@@ -68,14 +68,14 @@ struct WindowMaker::Impl {
                 [this](const uint8_t* rgb, int w, int h, const FaceBox* near, int searches) {
                   if (near) return detector.detect_near(rgb, w, h, *near);
                   // While searching, every other keyframe looks at twice the resolution for small faces.
-                  return detector.detect(rgb, w, h, searches % 2 ? 2.0 : 1.0);
+                  return detector.detect(rgb, w, h, searches % 2 ? FaceDetector::kSearchZoom : 1.0);
                 }),
-        frames(o.geometry.fps, [this](int index, const ConstantRateFrames::Picture& rgb, int w, int h) {
-          on_frame(index, rgb, w, h);
+        frames(o.geometry.fps, [this](int index, const ConstantRateFrames::Picture& rgb, int w, int h, double scale) {
+          on_frame(index, rgb, w, h, scale);
         }) {}
 
-  void on_frame(int index, const ConstantRateFrames::Picture& rgb, int w, int h) {
-    tracker.add(index, rgb, w, h);
+  void on_frame(int index, const ConstantRateFrames::Picture& rgb, int w, int h, double source_scale) {
+    tracker.add(index, rgb, w, h, source_scale);
     drain_tracker();
   }
 
@@ -196,6 +196,20 @@ struct WindowMaker::Impl {
   }
 };
 
+int max_frame_side(const WindowMakerOptions& o) {
+  // The full-frame search looks at no more than kSearchZoom x detect_max_side pixels of the longer
+  // side, where the smallest face it finds is kMinFacePixels: a face of kMinFacePixels / search of
+  // that side. Its crop (enlarge x the face) should still hold the window's pixels, not be upscaled
+  // for lack of them: side >= max(H, W) x search / (enlarge x kMinFacePixels). Never below the
+  // search itself, nor below 1920 (1080p and smaller are read pixel for pixel, as before).
+  const double search = FaceDetector::kSearchZoom * std::max(80, o.face.detect_max_side);
+  const double crop_needs = std::max(o.geometry.height, o.geometry.width) * search /
+                            (std::max(1.0f, o.face.enlarge) * FaceDetector::kMinFacePixels);
+  // (enlarge is a float: 1.4f x 80 is 111.99999, which must not make 2560 into 2561)
+  const double side = std::max({static_cast<double>(kFrameSideFloor), search, std::ceil(crop_needs - 1e-3)});
+  return static_cast<int>(std::min(side, static_cast<double>(kFrameSideCeiling)));
+}
+
 void scale_audio(std::vector<float>& a, float lo, float hi) {
   const float span = hi - lo;
   if (!(span > 1e-12f)) {
@@ -226,14 +240,17 @@ void WindowMaker::set_audio_range(float min_value, float max_value) {
   impl_->report.audio_max = max_value;
 }
 
-void WindowMaker::push_frame(const uint8_t* rgb, int width, int height, int stride, double time) {
+void WindowMaker::push_frame(const uint8_t* rgb, int width, int height, int stride, double time,
+                             double source_scale) {
   if (impl_->finished) throw Error(ErrorCode::kInvalidArgument, "push_frame after finish");
   if (!rgb || width <= 0 || height <= 0 || stride < width * 3)
     throw Error(ErrorCode::kInvalidArgument, "push_frame: bad frame (" + std::to_string(width) + "x" +
                                                  std::to_string(height) + ", stride " + std::to_string(stride) + ")");
   if (!std::isfinite(time) || time < 0) throw Error(ErrorCode::kInvalidArgument, "push_frame: bad timestamp");
+  if (!(source_scale >= 1e-3 && source_scale <= 1e3))
+    throw Error(ErrorCode::kInvalidArgument, "push_frame: bad source_scale " + std::to_string(source_scale));
   if (impl_->opt.abort && impl_->opt.abort()) throw Error(ErrorCode::kAborted, "aborted by the caller");
-  impl_->frames.push(rgb, width, height, stride, time);
+  impl_->frames.push(rgb, width, height, stride, time, source_scale);
 }
 
 void WindowMaker::push_audio(const float* samples, size_t count) {

@@ -25,15 +25,37 @@ struct WindowGeometry {
   // Samples of audio in one window: the same duration as the frames.
   int samples() const;
   double duration() const { return frames / fps; }
-  // Throws Error(kInvalidArgument) naming the bad field.
+  // Bytes one window holds: T*H*W*3 of crops plus 4 per audio sample (its float tensors are 4x the crops).
+  double window_bytes() const;
+  // Throws Error(kInvalidArgument) naming the bad field (its metadata key) and its value: the ranges
+  // below, and the memory budget (kMaxWindowBytes, kMaxCropBytesPerSecond).
   void validate() const;
+
+  // Ranges of the fields (inclusive).
+  static constexpr int kMinFrames = 2, kMaxFrames = 512;
+  static constexpr int kMinSide = 16, kMaxSide = 1024;  // height, width
+  static constexpr double kMinFps = 1, kMaxFps = 240;
+  static constexpr int kMinSampleRate = 4000, kMaxSampleRate = 192000;
+  static constexpr int kMinSamples = 1000;               // per window
+  static constexpr double kMaxVideoMean = 1e6;           // |video_mean| <=
+  static constexpr double kMinVideoStd = 1e-6, kMaxVideoStd = 1e6;
+  // Memory budget, whatever the ranges allow (512x1024x1024 at 240 fps would be 1.5 GB a window).
+  // One window: T*H*W*3 bytes of crops + 4 bytes per sample <= 64 MiB (paper: 4.5 MB + 0.19 MB, 14x
+  // headroom); its float video tensor is then <= 256 MiB.
+  static constexpr double kMaxWindowBytes = 64.0 * 1024 * 1024;
+  // Crops per second of clip: fps*H*W*3 <= 16 MiB/s (paper: 4.3 MiB/s). The window maker keeps at most
+  // kMaxStreamGapSeconds (60 s) + one window of crops waiting for the other stream: <= ~1 GB.
+  static constexpr double kMaxCropBytesPerSecond = 16.0 * 1024 * 1024;
 
   // Presets: "paper" (30x224x224 @30 fps, 48 kHz), "small" (16x112x112 @16 fps, 16 kHz),
   // "tiny" (8x64x64 @8 fps, 16 kHz). Every preset covers one second.
   static WindowGeometry preset(const std::string& name);
 
   // Model metadata (ONNX metadata_props) <-> geometry. Keys: frames, height, width, fps,
-  // sample_rate, samples, video_mean, video_std, audio_norm.
+  // sample_rate, samples, video_mean, video_std, audio_norm. The one reader of a model's geometry
+  // (native and wasm): integers must be written as integers ("30", not "30.0", "8.9", "1e10",
+  // "8abc" or " 8"), numbers as plain decimals (finite: no "nan", "inf", hex); then validate().
+  // Throws Error(kInvalidArgument) naming the key and its value.
   static WindowGeometry from_metadata(const std::map<std::string, std::string>& meta);
   std::map<std::string, std::string> to_metadata() const;
 };

@@ -65,7 +65,8 @@ struct Window {
   // The raw sample range that normalisation mapped to [-1, 1] (-1, 1 when geometry.audio_norm is
   // none): a trainer joining audio of two windows undoes the scaling first, so no step appears.
   float audio_low = -1.f, audio_high = 1.f;
-  std::vector<FaceBox> boxes;      // T crop boxes in source pixels (square, enlarged)
+  std::vector<FaceBox> boxes;      // T crop boxes in source pixels (square, enlarged), also when the
+                                   // decoder scaled a very large frame down (max_frame_side)
   std::vector<uint8_t> face_found; // T flags
 
   bool has_face() const { return frames_without_face * 2 <= static_cast<int>(face_found.size()); }
@@ -100,7 +101,9 @@ class WindowMaker {
   void set_audio_range(float min_value, float max_value);
 
   // rgb: packed RGB24 rows of `stride` bytes. time: presentation time in seconds (>= 0).
-  void push_frame(const uint8_t* rgb, int width, int height, int stride, double time);
+  // source_scale: source pixels per pixel of this picture, for a caller that scaled the frame down
+  // before pushing it (see max_frame_side): Window::boxes are then given in source pixels.
+  void push_frame(const uint8_t* rgb, int width, int height, int stride, double time, double source_scale = 1.0);
   // Mono float samples at geometry.sample_rate, contiguous from time 0 (gaps padded by the caller).
   void push_audio(const float* samples, size_t count);
   // Flush: the last frames are tracked with what is known; a trailing partial window is dropped.
@@ -116,6 +119,13 @@ class WindowMaker {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The largest frame side face tracking and cropping can use at these options (2560 for the paper
+// geometry, 1920 for small and tiny, at most 4096): ClipWindowReader has the decoder scale larger
+// frames down to it (aspect kept) while converting them to RGB, so memory per frame is bounded by
+// the geometry, not the source resolution. Window::boxes stay in source pixels.
+constexpr int kFrameSideFloor = 1920, kFrameSideCeiling = 4096;
+int max_frame_side(const WindowMakerOptions& options);
 
 // Pull API over a whole clip from a file or a memory buffer (FFmpeg demux + decode).
 class ClipWindowReader {
