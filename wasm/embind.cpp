@@ -26,6 +26,7 @@
 #include <malloc.h>
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <new>
@@ -267,7 +268,9 @@ avlens::ClipReport report_from_js(const val& r) {
   out.windows = int_count("windows");
   out.windows_without_face = int_count("windowsWithoutFace");
   out.decode_errors = int_count("decodeErrors");
-  out.audio_samples = static_cast<size_t>(count_field(r, "audioSamples", "clipCoverage: the report"));
+  const double samples = count_field(r, "audioSamples", "clipCoverage: the report");
+  if (samples > static_cast<double>(std::numeric_limits<size_t>::max())) invalid("clipCoverage: the report: 'audioSamples' is too large");
+  out.audio_samples = static_cast<size_t>(samples);
   return out;
 }
 

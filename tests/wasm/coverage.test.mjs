@@ -170,6 +170,7 @@ describe('coverage through the wasm core', () => {
       bad(() => core.clipCoverage({ windows: 1.5 }, [], tiny), /'windows' must be a whole number/);
       bad(() => core.clipCoverage({ audioSamples: 'many' }, [], tiny), /'audioSamples' must be a number/);
       bad(() => core.clipCoverage({ frames: 2 ** 40 }, [], tiny), /'frames' is too large/);
+      bad(() => core.clipCoverage({ audioSamples: 2 ** 40 }, [], tiny), /'audioSamples' is too large/);
       bad(() => core.clipCoverage({}, [], { preset: 'huge' }), /preset/);
       // Still usable after the errors.
       assert.equal(reader.coverage([]).windowsScored, 0);
