@@ -135,7 +135,7 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
         const maxDiff = assertSameAsScan(got, scan, kind);
         scores.push(got.windows.map((w) => w.score));
         got.timeline.forEach((p, s) => assert.ok(Math.abs(p - got.windows[s].score) <= 1e-9, `${kind}: second ${s} of the timeline is its window`));
-        t.diagnostic(`${kind}: page ${got.score.toFixed(6)} (${got.decision}), scan ${scan.score.toFixed(6)} (${scan.verdict}), largest difference ${maxDiff.toExponential(2)}`);
+        t.diagnostic(`${kind}: page ${got.score.toFixed(6)} (${got.decision}), scan ${scan.score.toFixed(6)} (${scan.verdict ?? `no verdict, ${scan.decision} side`}), largest difference ${maxDiff.toExponential(2)}`);
         await screenshot(page, `result-wasm-${kind}`);
       }
       // The model's random weights barely depend on the input; the comparison means something
@@ -475,7 +475,7 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
         if (checkpoint) {
           const scan = await nativeScan(clip, checkpoint);
           const maxDiff = assertSameAsScan(got, scan, `default model, ${kind}`);
-          t.diagnostic(`default model, ${kind}: page ${got.score.toFixed(6)} (${got.decision}), scan ${scan.score.toFixed(6)} (${scan.verdict}), largest difference ${maxDiff.toExponential(2)}`);
+          t.diagnostic(`default model, ${kind}: page ${got.score.toFixed(6)} (${got.decision}), scan ${scan.score.toFixed(6)} (${scan.verdict ?? `no verdict, ${scan.decision} side`}), largest difference ${maxDiff.toExponential(2)}`);
         }
       }
       if (!checkpoint) t.diagnostic('AVLENS_DEFAULT_CHECKPOINT is not set: not compared with avlens scan');
