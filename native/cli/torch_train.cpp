@@ -89,12 +89,13 @@ int run_train(const std::vector<std::string>& argv) {
   trainer.fit(hooks);
   // Every rank reports (its losses are means over the ranks, so they agree); only rank 0 wrote to out.
   const double best_auc = trainer.state().best_val_auc;
-  nlohmann::json summary = {{"out", config.out},
-                            {"rank", config.rank},
-                            {"epochs", trainer.state().epochs_done},
-                            {"best_val_auc", best_auc >= 0 ? nlohmann::json(best_auc) : nlohmann::json(nullptr)},
-                            {"best_train_loss", trainer.state().best_train_loss},
-                            {"checkpoint", (fs::path(config.out) / (best_auc >= 0 ? "best_val_auc.pt" : "last.pt")).string()}};
+  // "out" first: the summary line starts with {"out" (scripts and tests find it by that).
+  nlohmann::ordered_json summary = {{"out", config.out},
+                                    {"rank", config.rank},
+                                    {"epochs", trainer.state().epochs_done},
+                                    {"best_val_auc", best_auc >= 0 ? nlohmann::ordered_json(best_auc) : nlohmann::ordered_json(nullptr)},
+                                    {"best_train_loss", trainer.state().best_train_loss},
+                                    {"checkpoint", (fs::path(config.out) / (best_auc >= 0 ? "best_val_auc.pt" : "last.pt")).string()}};
   std::printf("%s\n", summary.dump().c_str());
   return 0;
 }
