@@ -19,10 +19,10 @@ import { join } from 'node:path';
 import { buildExtension } from '../../web/extension/build.mjs';
 import { percent } from '../../web/src/format.js';
 import { readModelCard } from '../../web/src/model-card.js';
-import { geometryFromMetadata, readOnnxModelInfo } from '../../web/src/onnx-model.js';
+import { readOnnxModelInfo } from '../../web/src/onnx-model.js';
 import { scoreLevel, verdictFor } from '../../web/src/verdict.js';
 import { AVLENS, nativeCommands, nativeWindowScores } from '../web/native-reference.mjs';
-import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, PYTHON, ROOT, untrainedModel, withMetadata } from '../web/helpers.mjs';
+import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, PYTHON, ROOT, coreGeometry, untrainedModel, withMetadata } from '../web/helpers.mjs';
 import { launchExtension, serve, serveSite } from './helpers.mjs';
 
 // |extension score - native score| per window, and for the mean of the clip's windows. The browser
@@ -177,7 +177,7 @@ describe('browser extension with the real wasm core', { skip }, () => {
         assert.equal(b.notice, badgeVerdict.notice?.short ?? null, JSON.stringify(b));
         const r = await report();
         const video = r.videos[0];
-        const g = geometryFromMetadata(readOnnxModelInfo(readFileSync(modelPath)).metadata);
+        const g = await coreGeometry(readFileSync(modelPath));
         const native = await nativeWindowScores(modelPath, kind === 'real' ? clips.real : clips.fake, { audio: liveAudioRule(g) });
         assert.equal(native.error, undefined, native.message);
         const nativeClipRange = await nativeWindowScores(modelPath, kind === 'real' ? clips.real : clips.fake);
@@ -324,7 +324,7 @@ describe('extension with a model whose threshold puts the clip\'s mean on the ot
     const clips = await makeClips(join(WORK, 'clips'));
     const bytes = readFileSync(SHIPPED_MODEL);
     const metadata = readOnnxModelInfo(bytes).metadata;
-    const geometry = geometryFromMetadata(metadata);
+    const geometry = await coreGeometry(metadata);
     const means = [];
     for (const path of [clips.fake, clips.real]) {
       const native = await nativeWindowScores(SHIPPED_MODEL, path, { audio: liveAudioRule(geometry) });

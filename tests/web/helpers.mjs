@@ -5,10 +5,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from '../../web/build.mjs';
 import { startServer } from '../../web/server.mjs';
+import { loadCore } from '../../web/src/core.js';
 import { readOnnxModelInfo } from '../../web/src/onnx-model.js';
+import { modelGeometry } from '../../web/src/scorer.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 export const WORK = join(ROOT, 'build-web-test');
@@ -21,6 +23,22 @@ export const CORE = process.env.AVLENS_WASM_DIR ?? join(ROOT, 'build-wasm');
 export const SHIPPED_MODEL = join(ROOT, 'web', 'model', 'avlens.onnx');
 
 mkdirSync(ARTIFACTS, { recursive: true });
+
+let corePromise = null;
+/** The built wasm core (CORE) through the page's own wrapper (web/src/core.js), once per test file. */
+export function pageCore() {
+  corePromise ??= loadCore(pathToFileURL(join(CORE, 'avlens_core.js')).href);
+  return corePromise;
+}
+
+/**
+ * A model's window geometry as the page and the extension get it: read by the wasm core from the
+ * model's metadata (scorer.js modelGeometry); `model`: the .onnx bytes or its metadata.
+ */
+export async function coreGeometry(model) {
+  const metadata = model instanceof Uint8Array ? readOnnxModelInfo(model).metadata : model;
+  return modelGeometry(await pageCore(), metadata);
+}
 
 /** Why the page tests cannot run here (the builds they need), or false. */
 export function missingBuilds() {
@@ -109,16 +127,24 @@ export function withMetadata(bytes, metadata) {
 
 /**
  * Models the page must refuse, derived from the exported tiny model: metadata that does not fit
- * the network (16 frames at 16 fps: consistent, but the network takes 8), no metadata at all, and
- * the file cut to a third.
+ * the network (16 frames at 16 fps: consistent, but the network takes 8), no metadata at all,
+ * the file cut to a third, frames = 8.9, and a 512x1024x1024 window (over the core's budget).
  */
 export function badModels() {
   const tiny = untrainedModel('tiny');
   const bytes = readFileSync(tiny.onnx);
   const { metadata } = readOnnxModelInfo(bytes);
   const dir = join(FIXTURES, 'models');
-  const out = { mismatch: join(dir, 'bad-mismatch.onnx'), noMetadata: join(dir, 'bad-no-metadata.onnx'), truncated: join(dir, 'bad-truncated.onnx') };
+  const out = {
+    mismatch: join(dir, 'bad-mismatch.onnx'), noMetadata: join(dir, 'bad-no-metadata.onnx'), truncated: join(dir, 'bad-truncated.onnx'),
+    fractional: join(dir, 'bad-fractional-frames.onnx'), huge: join(dir, 'bad-huge-window.onnx'),
+  };
   writeFileSync(out.mismatch, withMetadata(bytes, { ...metadata, frames: '16', fps: '16' }));
+  // What the core's one validation refuses (a reader of its own would let through): frames not
+  // written as an integer, and a window over the per-window memory budget (512x1024x1024 at 240 fps,
+  // every value within its own range).
+  writeFileSync(out.fractional, withMetadata(bytes, { ...metadata, frames: '8.9' }));
+  writeFileSync(out.huge, withMetadata(bytes, { ...metadata, frames: '512', height: '1024', width: '1024', fps: '240', samples: String(Math.round((512 / 240) * Number(metadata.sample_rate))) }));
   writeFileSync(out.noMetadata, withMetadata(bytes, {}));
   writeFileSync(out.truncated, bytes.subarray(0, Math.floor(bytes.length / 3)));
   return out;

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { bindModelIO, geometryFromMetadata, readOnnxModelInfo } from '../../web/src/onnx-model.js';
-import { AVLENS } from './helpers.mjs';
+import { bindModelIO } from '../../web/src/onnx-model.js';
+import { AVLENS, coreGeometry } from './helpers.mjs';
 
 const run = promisify(execFile);
 export { AVLENS };
@@ -34,7 +34,7 @@ export async function nativeWindowScores(modelPath, clipPath, { audio: audioOf =
       throw err;
     }
     const bytes = readFileSync(modelPath);
-    const g = geometryFromMetadata(readOnnxModelInfo(bytes).metadata);
+    const g = await coreGeometry(bytes); // the core reads it, as for the page
     const session = await ort.InferenceSession.create(bytes);
     const io = bindModelIO(session.inputMetadata, session.outputNames, g);
     const meta = JSON.parse(readFileSync(join(out, 'windows.json'), 'utf8'));

@@ -314,14 +314,18 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
     }
   });
 
-  test('another model: its metadata sets the geometry; a model that does not fit is refused', async () => {
+  test('another model: its metadata sets the geometry (read by the core); a model that does not fit or that the core refuses is refused', async () => {
     const bad = badModels();
     const { context, page } = await ready();
     try {
       const cases = [
         [bad.mismatch, /does not fit its own geometry/],
-        [bad.noMetadata, /no "frames"/],
+        [bad.noMetadata, /[Mm]odel metadata lacks 'frames'/],
         [bad.truncated, /truncated|not an ONNX model/],
+        // The core's one validation of the geometry (not a reader of the page's own): frames written
+        // as 8.9, and a 512x1024x1024 window over the core's per-window budget, refused with its words.
+        [bad.fractional, /[Mm]odel metadata 'frames' = '8\.9': not an integer/],
+        [bad.huge, /512x1024x1024 .*more than the 64\.0 MiB a window may take/],
       ];
       for (const [path, pattern] of cases) {
         await page.setInputFiles('#model-input', path);

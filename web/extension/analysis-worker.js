@@ -55,7 +55,7 @@ async function start() {
   engine.ort = ort;
   engine.backend = backend;
   const bytes = await (await fetch(new URL(info.model.url, ROOT))).arrayBuffer();
-  engine.model = await loadModel(ort, backend, bytes);
+  engine.model = await loadModel(ort, backend, bytes, engine.core); // the core (loaded above) reads its geometry
   engine.modelName = info.model.name;
 }
 

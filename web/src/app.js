@@ -338,8 +338,9 @@ function analyze(file) {
     el.progressStage.textContent = 'Loading the model…';
     return;
   }
-  if (!app.model) return showError('no_model', '', file.name);
+  // Without the core nothing is analysed, and no model can be loaded (the core reads its geometry).
   if (!app.core || app.core.kind === 'missing' || app.core.kind === 'broken') return showError('core_missing', app.core?.message ?? '', file.name);
+  if (!app.model) return showError('no_model', '', file.name);
   app.lastFileName = file.name;
   // A notice about the model ("loaded", "refused", ...) answered an earlier action; it must not
   // stay above this clip's result.

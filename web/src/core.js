@@ -19,6 +19,11 @@
 //                             decodeErrors, verdictWithheld: null | why, warning: null | what was left out,
 //                             windowsForVerdict }; scored: [{ startTime, duration, score }] of the scored windows
 //   clip.close()
+//   core.geometry(metadata) -> the window geometry the core reads from a model's metadata, by its one
+//                           validation (integers written as digits, ranges, a per-window memory budget):
+//                           { frames, height, width, fps, sampleRate, samples, videoMean, videoStd, audioNorm,
+//                             videoShape: [1, 3, T, H, W], audioShape: [1, 1, S] }; a CoreError invalid_argument
+//                           with the core's reason when the metadata cannot be used
 //   core.aggregate([{ startTime, duration, score }], clipDuration) -> { mean, max, windows, timeline: number[] (NaN: none) }
 //   core.coverage(report, scored, metadata) -> the same rule on a report ({ frames, audioSamples, windows,
 //                           windowsWithoutFace, decodeErrors }: a maker's that is closed, or a sum of several)
@@ -142,6 +147,11 @@ export async function loadCore(moduleUrl) {
         coverage: (scored) => coverageOf(maker, scored),
         close: () => maker.delete(),
       };
+    },
+    geometry(metadata) {
+      if (typeof native.geometry !== 'function') throw new CoreError('internal', 'this build of the analysis core cannot read a model\'s geometry (rebuild it: wasm/build.sh)');
+      const g = guarded(() => native.geometry({ metadata }));
+      return { ...g, videoShape: Array.from(g.videoShape), audioShape: Array.from(g.audioShape) };
     },
     coverage(report, scored, metadata) {
       if (typeof native.clipCoverage !== 'function') throw noCoverage();

@@ -1,7 +1,8 @@
 // Reading what the page needs from an exported avlens ONNX model, without running it:
-// the metadata_props (window geometry, normalisation, model card fields) and a check that a
-// loaded session's inputs and outputs fit that geometry. No dependency: a minimal protobuf
-// walk over the top-level ModelProto fields (the graph and its weights are skipped).
+// the metadata_props (the strings the wasm core reads the window geometry from: core.geometry,
+// the one reader and validation of it; the model card fields) and a check that a loaded
+// session's inputs and outputs fit that geometry. No dependency: a minimal protobuf walk over the
+// top-level ModelProto fields (the graph and its weights are skipped).
 
 export class ModelError extends Error {
   constructor(message) {
@@ -96,49 +97,6 @@ export function readOnnxModelInfo(bytes) {
   }
   if (info.irVersion === null || !info.hasGraph) throw new ModelError('the file is not an ONNX model (no IR version or no graph)');
   return info;
-}
-
-const REQUIRED_INT_KEYS = ['frames', 'height', 'width', 'sample_rate', 'samples'];
-const REQUIRED_FLOAT_KEYS = ['fps', 'video_mean', 'video_std'];
-
-function parseNumber(meta, key, integer) {
-  const raw = meta[key];
-  if (raw === undefined || raw === '') throw new ModelError(`the model's metadata has no "${key}" (it sets the window geometry; export the model with \`avlens export\`)`);
-  const v = Number(raw);
-  if (!Number.isFinite(v) || (integer && !Number.isInteger(v))) throw new ModelError(`the model's metadata "${key}" is "${raw}", not ${integer ? 'an integer' : 'a number'}`);
-  return v;
-}
-
-/**
- * The window geometry from metadata_props (the single source of truth, see the export issue):
- * { frames, height, width, fps, sampleRate, samples, videoMean, videoStd, audioNorm }.
- */
-export function geometryFromMetadata(meta) {
-  const g = {};
-  for (const k of REQUIRED_INT_KEYS) g[k] = parseNumber(meta, k, true);
-  for (const k of REQUIRED_FLOAT_KEYS) g[k] = parseNumber(meta, k, false);
-  const geometry = {
-    frames: g.frames,
-    height: g.height,
-    width: g.width,
-    fps: g.fps,
-    sampleRate: g.sample_rate,
-    samples: g.samples,
-    videoMean: g.video_mean,
-    videoStd: g.video_std,
-    audioNorm: meta.audio_norm || '',
-  };
-  if (!geometry.audioNorm) throw new ModelError('the model\'s metadata has no "audio_norm" (how audio is scaled)');
-  for (const k of ['frames', 'height', 'width', 'sampleRate', 'samples']) {
-    if (geometry[k] <= 0) throw new ModelError(`the model's metadata has ${k} = ${geometry[k]}; it must be positive`);
-  }
-  if (geometry.fps <= 0) throw new ModelError(`the model's metadata has fps = ${geometry.fps}; it must be positive`);
-  if (geometry.videoStd <= 0) throw new ModelError(`the model's metadata has video_std = ${geometry.videoStd}; it must be positive`);
-  const expectedSamples = Math.round((geometry.frames / geometry.fps) * geometry.sampleRate);
-  if (geometry.samples !== expectedSamples) {
-    throw new ModelError(`the model's metadata is inconsistent: ${geometry.frames} frames at ${geometry.fps} fps last ${(geometry.frames / geometry.fps).toFixed(3)} s, which is ${expectedSamples} samples at ${geometry.sampleRate} Hz, not ${geometry.samples}`);
-  }
-  return geometry;
 }
 
 export function describeGeometry(g) {

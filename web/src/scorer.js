@@ -1,7 +1,7 @@
 // ONNX Runtime Web around an avlens model: picks the backend, loads and checks the model, scores
 // one window of the core. Shared by the page's worker (worker.js) and the extension's analysis
 // worker (web/extension/analysis-worker.js), so both run the network the same way.
-import { bindModelIO, describeGeometry, geometryFromMetadata, ModelError, readOnnxModelInfo } from './onnx-model.js';
+import { bindModelIO, describeGeometry, ModelError, readOnnxModelInfo } from './onnx-model.js';
 import { CoreError } from './core.js';
 
 /**
@@ -49,15 +49,33 @@ function feeds(ort, io, g, video, audio) {
 }
 
 /**
- * Loads model bytes into a session on `backend` and checks that it fits its own metadata and
- * really runs at that geometry (one run on zeros, which also compiles GPU shaders).
+ * The window geometry of a model's metadata, read by the wasm core (`core`: loadCore's), the one
+ * reader and validation of it (integers, ranges, a per-window memory budget) for the page, the
+ * extension and the native tools. The core's refusal is a ModelError with the core's reason.
+ */
+export function modelGeometry(core, metadata) {
+  if (!core) {
+    throw Object.assign(new ModelError('the analysis core (WebAssembly), which reads the model\'s window geometry, is not available'), { code: 'core_missing' });
+  }
+  try {
+    return core.geometry(metadata);
+  } catch (err) {
+    if (err?.code === 'invalid_argument') throw new ModelError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * Loads model bytes into a session on `backend` and checks that it fits its own metadata (its
+ * geometry read by the wasm core `core`, which must be loaded first) and really runs at that
+ * geometry (one run on zeros, which also compiles GPU shaders).
  * Returns { session, io, geometry, info, bytes, loadMs, warmupMs }; throws ModelError.
  */
-export async function loadModel(ort, backend, bytes) {
+export async function loadModel(ort, backend, bytes, core) {
   const t0 = performance.now();
   const data = new Uint8Array(bytes);
   const info = readOnnxModelInfo(data);
-  const geometry = geometryFromMetadata(info.metadata);
+  const geometry = modelGeometry(core, info.metadata);
   let session;
   try {
     session = await ort.InferenceSession.create(data, {

@@ -50,7 +50,8 @@ async function init({ backend = 'auto', abortFlag = null, build = {} }) {
 }
 
 async function loadModel({ name, bytes, source }) {
-  const { session, io, geometry, info, bytes: byteLength, loadMs, warmupMs } = await loadSession(state.ort, state.backend, bytes);
+  // The core reads the model's geometry (init loaded it before the page sends a model).
+  const { session, io, geometry, info, bytes: byteLength, loadMs, warmupMs } = await loadSession(state.ort, state.backend, bytes, state.core);
   if (state.model) await state.model.session.release();
   state.model = { session, io, geometry, info, name, bytes: byteLength, source };
   post({
