@@ -3,11 +3,16 @@
 // server can serve (web/server.mjs adds the headers the page needs).
 //
 //   node web/build.mjs [--out build-web] [--core build-wasm] [--model web/model/avlens.onnx]
-//                      [--model-name NAME]
-import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+//                      [--model-name NAME] [--no-compress]
+//
+// Large text and wasm files also get precompressed copies (F.br, F.gz; `precompress`), which
+// web/server.mjs sends to browsers that accept them.
+import { copyFile, mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { dirname, extname, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 
 const WEB = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = resolve(WEB, '..');
@@ -35,6 +40,7 @@ function parseArgs(argv) {
     model: DEFAULT_MODEL,
     modelName: 'avlens default model',
     quiet: false,
+    compress: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -47,6 +53,7 @@ function parseArgs(argv) {
     else if (a === '--model') opts.model = value();
     else if (a === '--model-name') opts.modelName = argv[++i];
     else if (a === '--quiet') opts.quiet = true;
+    else if (a === '--no-compress') opts.compress = false;
     else throw new Error(`unknown option ${a}`);
   }
   return opts;
@@ -83,6 +90,73 @@ export async function listFiles(dir) {
     else if (entry.isFile()) out.push(p);
   }
   return out;
+}
+
+// Precompressed copies (issue 16): web/server.mjs sends `F.br` or `F.gz` in place of F when the
+// request accepts that encoding and the copy is not older than F. Only files worth it: these types,
+// at least COMPRESS_MIN_BYTES, and only when the copy is at most COMPRESS_MAX_RATIO of F.
+export const COMPRESSIBLE = new Set(['.wasm', '.js', '.mjs', '.onnx', '.json', '.html', '.css', '.svg', '.webmanifest']);
+export const ENCODINGS = [
+  // Brotli at quality 6: most of quality 11's gain on ORT's wasm at a fraction of its time (< 1 s for 14 MB).
+  { name: 'br', ext: '.br', compress: (buf) => promisify(brotliCompress)(buf, {
+    params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 6, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: buf.length },
+  }) },
+  { name: 'gzip', ext: '.gz', compress: (buf) => promisify(gzip)(buf, { level: 9 }) },
+];
+const COMPRESS_MIN_BYTES = 1024;
+const COMPRESS_MAX_RATIO = 0.95;
+const isVariant = (f) => ENCODINGS.some((e) => f.endsWith(e.ext));
+
+/**
+ * Writes F.br and F.gz next to every compressible file of `dir` (build-info.json included, so call
+ * it last). A copy that is not older than its file is kept (rebuilds stay instant); one that would
+ * save too little is not written, and a stale one of it is removed. Each copy gets its file's mtime
+ * at least, the server's freshness test. Returns [{ file, bytes, br, gzip }] (bytes of each copy, or null).
+ */
+export async function precompress(dir) {
+  const all = await listFiles(dir);
+  const have = new Set(all);
+  const results = [];
+  for (const file of all.sort()) {
+    if (isVariant(file) || !COMPRESSIBLE.has(extname(file).toLowerCase())) continue;
+    const s = await stat(file);
+    const row = { file: relative(dir, file).split('\\').join('/'), bytes: s.size };
+    let buf = null;
+    for (const enc of ENCODINGS) {
+      const target = file + enc.ext;
+      row[enc.name] = null;
+      if (s.size < COMPRESS_MIN_BYTES) {
+        if (have.has(target)) await rm(target, { force: true });
+        continue;
+      }
+      if (have.has(target)) {
+        const t = await stat(target);
+        if (t.mtimeMs >= s.mtimeMs) {
+          row[enc.name] = t.size;
+          continue;
+        }
+      }
+      buf ??= await readFile(file);
+      const out = await enc.compress(buf);
+      if (out.length > s.size * COMPRESS_MAX_RATIO) {
+        await rm(target, { force: true });
+        continue;
+      }
+      await writeFile(target, out);
+      // Never older than its file (a coarse file-system clock could otherwise make it look stale).
+      const t = await stat(target);
+      if (t.mtimeMs < s.mtimeMs) await utimes(target, s.atime, s.mtime);
+      row[enc.name] = out.length;
+    }
+    results.push(row);
+  }
+  // A copy whose file is gone (a page file renamed) must not be served.
+  for (const f of all) {
+    if (!isVariant(f)) continue;
+    const base = f.slice(0, f.lastIndexOf('.'));
+    if (!have.has(base)) await rm(f, { force: true });
+  }
+  return results;
 }
 
 /** Copies the ONNX Runtime Web files the worker imports into `dir`; returns ORT's version. */
@@ -142,10 +216,16 @@ export async function build(options = {}) {
 
   const assets = (await listFiles(out))
     .map((f) => relative(out, f).split('\\').join('/'))
-    .filter((f) => f !== 'build-info.json')
+    .filter((f) => f !== 'build-info.json' && !isVariant(f))
     .sort();
   const info = { ort: ortVersion, core, model, assets };
   await writeFile(join(out, 'build-info.json'), JSON.stringify(info, null, 2) + '\n');
+  const compressed = opts.compress === false ? [] : await precompress(out);
+  const sum = (k) => compressed.reduce((n, r) => n + (r[k] ?? r.bytes), 0);
+  if (compressed.length) {
+    log(`precompressed ${compressed.filter((r) => r.br !== null || r.gzip !== null).length} files: ` +
+      `${(sum('bytes') / 1e6).toFixed(1)} MB -> br ${(sum('br') / 1e6).toFixed(1)} MB, gzip ${(sum('gzip') / 1e6).toFixed(1)} MB`);
+  }
   log(`wrote ${relative(ROOT, out)}/ (${assets.length} files)`);
   return info;
 }

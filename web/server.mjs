@@ -10,6 +10,11 @@
 // symlink resolved) is inside the root are served; a request whose Host is not this server's own
 // loopback name and port is refused (DNS rebinding); every opened file is closed when its response
 // ends, fails or is abandoned by the client.
+//
+// Compression (issue 16): web/build.mjs writes F.br and F.gz next to large compressible files; a
+// request for F whose Accept-Encoding allows br (preferred) or gzip gets that copy, with
+// Content-Encoding, Vary: Accept-Encoding and F's own Content-Type — only when the copy is not older
+// than F (a stale copy is never sent) and passes the same root check as F. A Range request always gets F.
 import { createServer } from 'node:http';
 import { stat, open, readlink, realpath } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
@@ -68,6 +73,31 @@ export const SECURITY_HEADERS = {
 function send(res, status, body, headers = {}) {
   res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', ...headers });
   res.end(body);
+}
+
+// The encodings the build writes, in the order this server prefers them.
+export const ENCODINGS = [
+  { name: 'br', ext: '.br' },
+  { name: 'gzip', ext: '.gz' },
+];
+const COMPRESSIBLE = new Set(['.wasm', '.js', '.mjs', '.onnx', '.json', '.html', '.css', '.svg', '.webmanifest']);
+
+/** The encodings an Accept-Encoding header allows, in this server's order (q=0 refuses; `*` allows the rest). */
+export function acceptedEncodings(header) {
+  if (!header) return [];
+  const q = new Map();
+  for (const part of String(header).split(',')) {
+    const [token, ...params] = part.trim().toLowerCase().split(';');
+    if (!token) continue;
+    let weight = 1;
+    for (const p of params) {
+      const m = p.trim().match(/^q=([0-9.]+)$/);
+      if (m) weight = Number(m[1]);
+    }
+    q.set(token, Number.isFinite(weight) ? weight : 0);
+  }
+  const star = q.get('*');
+  return ENCODINGS.filter((e) => (q.has(e.name) ? q.get(e.name) > 0 : star !== undefined && star > 0)).map((e) => e.name);
 }
 
 const inside = (root, path) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
@@ -130,6 +160,28 @@ async function openInside(root, file) {
   }
 }
 
+/**
+ * The first of `encodings` whose copy of `file` (F.br, F.gz) is a regular file inside the root and
+ * not older than F (`info`, F's stat): { fh, encoding, size }, or null (send F itself).
+ */
+async function openVariant(root, file, info, encodings) {
+  for (const name of encodings) {
+    const enc = ENCODINGS.find((e) => e.name === name);
+    const opened = await openInside(root, file + enc.ext);
+    if (!opened.fh) continue;
+    let v;
+    try {
+      v = await opened.fh.stat();
+    } catch (err) {
+      await opened.fh.close();
+      throw err;
+    }
+    if (v.isFile() && v.mtimeMs >= info.mtimeMs) return { fh: opened.fh, encoding: name, size: v.size };
+    await opened.fh.close();
+  }
+  return null;
+}
+
 async function handle(root, hosts, req, res) {
   const host = String(req.headers.host ?? '').toLowerCase();
   if (!host) return send(res, 400, 'bad request: no Host header');
@@ -159,23 +211,43 @@ async function handle(root, hosts, req, res) {
     await fh.close();
     return send(res, 404, 'not found');
   }
+  const ext = extname(file).toLowerCase();
   const headers = {
     ...SECURITY_HEADERS,
-    'Content-Type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Type': MIME[ext] ?? 'application/octet-stream',
     'Content-Length': info.size,
     'Cache-Control': 'no-cache',
     'Last-Modified': info.mtime.toUTCString(),
   };
+  let body = fh;
+  if (COMPRESSIBLE.has(ext)) {
+    headers.Vary = 'Accept-Encoding';
+    // A byte range is a range of F itself: never of a compressed copy.
+    const wanted = req.headers.range ? [] : acceptedEncodings(req.headers['accept-encoding']);
+    let variant;
+    try {
+      variant = await openVariant(root, file, info, wanted);
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+    if (variant) {
+      await fh.close();
+      body = variant.fh;
+      headers['Content-Encoding'] = variant.encoding;
+      headers['Content-Length'] = variant.size;
+    }
+  }
   const notModified = req.headers['if-modified-since'] && new Date(req.headers['if-modified-since']) >= new Date(info.mtime.toUTCString());
   if (notModified || req.method === 'HEAD') {
-    await fh.close();
+    await body.close();
     res.writeHead(notModified ? 304 : 200, headers);
     return res.end();
   }
   res.writeHead(200, headers);
   // pipeline destroys the file stream (which closes the file) when the response ends, fails, or
   // the client goes away mid-download; a plain pipe() left it open, one descriptor per abort.
-  const stream = fh.createReadStream({ autoClose: true });
+  const stream = body.createReadStream({ autoClose: true });
   pipeline(stream, res, () => {
     if (!stream.destroyed) stream.destroy();
   });
