@@ -12,6 +12,8 @@ namespace avlens::cli {
 
 std::set<std::string> model_source_options();  // checkpoint, model
 const char* model_source_usage();
+// For usage texts: what loading a checkpoint risks and what to load instead (docs/RELIABILITY.md §11).
+const char* checkpoint_safety_note();
 // The detector (evaluation mode, on device) and its run state; for an exported model the state
 // holds its model_config and its threshold.
 train::LoadedDetector load_model_from_args(const Args& args, torch::Device device);

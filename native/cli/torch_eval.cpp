@@ -13,13 +13,14 @@ namespace avlens::cli {
 namespace {
 
 void usage() {
-  std::printf(
+  std::printf("%s%s",
       "usage: avlens eval [--checkpoint C.pt | --model M.onnx] --data CACHE [--list CSV]\n"
       "                   [--val-data CACHE [--val-list CSV]]\n"
       "                   [--out DIR] [--heatmaps N] [--batch N] [--threads N] [--device auto|cpu|cuda]\n\n"
       "Without --model or --checkpoint, the bundled model is evaluated. The accuracy threshold is chosen\n"
       "on --val-data when given, else it is the model's (chosen on the training run's validation split). --out gets metrics.json, roc.png, mhat_histogram.png and\n"
-      "heatmaps/ (M, A, Mhat of the N most fake- and real-looking windows).\n");
+      "heatmaps/ (M, A, Mhat of the N most fake- and real-looking windows).\n",
+      checkpoint_safety_note());
 }
 
 int run_eval(const std::vector<std::string>& argv) {

@@ -13,6 +13,10 @@ namespace avlens::cli {
 std::set<std::string> model_source_options() { return {"checkpoint", "model"}; }
 
 const char* model_source_usage() { return "[--checkpoint C.pt | --model M.onnx]"; }
+const char* checkpoint_safety_note() {
+  return "--checkpoint reads a LibTorch archive, which can run code it carries: load only checkpoints you made.\n"
+         "Shared models come as --model M.onnx (weights from M.safetensors beside it): nothing in them is run.\n";
+}
 
 std::string bundled_model_path() {
   if (const char* env = std::getenv("AVLENS_MODEL"); env && *env) return env;

@@ -31,8 +31,9 @@ void usage(std::FILE* to) {
       "the score, when the model's card says its held-out results do not back one, or when fewer than %d\n"
       "windows of the clip could be scored.\n"
       "Errors go to stderr; --progress (default: when stderr is a terminal) shows how far a clip has got.\n"
-      "Exit status: 0 when every clip was scored, 1 when at least one failed, 2 for a usage error.\n",
-      model_source_usage(), tracking_options_usage(), bundled_model_path().c_str(), kMinWindowsForVerdict);
+      "Exit status: 0 when every clip was scored, 1 when at least one failed, 2 for a usage error.\n%s",
+      model_source_usage(), tracking_options_usage(), bundled_model_path().c_str(), kMinWindowsForVerdict,
+      checkpoint_safety_note());
 }
 
 int run_scan(const std::vector<std::string>& argv) {

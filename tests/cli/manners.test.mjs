@@ -35,6 +35,8 @@ test('every command answers --help, -h and `avlens help CMD` on stdout with exit
       assert.equal(r.stderr, '', `${forms[i].join(' ')} writes nothing on stderr`);
     }
     assert.equal(outputs[1].stdout, outputs[0].stdout, `${cmd}: -h is --help`);
+    // Commands that load checkpoints say what that risks (docs/RELIABILITY.md §11).
+    if (cmd === 'scan' || cmd === 'eval') assert.match(outputs[0].stdout, /can run code it carries/);
     assert.equal(outputs[2].stdout, outputs[0].stdout, `${cmd}: help ${cmd} is --help`);
   }
 });
