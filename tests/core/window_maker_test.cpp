@@ -174,6 +174,31 @@ TEST(FaceTracker, HeldBoxesAcrossMissesAreNotCountedAsFaces) {
   for (int i = 6; i < 60; ++i) EXPECT_FALSE(found[i]) << i;
 }
 
+TEST(FaceTracker, FramesJustBeforeTheFirstDetectionCountAsFaces) {
+  // A small face that the first (unzoomed) search misses and the next keyframe's zoomed search
+  // finds: the frames between the two keyframes count as found, the missed keyframe does not, and
+  // nothing earlier than one keyframe interval does either (here the face appears at frame 10).
+  FaceTrackerOptions opt;
+  opt.detect_every = 5;
+  std::vector<int> searches;
+  FaceTracker tracker(opt, 25, 16, 16, [&](const uint8_t*, int, int, const FaceBox* near, int s) {
+    if (!near) searches.push_back(s);
+    std::vector<Detection> out;
+    if (searches.size() >= 3 || near) out.push_back(Detection{{50, 20, 40, 40}, 1.0});
+    return out;
+  });
+  auto rgb = std::make_shared<const std::vector<uint8_t>>(200 * 100 * 3, 100);
+  for (int i = 0; i < 25; ++i) tracker.add(i, rgb, 200, 100);
+  tracker.finish();
+  EXPECT_EQ(searches, (std::vector<int>{0, 1, 2}));  // keyframes 0 and 5 missed, 10 found
+  TrackedFrame t;
+  std::vector<bool> found;
+  while (tracker.pop(t)) found.push_back(t.face_found);
+  ASSERT_EQ(found.size(), 25u);
+  for (int i = 0; i <= 5; ++i) EXPECT_FALSE(found[i]) << i;
+  for (int i = 6; i < 25; ++i) EXPECT_TRUE(found[i]) << i;
+}
+
 TEST(FaceTracker, ReferenceCropIsTheLargerSideShiftedDownWithGreyPadding) {
   // A tall 30 x 50 box near the top: the crop is a square of 1.4 x 50 whose centre sits 0.2 x 50
   // below the box's, and the part above the frame is grey (110), as in the reference pipeline.

@@ -97,6 +97,10 @@ void FaceTracker::decide_raw_until(int last_index, std::optional<FaceBox> detect
       r.found = at_end && j - last_det_index_ < opt_.detect_every;
     } else if (detection_at_last && last_index - j <= max_gap_frames_) {
       r.box = detection_at_last;
+      // The frames just before the first detection (within one keyframe interval; the keyframe
+      // before them missed, e.g. a small face found only by the next, zoomed search): that
+      // detection speaks for them, as the last one does for the clip's last frames.
+      r.found = last_index - j < opt_.detect_every;
     }
     raw_.push_back(r);
   }

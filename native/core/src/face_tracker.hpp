@@ -18,8 +18,10 @@ struct TrackedFrame {
   int index = 0;
   std::vector<uint8_t> crop;  // out_h x out_w x 3
   FaceBox crop_box;           // region of the source frame the crop shows, in source pixels
-  bool face_found = false;    // detected, or interpolated between detections on consecutive keyframes;
-                              // frames whose box is only held across a gap count as without a face
+  bool face_found = false;    // detected, or interpolated between detections on consecutive keyframes,
+                              // or within one keyframe interval before the first detection or after
+                              // the clip's last one; frames whose box is only held across a gap
+                              // count as without a face
 };
 
 class FaceTracker {
@@ -42,7 +44,7 @@ class FaceTracker {
  private:
   struct RawBox {
     std::optional<FaceBox> box;  // detected, interpolated or held
-    bool found = false;          // detected, or between two detections one step apart
+    bool found = false;          // see TrackedFrame::face_found
   };
   struct Pending {
     int index;
