@@ -5,7 +5,8 @@
 //   `avlens scan` (same weights: `avlens export --untrained tiny --save-checkpoint`);
 // - node placement of the exported model (issue 5, WebGPU-ready graph): from the session's
 //   verbose log, which nodes ONNX Runtime puts on the CPU instead of WebGPU. The expected list
-//   is pinned below so that a change (a regression, or a fix in the export) is visible.
+//   is pinned below so that a change (a regression, or a fix in the export) is visible;
+// - "Automatic" does not pick the software adapter (WASM is far faster); WebGPU asked for by name does.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -56,13 +57,35 @@ describe('WebGPU backend (SwiftShader)', { skip }, () => {
     }
   });
 
+  test('"Automatic" passes over a software adapter (SwiftShader) and says so', async (t) => {
+    if (!hasAdapter) return t.skip('this Chromium offers no WebGPU adapter (needs --enable-unsafe-webgpu and SwiftShader)');
+    const { context, page, errors } = await openPage(browser, `${srv.url}?backend=auto`);
+    try {
+      const info = await page.evaluate(async () => {
+        const a = await navigator.gpu.requestAdapter();
+        const i = a.info ?? {};
+        return { vendor: i.vendor, architecture: i.architecture, description: i.description, isFallbackAdapter: i.isFallbackAdapter ?? a.isFallbackAdapter };
+      });
+      t.diagnostic(`adapter: ${JSON.stringify(info)}`);
+      await waitForModel(page, 240_000);
+      assert.equal(await page.evaluate(() => document.body.dataset.backend), 'wasm', `automatic choice on ${JSON.stringify(info)}`);
+      assert.match(await page.textContent('#backend-name'), /^WebAssembly/);
+      const skipped = await page.getAttribute('#backend-name', 'data-skipped');
+      assert.match(skipped ?? '', /software one \(.+\), slower than WebAssembly/);
+      assert.match(await page.getAttribute('#backend-name', 'title'), /^WebGPU not used: /);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a real and a fake synthetic clip: the windows, scores and verdict of avlens scan', async (t) => {
     if (!hasAdapter) return t.skip('this Chromium offers no WebGPU adapter (needs --enable-unsafe-webgpu and SwiftShader)');
     const model = untrainedModel('tiny');
-    const { context, page, outside, errors } = await openPage(browser, `${srv.url}?backend=auto`);
+    const { context, page, outside, errors } = await openPage(browser, `${srv.url}?backend=webgpu`);
     try {
       await waitForModel(page, 240_000);
-      assert.equal(await page.evaluate(() => document.body.dataset.backend), 'webgpu', 'automatic choice picks WebGPU when an adapter exists');
+      assert.equal(await page.evaluate(() => document.body.dataset.backend), 'webgpu', 'WebGPU asked for by name runs on the software adapter');
       assert.match(await page.textContent('#backend-name'), /^WebGPU/);
       for (const [kind, seed] of [['real', 21], ['desync', 22]]) {
         const clip = synthClip(kind, seed, { seconds: 2 });

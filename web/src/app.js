@@ -179,6 +179,10 @@ function updateEngineLine() {
     el.modelName.textContent = 'none loaded';
   }
   el.backendName.textContent = app.backend ? app.backend.label : 'starting…';
+  // Why "Automatic" passed over the browser's WebGPU adapter (a software one), in the page's words.
+  el.backendName.title = app.backend?.skipped ? `WebGPU not used: ${app.backend.skipped}` : '';
+  if (app.backend?.skipped) el.backendName.dataset.skipped = app.backend.skipped;
+  else delete el.backendName.dataset.skipped;
   el.dropZone.classList.toggle('is-disabled', !app.model);
 }
 
