@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "avlens/error.hpp"
+#include "avlens/version.h"
 #include "avlens/geometry.hpp"
 #include "avlens/model_metadata.hpp"
 #include "avlens/windows.hpp"
@@ -501,4 +502,13 @@ EMSCRIPTEN_BINDINGS(avlens_core) {
   function("readOnnxMetadata", &read_onnx_metadata);
   function("memoryStats", &memory_stats);
   function("version", +[]() { return std::string(AVLENS_VERSION); });
+  // The core's stable error names, from the one list (avlens/error.hpp), "ok" excluded.
+  function("errorCodes", +[]() {
+    val names = val::array();
+#define AVLENS_ERROR_JS_NAME(cxx, c, number, name) \
+  if (number != 0) names.call<void>("push", std::string(name));
+    AVLENS_ERROR_CODES(AVLENS_ERROR_JS_NAME)
+#undef AVLENS_ERROR_JS_NAME
+    return names;
+  });
 }

@@ -1,5 +1,7 @@
 #include "avlens/export/exporter.hpp"
 
+#include "avlens/version.h"
+
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/frontend/tracer.h>
 #include <torch/script.h>

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "avlens/error.hpp"
+#include "avlens/version.h"
 #include "command.hpp"
 
 namespace avlens::cli {

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "avlens/avlens.h"
+#include "avlens/error.hpp"
 #include "test_clips.hpp"
 
 using namespace avlens::testing;
@@ -10,6 +13,21 @@ int progress_calls = 0;
 void on_progress(double, void*) { ++progress_calls; }
 int stop_now(void*) { return 1; }
 }  // namespace
+
+TEST(CApi, VersionIsTheHeadersVersion) {
+  EXPECT_STREQ(avlens_version(), AVLENS_VERSION);
+  EXPECT_EQ(std::to_string(AVLENS_VERSION_MAJOR) + "." + std::to_string(AVLENS_VERSION_MINOR) + "." +
+                std::to_string(AVLENS_VERSION_PATCH),
+            AVLENS_VERSION);
+}
+
+TEST(CApi, ErrorNamesAreTheCoresNames) {
+  for (int code = AVLENS_OK; code <= AVLENS_INTERNAL; ++code)
+    EXPECT_STREQ(avlens_error_name(code), avlens::error_code_name(static_cast<avlens::ErrorCode>(code))) << code;
+  EXPECT_STREQ(avlens_error_name(AVLENS_UNSUPPORTED_CODEC), "unsupported_codec");
+  EXPECT_STREQ(avlens_error_name(-1), "internal");
+  EXPECT_STREQ(avlens_error_name(AVLENS_INTERNAL + 1), "internal");
+}
 
 TEST(CApi, ReadsWindowsWithProgress) {
   avlens_params p = avlens_default_params("tiny");

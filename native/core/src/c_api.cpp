@@ -9,6 +9,13 @@
 
 using namespace avlens;
 
+// The C enums are the C++ ones, number for number (the list lives in avlens/error.hpp).
+#define AVLENS_CHECK_ERROR(cxx, c, number, name)                          \
+  static_assert(static_cast<int>(c) == static_cast<int>(ErrorCode::cxx), \
+                "avlens.h's " #c " must equal avlens::ErrorCode::" #cxx);
+AVLENS_ERROR_CODES(AVLENS_CHECK_ERROR)
+#undef AVLENS_CHECK_ERROR
+
 struct avlens_clip {
   std::unique_ptr<ClipWindowReader> reader;
   WindowGeometry geometry;
@@ -36,13 +43,17 @@ WindowGeometry to_geometry(const avlens_geometry& g) {
   out.sample_rate = g.sample_rate;
   out.video_mean = g.video_mean;
   out.video_std = g.video_std;
-  out.audio_norm = g.audio_norm == 1 ? AudioNorm::kMinMaxWindow : g.audio_norm == 2 ? AudioNorm::kNone : AudioNorm::kMinMaxClip;
+  out.audio_norm = g.audio_norm == AVLENS_AUDIO_NORM_WINDOW ? AudioNorm::kMinMaxWindow
+                   : g.audio_norm == AVLENS_AUDIO_NORM_NONE ? AudioNorm::kNone
+                                                            : AudioNorm::kMinMaxClip;
   return out;
 }
 
 avlens_geometry from_geometry(const WindowGeometry& g) {
   return {g.frames, g.height, g.width, g.fps, g.sample_rate, g.video_mean, g.video_std,
-          g.audio_norm == AudioNorm::kMinMaxWindow ? 1 : g.audio_norm == AudioNorm::kNone ? 2 : 0};
+          g.audio_norm == AudioNorm::kMinMaxWindow ? AVLENS_AUDIO_NORM_WINDOW
+          : g.audio_norm == AudioNorm::kNone       ? AVLENS_AUDIO_NORM_NONE
+                                                   : AVLENS_AUDIO_NORM_CLIP};
 }
 
 WindowMakerOptions to_options(const avlens_params* p) {
@@ -139,7 +150,7 @@ avlens_clip* avlens_open_memory(const uint8_t* data, size_t size, const char* na
 int avlens_next_window(avlens_clip* clip, avlens_window* out) {
   if (!clip || !out) return -AVLENS_INVALID_ARGUMENT;
   try {
-    if (!clip->reader->next(clip->window)) return 0;
+    if (!clip->reader->next(clip->window)) return AVLENS_CLIP_ENDED;
   } catch (const Error& e) {
     clip->error = e.what();
     return -static_cast<int>(e.code());
@@ -159,8 +170,10 @@ int avlens_next_window(avlens_clip* clip, avlens_window* out) {
   out->audio = w.audio.data();
   out->samples = w.audio.size();
   out->boxes = clip->boxes.data();
-  return 1;
+  return AVLENS_WINDOW_READY;
 }
+
+const char* avlens_version(void) { return AVLENS_VERSION; }
 
 const char* avlens_clip_error(const avlens_clip* clip) { return clip ? clip->error.c_str() : ""; }
 

@@ -1,17 +1,34 @@
 /* avlens C API: the window maker for any language (ctypes, FFI). A small surface in the style of
  * whisper.cpp: open a clip, pull windows, read errors, close; with progress and abort callbacks.
- * Every function is safe to call with bad input: errors come back as codes and messages. */
+ * Every function is safe to call with bad input: errors come back as codes and messages.
+ * Installed with the core (`cmake --install`); `find_package(avlens)` gives the target avlens::core. */
 #ifndef AVLENS_H
 #define AVLENS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "avlens/version.h"
+
+/* Symbols of the C API (default visibility; dllexport/dllimport on Windows shared builds). */
+#if defined(_WIN32) && defined(AVLENS_SHARED)
+#  ifdef AVLENS_BUILDING
+#    define AVLENS_API __declspec(dllexport)
+#  else
+#    define AVLENS_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__) || defined(__clang__)
+#  define AVLENS_API __attribute__((visibility("default")))
+#else
+#  define AVLENS_API
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Error codes: the same numbers as avlens::ErrorCode. */
+/* Error codes: the same numbers as avlens::ErrorCode (c_api.cpp checks each at compile time);
+ * avlens_error_name() gives the stable name used in JSON and by the wasm module. */
 enum avlens_error {
   AVLENS_OK = 0,
   AVLENS_FILE_NOT_FOUND = 1,
@@ -26,12 +43,22 @@ enum avlens_error {
   AVLENS_INTERNAL = 10
 };
 
+/* How each window's audio is scaled to [-1, 1] (docs/METHOD.md). */
+enum avlens_audio_norm {
+  AVLENS_AUDIO_NORM_CLIP = 0,   /* min-max over the whole clip */
+  AVLENS_AUDIO_NORM_WINDOW = 1, /* min-max over each window */
+  AVLENS_AUDIO_NORM_NONE = 2
+};
+
+/* What avlens_next_window returns besides minus an error code. */
+enum avlens_next_result { AVLENS_CLIP_ENDED = 0, AVLENS_WINDOW_READY = 1 };
+
 typedef struct avlens_geometry {
   int frames, height, width;
   double fps;
   int sample_rate;
   float video_mean, video_std;
-  int audio_norm; /* 0 = per clip min-max, 1 = per window, 2 = none */
+  int audio_norm; /* an avlens_audio_norm */
 } avlens_geometry;
 
 typedef void (*avlens_progress_callback)(double progress, void* user_data);
@@ -62,23 +89,27 @@ typedef struct avlens_window {
 
 typedef struct avlens_clip avlens_clip;
 
+/* The library's version, "MAJOR.MINOR.PATCH" (AVLENS_VERSION of the headers it was built with). */
+AVLENS_API const char* avlens_version(void);
+
 /* Parameters of a preset ("paper", "small", "tiny"); NULL or unknown gives "paper". */
-avlens_params avlens_default_params(const char* preset);
+AVLENS_API avlens_params avlens_default_params(const char* preset);
 /* Geometry from an ONNX model's metadata. Returns an error code; message in err (may be NULL). */
-int avlens_geometry_from_onnx(const uint8_t* model, size_t size, avlens_geometry* out, char* err, size_t err_size);
+AVLENS_API int avlens_geometry_from_onnx(const uint8_t* model, size_t size, avlens_geometry* out, char* err, size_t err_size);
 
 /* Open a clip; NULL on error, with *error_code set and the message in err (when not NULL). */
-avlens_clip* avlens_open_file(const char* path, const avlens_params* params, int* error_code, char* err,
+AVLENS_API avlens_clip* avlens_open_file(const char* path, const avlens_params* params, int* error_code, char* err,
                               size_t err_size);
-avlens_clip* avlens_open_memory(const uint8_t* data, size_t size, const char* name, const avlens_params* params,
+AVLENS_API avlens_clip* avlens_open_memory(const uint8_t* data, size_t size, const char* name, const avlens_params* params,
                                 int* error_code, char* err, size_t err_size);
-/* 1: a window was written to *out; 0: the clip has ended; < 0: minus an error code. */
-int avlens_next_window(avlens_clip* clip, avlens_window* out);
+/* AVLENS_WINDOW_READY: a window was written to *out; AVLENS_CLIP_ENDED: the clip has ended;
+ * < 0: minus an avlens_error. */
+AVLENS_API int avlens_next_window(avlens_clip* clip, avlens_window* out);
 /* Message of the last error of this clip ("" when none). */
-const char* avlens_clip_error(const avlens_clip* clip);
+AVLENS_API const char* avlens_clip_error(const avlens_clip* clip);
 /* Stable name of an error code ("no_face"). */
-const char* avlens_error_name(int code);
-void avlens_close(avlens_clip* clip);
+AVLENS_API const char* avlens_error_name(int code);
+AVLENS_API void avlens_close(avlens_clip* clip);
 
 #ifdef __cplusplus
 }
