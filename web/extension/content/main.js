@@ -22,7 +22,6 @@ const BLACK_SECONDS = 2;
 // only in a report asked for with `trace: true`.
 const TRACE_SECONDS = 30;
 const TRACE_SEGMENTS = 3;
-const MEDIA_CLOCK_READS = 64; // the element's clock read on each frame and each sound chunk: about 2 s
 
 export const REASONS = {
   cross_origin: 'the video comes from another site that does not allow reading it (no CORS)',
@@ -81,7 +80,6 @@ class Watch {
     this.droppedFrames = 0; // frames presented while analysing and not sent (missed, or too many in flight)
     this.sentFrames = 0;
     this.lastPresented = null; // rVFC's presentedFrames of the previous callback
-    this.mediaClock = []; // the media clock's origin on the page's clock, per read (readMediaClock)
     this.clock = null; // { perf, media } of the last presented frame
     this.timing = []; // per segment: { start, firstFrame, firstSound } in media seconds
     this.traces = []; // per segment (the last TRACE_SEGMENTS): see Segment.trace
@@ -304,44 +302,22 @@ class Watch {
     return true;
   }
 
-  /**
-   * Notes where the element's own clock stands now. While it plays, `currentTime` is the media time
-   * of the sound it is playing out (Chromium reads its audio renderer's clock, computed afresh at
-   * the first read in a task), so `performance.now() / 1000 - currentTime` is the media clock's
-   * origin on the page's clock. A read late in a busy task sees an older value, which only makes
-   * the origin look later: the earliest origin of the last MEDIA_CLOCK_READS reads is the freshest.
-   * The frames' presentation (requestVideoFrameCallback) follows the same clock but lags behind it
-   * when the machine is busy, so it is not what the sound is placed by.
-   */
-  readMediaClock() {
-    if (!this.shouldRun()) {
-      this.mediaClock = [];
-      return;
-    }
-    this.mediaClock.push(performance.now() / 1000 - this.video.currentTime);
-    if (this.mediaClock.length > MEDIA_CLOCK_READS) this.mediaClock.shift();
-  }
-
-  /** The media time of the sound the worklet captured at context time `contextTime` (null: no clock yet). */
+  /** The media time of the sound the worklet captured at context time `contextTime`. */
   mediaTimeOfAudio(contextTime) {
-    if (this.mediaClock.length === 0) return null;
+    if (!this.clock) return null;
     const context = this.audio.context;
     const ts = context.getOutputTimestamp();
-    // Perf time at which this sample is (or would be) heard from this context; the element plays
-    // it out at the same moment, less what the capture path adds (a few ms).
+    // Perf time at which this sample is (or would be) heard; the element plays the same sound at the
+    // same moment it shows the frame of that media time. What the capture path adds between the
+    // element and this context is not seen here: tests/extension/placement.test.mjs measures it.
     const perf = ts.performanceTime > 0 ? ts.performanceTime + (contextTime - ts.contextTime) * 1000 : performance.now() - (context.currentTime - contextTime) * 1000;
-    const origin = Math.min(...this.mediaClock);
-    const media = perf / 1000 - origin;
-    // For the trace: how far the frames' clock puts the same moment (their lag behind the sound).
-    if (this.clock && this.segment?.trace.frameClock.length < 240) this.segment.trace.frameClock.push(Number(((this.clock.media + (perf - this.clock.perf) / 1000 - media) * 1000).toFixed(1)));
-    return media;
+    return this.clock.media + (perf - this.clock.perf) / 1000;
   }
 
   onAudio(samples, contextTime) {
-    this.readMediaClock();
     if (!this.segment) return;
     const media = this.mediaTimeOfAudio(contextTime);
-    if (media === null) return; // no clock yet: nothing to align the sound to
+    if (media === null) return; // no frame yet: nothing to align the sound to
     this.segment.audio(samples, media);
   }
 
@@ -349,7 +325,6 @@ class Watch {
     if (this.forgotten || !this.video.isConnected) return; // forgotten: stop the loop
     this.video.requestVideoFrameCallback(this.onFrame);
     this.clock = { perf: metadata.expectedDisplayTime ?? now, media: metadata.mediaTime };
-    this.readMediaClock();
     // Frames the video presented between two callbacks (the page's thread was busy) were never read.
     const missed = this.lastPresented === null ? 0 : Math.max(0, metadata.presentedFrames - this.lastPresented - 1);
     this.lastPresented = metadata.presentedFrames;
@@ -468,7 +443,7 @@ class Segment {
     // What the core is given, in the core's times (seconds from `start`): frames [time, mean
     // brightness 0-255] and the sound's peak |sample| per block of `blockSamples` (1 ms).
     const blockSamples = Math.max(1, Math.round(this.rate / 1000));
-    this.trace = { segment: number, start: null, blockSamples, rate: this.rate, frames: [], envelope: [], envelopeStart: 0, residuals: [], frameClock: [] };
+    this.trace = { segment: number, start: null, blockSamples, rate: this.rate, frames: [], envelope: [], envelopeStart: 0, residuals: [] };
     this.block = { peak: 0, filled: 0 };
     watch.traces.push(this.trace);
     if (watch.traces.length > TRACE_SEGMENTS) watch.traces.shift();
