@@ -58,14 +58,24 @@ function recordBadgeStates(p) {
   });
 }
 
-/** Plays the page's video (looping) until the extension analyses it, then once from 0 to its end. */
-async function playToEnd(ext, p) {
+/**
+ * Plays the page's video (looping) until the extension analyses it (with `scored`: until it has
+ * scored a window, so that the engine is warm on a loaded machine), then once from 0 to its end.
+ */
+async function playToEnd(ext, p, { scored = false } = {}) {
   await p.evaluate(() => {
     const v = document.getElementById('v');
     v.loop = true;
     return v.play();
   });
-  await p.waitForFunction(() => ['running', 'blocked', 'problem'].includes(document.querySelector('avlens-badge')?.dataset.state), null, { timeout: 120_000 });
+  await p.waitForFunction(
+    (scored) => {
+      const d = document.querySelector('avlens-badge')?.dataset;
+      return ['running', 'blocked', 'problem'].includes(d?.state) && (!scored || Number(d.windows) > 0);
+    },
+    scored,
+    { timeout: 240_000 },
+  );
   await p.evaluate(async () => {
     const v = document.getElementById('v');
     v.loop = false;
@@ -133,15 +143,16 @@ describe('extension: honest states, and the per-site switch', { skip }, () => {
     const p = await ext.context.newPage();
     try {
       await p.goto(`${site.origin}/?src=/face.mp4`);
-      await playToEnd(ext, p);
+      await playToEnd(ext, p, { scored: true });
       // The last windows are scored after the end: wait until the count of windows stops changing.
       await p.waitForFunction(() => document.querySelector('avlens-badge')?.dataset.state === 'ended', null, { timeout: 60_000 }).catch(async (err) => {
         throw new Error(`${err.message}; badge ${JSON.stringify(await ext.badge(p))}`);
       });
-      for (let last = -1, stable = 0; stable < 3; ) {
+      const deadline = Date.now() + 90_000;
+      for (let last = -1, stable = 0; stable < 3 && Date.now() < deadline; ) {
         await p.waitForTimeout(700);
         const n = (await ext.report()).videos[0].windows.length;
-        stable = n === last ? stable + 1 : 0;
+        stable = n === last && n > 0 ? stable + 1 : 0;
         last = n;
       }
       const b = await ext.badge(p);
