@@ -95,11 +95,14 @@ export async function launchExtension(dir, outside) {
   const extensionId = new URL(worker.url()).host;
 
   const badge = (p) => readBadge(p);
-  /** What the popup shows: the tab's report from its content script. */
-  const report = () => context.serviceWorkers()[0].evaluate(async () => {
+  /**
+   * What the popup shows: the tab's report from its content script; with `trace: true`, each video
+   * also carries the trace of what its content script gave the core (frames and sound, placed).
+   */
+  const report = ({ trace = false } = {}) => context.serviceWorkers()[0].evaluate(async (trace) => {
     const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
-    return { tab: tab.id, ...(await chrome.tabs.sendMessage(tab.id, { type: 'avlens:report' })) };
-  });
+    return { tab: tab.id, ...(await chrome.tabs.sendMessage(tab.id, { type: 'avlens:report', trace })) };
+  }, trace);
   /** The popup of a tab, as a page, once it shows a mean (or `until` holds). */
   async function openPopup(tab, until = () => document.getElementById('summary').dataset.mean !== undefined) {
     const popup = await context.newPage();

@@ -176,7 +176,7 @@ describe('extension trust boundaries', { skip }, () => {
       assert.ok(attempts.bridgeHost, 'the content script put its bridge in the page');
       assert.equal(attempts.bridgeRoot, null, 'the bridge\'s host has a closed shadow root');
       // The content script's own analysis went on: the engine answered it.
-      await p.waitForFunction(() => ['running', 'paused'].includes(document.querySelector('avlens-badge')?.dataset.state), null, { timeout: 120_000 });
+      await p.waitForFunction(() => ['running', 'paused', 'ended'].includes(document.querySelector('avlens-badge')?.dataset.state), null, { timeout: 120_000 });
       const inbound = await heard();
       const bridges = new Set(inbound.map((m) => m.bridge));
       t.diagnostic(`the worker heard ${inbound.length} messages from ${bridges.size} bridge(s): ${[...new Set(inbound.map((m) => m.type))].join(', ')}`);

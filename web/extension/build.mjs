@@ -12,13 +12,14 @@ import { deflateRawSync, crc32 } from 'node:zlib';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { copyCore, copyIfChanged, copyModel, copyOrt, DEFAULT_MODEL, listFiles } from '../build.mjs';
+import { ICON_SIZES, iconPng } from './icons.mjs';
 
 const EXTENSION = fileURLToPath(new URL('.', import.meta.url));
 const WEB = resolve(EXTENSION, '..');
 const ROOT = resolve(WEB, '..');
 // The page's modules the extension imports (analysis worker, content script, popup).
 const SHARED_MODULES = ['core.js', 'onnx-model.js', 'scorer.js', 'format.js', 'verdict.js', 'model-card.js'];
-const BUILD_ONLY = new Set(['build.mjs']);
+const BUILD_ONLY = new Set(['build.mjs', 'icons.mjs']);
 
 function parseArgs(argv) {
   const opts = { out: join(ROOT, 'build-extension'), core: join(ROOT, 'build-wasm'), model: DEFAULT_MODEL, modelName: 'avlens default model', zip: true, quiet: false };
@@ -96,7 +97,7 @@ export async function buildExtension(options = {}) {
   const log = opts.quiet ? () => {} : (m) => console.log(`[build:extension] ${m}`);
   const out = join(opts.out, 'unpacked');
   // Parts that depend on the options are rebuilt from scratch; ORT's large files are kept.
-  for (const d of ['extension', 'src', 'core', 'model']) await rm(join(out, d), { recursive: true, force: true });
+  for (const d of ['extension', 'src', 'core', 'model', 'icons']) await rm(join(out, d), { recursive: true, force: true });
   await mkdir(out, { recursive: true });
 
   const manifest = JSON.parse(await readFile(join(EXTENSION, 'manifest.json'), 'utf8'));
@@ -108,6 +109,9 @@ export async function buildExtension(options = {}) {
     await copyIfChanged(f, join(out, 'extension', rel));
   }
   for (const f of SHARED_MODULES) await copyIfChanged(join(WEB, 'src', f), join(out, 'src', f));
+  // The toolbar's and the extensions page's icons, drawn here (icons.mjs).
+  await mkdir(join(out, 'icons'), { recursive: true });
+  for (const size of ICON_SIZES) await writeFile(join(out, 'icons', `icon${size}.png`), iconPng(size));
   const ort = await copyOrt(join(out, 'vendor', 'ort'));
 
   const coreFiles = await copyCore(opts.core, join(out, 'core'));

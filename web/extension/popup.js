@@ -21,11 +21,43 @@ function empty(text) {
   $('others').hidden = true;
 }
 
+// The per-site switch: the list of host names where scanning is off (content/main.js reads it).
+const SITES_OFF_KEY = 'scanOffSites';
+let site = null; // { name, scanning } of the tab's page, from its top frame's content script
+
+async function showSiteSwitch(tab) {
+  try {
+    const answer = await chrome.tabs.sendMessage(tab, { type: 'avlens:site' }, { frameId: 0 });
+    site = answer?.site ? { name: answer.site, scanning: answer.scanning } : null;
+  } catch {
+    site = null; // a page without the content script (the browser's own pages): nothing to switch
+  }
+  $('site').hidden = !site;
+  if (!site) return;
+  $('scan').checked = site.scanning;
+  $('scan-label').textContent = `Scan videos on ${site.name}`;
+}
+
+async function setScanning(on) {
+  const items = await chrome.storage.local.get(SITES_OFF_KEY);
+  const off = new Set(Array.isArray(items[SITES_OFF_KEY]) ? items[SITES_OFF_KEY] : []);
+  if (on) off.delete(site.name);
+  else off.add(site.name);
+  await chrome.storage.local.set({ [SITES_OFF_KEY]: [...off] });
+  site.scanning = on;
+  refresh();
+}
+
 function describeState(v) {
   if (v.state === 'blocked') return `Cannot analyse: ${v.reasonText}.`;
   if (v.state === 'problem') return `Analysis stopped: ${v.detail}`;
   if (v.state === 'running') return v.reasonText ? `Analysing — ${v.reasonText}.` : 'Analysing while the video plays.';
   if (v.state === 'paused') return v.reasonText ? `Paused — ${v.reasonText}.` : 'Paused: analysis resumes when the video plays.';
+  if (v.state === 'ended') {
+    const scored = v.coverage?.scoredSeconds ?? 0;
+    const of = v.duration ? ` of its ${Math.round(v.duration)} s` : '';
+    return `The video ended: ${Math.round(scored)} s${of} analysed${v.reasonText ? ` — ${v.reasonText}` : ''}.`;
+  }
   return 'Waiting for the video to play.';
 }
 
@@ -63,7 +95,7 @@ function render(report) {
     summary.textContent = withheld.short;
     Object.assign(summary.dataset, { kind: 'withheld', scored: String(withheld.scored), needed: String(withheld.needed ?? '') });
   } else {
-    summary.textContent = v.state === 'blocked' ? 'No score' : v.reason === 'no_face' ? 'No score: no face found' : 'No score yet';
+    summary.textContent = v.reason === 'no_face' ? 'No score: no face found' : v.state === 'blocked' || v.state === 'ended' ? 'No score' : 'No score yet';
   }
   $('threshold').textContent = withheld
     ? `No verdict yet: ${withheld.reason}.`
@@ -95,6 +127,8 @@ function render(report) {
   }
   timeline.setAttribute('aria-label', `Timeline of ${seconds} seconds; ${agg?.windows ?? 0} analysed`);
   $('meta').textContent = `${v.size.width}×${v.size.height}, frames sent ${v.frames.sent}, dropped ${v.frames.dropped}`;
+  $('meta').dataset.sent = String(v.frames.sent);
+  $('meta').dataset.dropped = String(v.frames.dropped);
   const others = report.videos.filter((x) => x !== v);
   $('others').hidden = others.length === 0;
   $('other-list').replaceChildren(
@@ -116,9 +150,13 @@ async function refresh() {
   } catch {
     report = null;
   }
-  if (!report) return empty('No video has played in this tab since it was opened (or the page does not allow extensions).');
+  if (!report) {
+    if (site && !site.scanning) return empty(`Scanning is off on ${site.name}: avlens does not look at its videos. Tick the box above to turn it on.`);
+    return empty('No video has played in this tab since it was opened (or the page does not allow extensions).');
+  }
   render(report);
 }
 
-refresh();
+$('scan').addEventListener('change', (e) => setScanning(e.target.checked));
+targetTab().then((tab) => tab !== null && showSiteSwitch(tab)).finally(refresh);
 setInterval(refresh, 1000);

@@ -16,6 +16,12 @@ const AUDIO_CHUNK_SECONDS = 0.25;
 const RESYNC_SECONDS = 0.15; // sound and picture clocks further apart than this: start again
 const SILENCE_SECONDS = 3;
 const BLACK_SECONDS = 2;
+// The placed stream's trace (what the core is given, kept for the last seconds of the last few
+// stretches): each frame's time and mean brightness, and the sound's peak per millisecond. It is
+// what measures the sound-to-picture placement (tests/extension/placement.test.mjs); it goes out
+// only in a report asked for with `trace: true`.
+const TRACE_SECONDS = 30;
+const TRACE_SEGMENTS = 3;
 
 export const REASONS = {
   cross_origin: 'the video comes from another site that does not allow reading it (no CORS)',
@@ -28,7 +34,13 @@ export const REASONS = {
   hidden: 'paused while the tab is in the background',
   no_face: 'no face found in the video',
   engine: 'the analysis engine could not start',
+  no_picture: 'the browser shows no picture for this video (no picture track, or a format it cannot decode, such as MPEG-4 Part 2), so there is nothing to analyse',
+  slow: 'this computer is too slow for this video: most frames were dropped, so the scores rest on few pictures',
 };
+// Reasons that still hold once playback stops: they say what the scores (or their absence) rest on.
+const LASTING_REASONS = new Set(['no_face', 'silent', 'slow']);
+// Over the whole video, more frames dropped than this share: the badge and the popup say so.
+const SLOW_SHARE = 0.5;
 
 const analyser = new Analyser();
 const watches = new Map(); // HTMLVideoElement -> Watch
@@ -65,14 +77,16 @@ class Watch {
     this.audio = null; // { context, node, stream } once built
     this.audioStart = null; // the pending startAudio(), shared by concurrent callers
     this.inFlight = 0;
-    this.droppedFrames = 0;
+    this.droppedFrames = 0; // frames presented while analysing and not sent (missed, or too many in flight)
     this.sentFrames = 0;
+    this.lastPresented = null; // rVFC's presentedFrames of the previous callback
     this.clock = null; // { perf, media } of the last presented frame
     this.timing = []; // per segment: { start, firstFrame, firstSound } in media seconds
+    this.traces = []; // per segment (the last TRACE_SEGMENTS): see Segment.trace
     this.source = video.currentSrc;
     this.canvas = null;
     this.onFrame = this.onFrame.bind(this);
-    for (const type of ['play', 'playing', 'pause', 'seeking', 'seeked', 'waiting', 'ended', 'ratechange', 'emptied', 'loadstart']) {
+    for (const type of ['play', 'playing', 'pause', 'seeking', 'seeked', 'waiting', 'ended', 'ratechange', 'emptied', 'loadstart', 'loadedmetadata', 'resize']) {
       video.addEventListener(type, () => this.update(type));
     }
     video.requestVideoFrameCallback(this.onFrame);
@@ -96,6 +110,7 @@ class Watch {
     const scored = this.windows.filter((w) => w.score !== null).length;
     const card = modelCard();
     const showsScore = score !== null && this.state !== 'blocked' && this.state !== 'problem';
+    const ended = this.state === 'ended';
     // The popup's and the page's rule, on the mean of the last windows; none from fewer windows
     // than the core's coverage rule allows (over the whole video).
     const verdict = showsScore && card ? verdictFor(score, card, this.coverage) : null;
@@ -107,8 +122,11 @@ class Watch {
     else if (showsScore) text = verdict ? `${percent(score)} fake · ${verdict.label}` : `${percent(score)} fake`;
     else if (this.state === 'running') text = this.reason ? REASONS[this.reason] : 'listening… (first score after 1 s)';
     else if (this.state === 'paused') text = this.reason ? REASONS[this.reason] : 'paused';
+    else if (ended) text = `video ended: ${this.reason ? REASONS[this.reason] : 'nothing could be analysed'}`;
     else text = 'waiting for the video to play';
-    if (score !== null && this.state !== 'running' && this.state !== 'blocked') text += this.reason ? ` (${REASONS[this.reason]})` : ' (paused)';
+    if (ended && score !== null) text += ` · video ended, ${this.analysedText()}${this.reason ? ` (${REASONS[this.reason]})` : ''}`;
+    else if (ended && this.reason === 'slow' && scored > 0) text += ` (${this.analysedText()})`;
+    else if (score !== null && this.state !== 'running' && this.state !== 'blocked') text += this.reason ? ` (${REASONS[this.reason]})` : ' (paused)';
     this.badge.show({
       text,
       state: this.state,
@@ -130,27 +148,61 @@ class Watch {
     });
   }
 
+  /** What was scored of the video, in words: "4 s of 6 analysed". */
+  analysedText() {
+    const scored = this.coverage?.scoredSeconds ?? this.windows.filter((w) => w.score !== null).reduce((s, w) => s + w.duration, 0);
+    const duration = Number.isFinite(this.video.duration) ? ` of ${Math.round(this.video.duration)}` : '';
+    return `${Math.round(scored)} s${duration} analysed`;
+  }
+
+  /** The state of a video that does not play now: ended (at its end), else paused. */
+  stoppedState() {
+    return this.video.ended ? 'ended' : 'paused';
+  }
+
+  /** Whether most frames presented while analysing were dropped (a slow machine). */
+  mostlyDropped() {
+    const presented = this.sentFrames + this.droppedFrames;
+    return presented >= 10 && this.droppedFrames > SLOW_SHARE * presented;
+  }
+
   shouldRun() {
     const v = this.video;
     return !this.blocked && !v.paused && !v.seeking && !v.ended && v.readyState >= 3 && v.playbackRate === 1 && document.visibilityState === 'visible';
   }
 
   async update(event) {
+    if (this.forgotten) return;
     if (event === 'emptied' || event === 'loadstart') {
       if (this.video.currentSrc !== this.source) this.reset();
       return;
     }
+    const v = this.video;
+    // A picture the browser cannot show (MPEG-4 Part 2, an audio-only file): nothing to read, say so.
+    const noPicture = v.readyState >= HTMLMediaElement.HAVE_METADATA && (!v.videoWidth || !v.videoHeight);
+    if (this.blocked && this.reason === 'no_picture' && !noPicture) {
+      this.blocked = false;
+      this.set('idle');
+    }
     if (this.blocked) return;
+    if (noPicture && (event === 'loadedmetadata' || !v.paused)) {
+      this.block('no_picture');
+      return;
+    }
+    if (event === 'loadedmetadata' || event === 'resize') {
+      if (this.state === 'idle') return;
+    }
     if (this.shouldRun()) {
       if (!this.segment) await this.beginSegment();
       return;
     }
     this.endSegment(true);
     if (this.state === 'blocked' || this.state === 'problem') return;
-    const v = this.video;
+    const lasting = LASTING_REASONS.has(this.reason) ? this.reason : null;
     if (v.playbackRate !== 1 && !v.paused) this.set('paused', 'speed');
     else if (document.visibilityState !== 'visible' && !v.paused) this.set('paused', 'hidden');
-    else if (this.state !== 'idle') this.set('paused');
+    else if (v.ended && this.state !== 'idle') this.set('ended', this.mostlyDropped() ? 'slow' : lasting);
+    else if (this.state !== 'idle') this.set('paused', lasting === 'no_face' ? lasting : null);
   }
 
   reset() {
@@ -161,6 +213,8 @@ class Watch {
     this.aggregate = null;
     this.coverage = null;
     this.blocked = false;
+    this.sentFrames = 0;
+    this.droppedFrames = 0;
     this.set('idle');
   }
 
@@ -170,11 +224,11 @@ class Watch {
       this.block('engine', status.error?.message ?? '');
       return;
     }
-    if (this.segment || !this.shouldRun()) return;
+    if (this.forgotten || this.segment || !this.shouldRun()) return;
     if (!(await this.startAudio(status.geometry))) return;
-    if (this.segment || !this.shouldRun()) return;
+    if (this.forgotten || this.segment || !this.shouldRun()) return;
     this.segment = new Segment(this, ++this.segments, status.geometry);
-    this.set('running');
+    this.set('running', this.mostlyDropped() ? 'slow' : this.reason === 'no_face' ? 'no_face' : null);
   }
 
   endSegment(flush) {
@@ -254,7 +308,8 @@ class Watch {
     const context = this.audio.context;
     const ts = context.getOutputTimestamp();
     // Perf time at which this sample is (or would be) heard; the element plays the same sound at the
-    // same moment it shows the frame of that media time (the capture path adds a few ms).
+    // same moment it shows the frame of that media time. What the capture path adds between the
+    // element and this context is not seen here: tests/extension/placement.test.mjs measures it.
     const perf = ts.performanceTime > 0 ? ts.performanceTime + (contextTime - ts.contextTime) * 1000 : performance.now() - (context.currentTime - contextTime) * 1000;
     return this.clock.media + (perf - this.clock.perf) / 1000;
   }
@@ -267,16 +322,26 @@ class Watch {
   }
 
   onFrame(now, metadata) {
-    if (!this.video.isConnected) return; // forgotten: stop the loop
+    if (this.forgotten || !this.video.isConnected) return; // forgotten: stop the loop
     this.video.requestVideoFrameCallback(this.onFrame);
     this.clock = { perf: metadata.expectedDisplayTime ?? now, media: metadata.mediaTime };
+    // Frames the video presented between two callbacks (the page's thread was busy) were never read.
+    const missed = this.lastPresented === null ? 0 : Math.max(0, metadata.presentedFrames - this.lastPresented - 1);
+    this.lastPresented = metadata.presentedFrames;
     if (!this.segment) return;
+    if (missed > 0) this.segment.dropped(missed);
     if (this.inFlight >= MAX_FRAMES_IN_FLIGHT) {
-      this.droppedFrames++;
+      this.segment.dropped(1);
       return;
     }
     const frame = this.readFrame();
     if (frame) this.segment.frame(frame, metadata.mediaTime);
+  }
+
+  /** Frames were dropped; says so once most of the video's frames were. */
+  noteDropped(n) {
+    this.droppedFrames += n;
+    if (this.state === 'running' && this.reason !== 'slow' && this.mostlyDropped()) this.set('running', 'slow');
   }
 
   readFrame() {
@@ -308,19 +373,19 @@ class Watch {
     // Every window message carries the video's coverage as of then (null: unknown, no verdict).
     this.coverage = coverage ?? null;
     if (this.state === 'running' && !window.hasFace) this.set('running', 'no_face');
-    else if (this.state === 'running' && window.score !== null) this.set('running');
+    else if (this.state === 'running' && window.score !== null) this.set('running', this.mostlyDropped() ? 'slow' : null);
     else this.render();
   }
 
   onProblem(code, message) {
-    if (code === 'no_face') this.set(this.segment ? 'running' : 'paused', 'no_face');
+    if (code === 'no_face') this.set(this.segment ? 'running' : this.stoppedState(), 'no_face');
     else {
       this.endSegment(false);
       this.set('problem', code, message);
     }
   }
 
-  report() {
+  report({ trace = false } = {}) {
     const v = this.video;
     return {
       id: this.id,
@@ -331,6 +396,7 @@ class Watch {
       state: this.state,
       reason: this.reason,
       reasonText: this.state === 'blocked' ? REASONS[this.reason] ?? this.reason : this.reason ? REASONS[this.reason] ?? '' : '',
+      ended: v.ended,
       detail: this.detail,
       rolling: rollingScore(this.windows),
       windows: this.windows,
@@ -339,10 +405,12 @@ class Watch {
       frames: { sent: this.sentFrames, dropped: this.droppedFrames },
       segments: this.timing.slice(-10),
       size: { width: v.videoWidth, height: v.videoHeight },
+      ...(trace ? { traces: this.traces } : {}),
     };
   }
 
   forget() {
+    this.forgotten = true;
     this.endSegment(false);
     analyser.send({ type: 'forget', video: this.id });
     this.badge.remove();
@@ -372,6 +440,13 @@ class Segment {
     this.blackSince = null;
     this.lastFrameTime = null; // the latest frame time sent (seconds from the start)
     this.open = true;
+    // What the core is given, in the core's times (seconds from `start`): frames [time, mean
+    // brightness 0-255] and the sound's peak |sample| per block of `blockSamples` (1 ms).
+    const blockSamples = Math.max(1, Math.round(this.rate / 1000));
+    this.trace = { segment: number, start: null, blockSamples, rate: this.rate, frames: [], envelope: [], envelopeStart: 0, residuals: [] };
+    this.block = { peak: 0, filled: 0 };
+    watch.traces.push(this.trace);
+    if (watch.traces.length > TRACE_SEGMENTS) watch.traces.shift();
   }
 
   send(msg, transfer) {
@@ -381,16 +456,21 @@ class Segment {
 
   frame({ pixels, width, height }, media) {
     if (!this.open) return;
-    this.checkBlack(pixels, media);
+    const luma = this.checkBlack(pixels, media);
     if (!this.open) return;
     if (this.start === null) {
-      this.frames.push({ pixels, width, height, media });
+      this.frames.push({ pixels, width, height, media, luma });
       while (this.frames.length > 2 * this.fps + 30) this.frames.shift();
       this.tryStart();
-    } else this.sendFrame({ pixels, width, height, media });
+    } else this.sendFrame({ pixels, width, height, media }, luma);
   }
 
-  sendFrame({ pixels, width, height, media }) {
+  /** `n` frames were not sent (never read, or too many in flight). */
+  dropped(n) {
+    if (this.open) this.watch.noteDropped(n);
+  }
+
+  sendFrame({ pixels, width, height, media }, luma) {
     if (!this.open || media < this.start - 0.5 / this.fps) return;
     const time = Math.max(0, media - this.start);
     // The bridge and the worker refuse a frame far after the previous one (the core would repeat the
@@ -402,6 +482,9 @@ class Segment {
       return;
     }
     this.lastFrameTime = Math.max(this.lastFrameTime ?? 0, time);
+    const frames = this.trace.frames;
+    frames.push([time, luma]);
+    if (frames.length > TRACE_SECONDS * this.fps * 4) frames.splice(0, frames.length - TRACE_SECONDS * this.fps * 2);
     this.watch.inFlight++;
     this.watch.sentFrames++;
     this.send({ type: 'frame', pixels: pixels.buffer, width, height, time }, [pixels.buffer]);
@@ -417,27 +500,51 @@ class Segment {
       this.watch.update('resync');
       return;
     }
+    // Each chunk's own estimate of where it lies, against the contiguous placement (ms): the
+    // jitter and drift of the sound's clock mapping, for the trace.
+    if (this.trace.residuals.length < 240) this.trace.residuals.push(Number(((media - expected) * 1000).toFixed(1)));
     this.anchor.samples += samples.length;
     this.checkSilence(samples, expected);
     if (!this.open) return;
     if (this.start === null) {
       this.chunks.push({ samples, media: expected });
       this.tryStart();
-    } else this.send({ type: 'audio', samples }, [samples.buffer]);
+    } else this.sendAudio(samples);
+  }
+
+  /** Sends sound that follows the sound sent before without a gap, noting its envelope in the trace. */
+  sendAudio(samples) {
+    const t = this.trace;
+    for (let i = 0; i < samples.length; i++) {
+      const a = Math.abs(samples[i]);
+      if (a > this.block.peak) this.block.peak = a;
+      if (++this.block.filled === t.blockSamples) {
+        t.envelope.push(Number(this.block.peak.toFixed(4)));
+        this.block.peak = 0;
+        this.block.filled = 0;
+      }
+    }
+    const keep = TRACE_SECONDS * 1000;
+    if (t.envelope.length > 2 * keep) {
+      t.envelopeStart += t.envelope.length - keep;
+      t.envelope.splice(0, t.envelope.length - keep);
+    }
+    this.send({ type: 'audio', samples }, [samples.buffer]);
   }
 
   tryStart() {
     if (this.start !== null || this.frames.length === 0 || this.anchor === null) return;
     this.start = Math.max(this.frames[0].media, this.anchor.media);
+    this.trace.start = this.start;
     this.watch.timing.push({ start: this.start, firstFrame: this.frames[0].media, firstSound: this.anchor.media });
     this.send({ type: 'open', start: this.start });
-    for (const f of this.frames) this.sendFrame(f);
+    for (const f of this.frames) this.sendFrame(f, f.luma);
     this.frames = [];
     for (const c of this.chunks) {
       const skip = Math.round((this.start - c.media) * this.rate);
       if (skip >= c.samples.length) continue;
       const samples = skip > 0 ? c.samples.slice(skip) : c.samples;
-      this.send({ type: 'audio', samples }, [samples.buffer]);
+      this.sendAudio(samples);
     }
     this.chunks = [];
   }
@@ -451,15 +558,22 @@ class Segment {
     else if (!silent && this.watch.reason === 'silent') this.watch.set('running');
   }
 
+  /** Blocks a DRM video whose frames stay black; returns the frame's mean brightness (0-255, sampled). */
   checkBlack(pixels, media) {
     let peak = 0;
-    for (let i = 0; i < pixels.length; i += 4 * 97) peak = Math.max(peak, pixels[i], pixels[i + 1], pixels[i + 2]);
-    if (peak > 16) {
-      this.blackSince = null;
-      return;
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < pixels.length; i += 4 * 97) {
+      peak = Math.max(peak, pixels[i], pixels[i + 1], pixels[i + 2]);
+      sum += pixels[i] + pixels[i + 1] + pixels[i + 2];
+      n += 3;
     }
-    this.blackSince ??= media;
-    if (media - this.blackSince > BLACK_SECONDS && this.watch.video.mediaKeys) this.watch.block('drm');
+    if (peak > 16) this.blackSince = null;
+    else {
+      this.blackSince ??= media;
+      if (media - this.blackSince > BLACK_SECONDS && this.watch.video.mediaKeys) this.watch.block('drm');
+    }
+    return n ? Math.round(sum / n) : 0;
   }
 
   end(flush) {
@@ -481,21 +595,56 @@ analyser.onMessage = (msg) => {
   else if (msg.type === 'problem') watch.onProblem(msg.code, msg.message);
 };
 
+// Scanning can be switched off per site (the popup's switch, kept in chrome.storage.local as the
+// list SITES_OFF_KEY of host names). The site is the tab's: a frame's top-level page (its last
+// ancestor origin), else its own. Until the setting is read, and while it is off, no video is watched.
+const SITES_OFF_KEY = 'scanOffSites';
+const SITE = (() => {
+  const ancestors = location.ancestorOrigins;
+  try {
+    return ancestors?.length ? new URL(ancestors[ancestors.length - 1]).hostname : location.hostname;
+  } catch {
+    return location.hostname;
+  }
+})();
+let scanning = null; // null until the setting is read
+
+function applySetting(off) {
+  const on = !(Array.isArray(off) && off.includes(SITE));
+  if (on === scanning) return;
+  scanning = on;
+  if (!on) {
+    for (const [video, w] of watches) {
+      w.forget();
+      watches.delete(video);
+    }
+  } else scanPage();
+}
+
 function watch(video) {
-  if (!(video instanceof HTMLVideoElement) || watches.has(video)) return;
+  if (!scanning || !(video instanceof HTMLVideoElement) || watches.has(video)) return;
   watches.set(video, new Watch(video));
   watches.get(video).update('play');
 }
 
 // Media events do not bubble, but they can be caught on the way down. A video that could play
 // soon starts the analysis engine, so that it is ready when playback starts.
-document.addEventListener('loadedmetadata', (e) => e.target instanceof HTMLVideoElement && analyser.connect(), true);
+document.addEventListener('loadedmetadata', (e) => scanning && e.target instanceof HTMLVideoElement && analyser.connect(), true);
 document.addEventListener('playing', (e) => watch(e.target), true);
 document.addEventListener('play', (e) => watch(e.target), true);
-for (const v of document.querySelectorAll('video')) {
-  if (!v.paused) watch(v);
-  else if (v.readyState >= 1) analyser.connect();
+function scanPage() {
+  for (const v of document.querySelectorAll('video')) {
+    if (!v.paused) watch(v);
+    else if (v.readyState >= 1) analyser.connect();
+  }
 }
+chrome.storage.local.get(SITES_OFF_KEY).then(
+  (items) => applySetting(items[SITES_OFF_KEY]),
+  () => applySetting([]), // no storage (it should not happen): scan, as before the switch existed
+);
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && changes[SITES_OFF_KEY]) applySetting(changes[SITES_OFF_KEY].newValue);
+});
 document.addEventListener('visibilitychange', () => {
   for (const w of watches.values()) w.update('visibility');
 });
@@ -516,10 +665,17 @@ function currentWatch() {
 }
 
 chrome.runtime.onMessage.addListener((msg, sender, reply) => {
+  // The popup asks the tab's top frame which site it is on, and whether it is scanned.
+  if (msg?.type === 'avlens:site') {
+    if (window !== window.top) return false;
+    reply({ site: SITE, scanning: scanning !== false });
+    return false;
+  }
   if (msg?.type !== 'avlens:report' || watches.size === 0) return false;
+  const trace = msg.trace === true;
   const current = currentWatch();
   // The model's metadata goes with the report, so that the popup words its verdict from the same card.
   const model = analyser.status?.ready ? { name: analyser.status.model.name, metadata: analyser.status.model.metadata } : null;
-  reply({ frame: location.href, current: current?.id ?? null, model, videos: [...watches.values()].map((w) => w.report()) });
+  reply({ frame: location.href, current: current?.id ?? null, model, videos: [...watches.values()].map((w) => w.report({ trace })) });
   return false;
 });
