@@ -27,11 +27,6 @@ describe('wasm core API', () => {
     core = await loadCore();
   });
 
-  test("error codes: the core's one list (avlens/error.hpp) is the page's CORE_ERROR_CODES", async () => {
-    const { CORE_ERROR_CODES } = await import('../../web/src/core.js');
-    assert.deepEqual(Array.from(core.errorCodes()), CORE_ERROR_CODES);
-  });
-
   test('version and geometry of a preset, in the network layout', () => {
     assert.match(core.version(), /^\d+\.\d+\.\d+$/);
     const g = core.geometry({ preset: 'paper' });
