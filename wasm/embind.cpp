@@ -3,7 +3,9 @@
 // exceptions; every decision about media, faces and windows stays in the core.
 //
 // JavaScript sees (the friendly entry points live in post.js / extern_post.js):
-//   ClipReader.open(bytes: Uint8Array, name, options) -> reader   (pull API over a whole clip)
+//   ClipReader.open(input: {size, read(offset, length)}, name, options) -> reader
+//     (pull API over a whole clip, read slice by slice: post.js makes `input` from a File, Blob or
+//     bytes; read returns a Uint8Array, or a string saying why it could not read)
 //     reader.next(withVideo) -> window | null, reader.info(), reader.report(),
 //     reader.coverage(scoredWindows), reader.delete()
 //   WindowMaker.create(options) -> maker                          (push API: the browser decodes)
@@ -25,7 +27,9 @@
 #include <emscripten/val.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <memory>
@@ -321,17 +325,106 @@ val info_to_js(const avlens::MediaInfo& m) {
   return out;
 }
 
+// ---- a clip read from JavaScript, chunk by chunk ----------------------------------------------
+
+// The clip's bytes come from JavaScript as the decoder asks for them, a chunk at a time, so the
+// wasm heap holds a few chunks of a clip, never the whole file (a 1.3 GB File no longer needs
+// 1.3 GB of heap). Chunks are aligned and the last few are kept: each call into JavaScript (a
+// FileReaderSync read of a Blob slice) costs far more than a copy, and a demuxer reading two
+// streams that lie apart in the file (an MP4 badly interleaved) alternates between them.
+class JsInput final : public avlens::MediaInput {
+ public:
+  static constexpr size_t kChunksKept = 4;
+
+  JsInput(val input, int64_t size, size_t chunk_bytes) : input_(std::move(input)), size_(size), chunk_bytes_(chunk_bytes) {}
+
+  int64_t size() const override { return size_; }
+
+  int64_t read_at(int64_t offset, uint8_t* out, size_t count) override {
+    if (offset < 0 || offset >= size_) return 0;
+    const Chunk* c = chunk_at(offset);
+    if (!c) return -1;
+    const size_t from = static_cast<size_t>(offset - c->start);
+    const size_t n = std::min(count, c->bytes.size() - from);
+    std::memcpy(out, c->bytes.data() + from, n);
+    return static_cast<int64_t>(n);
+  }
+
+  std::string failure() const override { return failure_; }
+
+ private:
+  struct Chunk {
+    int64_t start = -1;
+    std::vector<uint8_t> bytes;
+    uint64_t used = 0;  // when it was last read, for replacing the least recently used
+  };
+
+  const Chunk* chunk_at(int64_t offset) {
+    const int64_t start = offset - offset % static_cast<int64_t>(chunk_bytes_);
+    ++clock_;
+    Chunk* oldest = nullptr;
+    for (Chunk& c : chunks_) {
+      if (c.start == start) {
+        c.used = clock_;
+        return covering(c, offset);
+      }
+      if (!oldest || c.used < oldest->used) oldest = &c;
+    }
+    Chunk& c = *oldest;
+    c.start = -1;
+    const size_t wanted = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(chunk_bytes_), size_ - start));
+    const val got = input_.call<val>("read", static_cast<double>(start), static_cast<double>(wanted));
+    if (!is_instance(got, "Uint8Array")) {
+      failure_ = got.isString() ? got.as<std::string>() : "the reader returned no bytes";
+      return nullptr;
+    }
+    // A shorter slice than asked for is what is there (the file shrank): what came is read, and
+    // a read past it fails.
+    const size_t n = std::min(wanted, got["length"].as<size_t>());
+    c.bytes.resize(n);
+    if (n) val(emscripten::typed_memory_view(n, c.bytes.data())).call<void>("set", got.call<val>("subarray", 0, n));
+    c.start = start;
+    c.used = clock_;
+    return covering(c, offset);
+  }
+
+  const Chunk* covering(const Chunk& c, int64_t offset) {
+    const int64_t end = c.start + static_cast<int64_t>(c.bytes.size());
+    if (offset < end) return &c;
+    failure_ = "the file ended at byte " + std::to_string(end) + " although it has " + std::to_string(size_) + " bytes";
+    return nullptr;
+  }
+
+  val input_;
+  int64_t size_;
+  size_t chunk_bytes_;
+  Chunk chunks_[kChunksKept];
+  uint64_t clock_ = 0;
+  std::string failure_;
+};
+
+constexpr double kDefaultReadChunkBytes = 1 << 20;
+constexpr double kMaxReadChunkBytes = 64 << 20;
+
 // ---- the exported classes and functions -------------------------------------------------------
 
 class ClipReader {
  public:
-  static std::unique_ptr<ClipReader> open(const val& bytes, const std::string& name, const val& options) {
+  // input: {size, read(offset, length)} (post.js); options.readChunkBytes: how much one read asks for.
+  static std::unique_ptr<ClipReader> open(const val& input, const std::string& name, const val& options) {
     return guarded([&] {
       std::unique_ptr<ClipReader> r(new ClipReader());
       r->options_ = options_from_js(options);
-      auto data = std::make_shared<std::vector<uint8_t>>();
-      copy_from_js(bytes, {"Uint8Array"}, "the clip's bytes", *data);
-      r->reader_ = avlens::ClipWindowReader::open_memory(std::move(data), name, r->options_);
+      if (input.typeOf().as<std::string>() != "object" || input.isNull() || input["read"].typeOf().as<std::string>() != "function")
+        invalid("the clip must be read through an object with size and read(offset, length)");
+      const double size = number_option(input, "size", -1);
+      if (!(size >= 0 && size <= 9007199254740992.0) || size != static_cast<double>(static_cast<int64_t>(size)))
+        invalid("the clip's size must be a whole number of bytes");
+      const double chunk = number_option(options, "readChunkBytes", kDefaultReadChunkBytes);
+      if (!(chunk >= 1 && chunk <= kMaxReadChunkBytes) || chunk != static_cast<double>(static_cast<int64_t>(chunk)))
+        invalid("option 'readChunkBytes' must be a whole number from 1 to " + std::to_string(static_cast<int64_t>(kMaxReadChunkBytes)));
+      auto js_input = std::make_shared<JsInput>(input, static_cast<int64_t>(size), static_cast<size_t>(chunk));
+      r->reader_ = avlens::ClipWindowReader::open_input(std::move(js_input), name, r->options_);
       return r;
     });
   }

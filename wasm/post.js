@@ -1,5 +1,5 @@
 // JavaScript glue inside the Emscripten module (--post-js): only what is about JavaScript itself
-// (Blob/ArrayBuffer inputs, AbortSignal, async iteration, stack bookkeeping). The API and all the
+// (reading a File/Blob/ArrayBuffer slice by slice, AbortSignal, async iteration, stack bookkeeping). The API and all the
 // work are C++ (wasm/embind.cpp over native/core).
 
 // Embind registers the classes while the runtime starts; the API is completed right after.
@@ -83,23 +83,59 @@ function avlensCompleteApi() {
     return { options: coreOptions, rethrow };
   };
 
-  const toBytes = async (source) => {
-    if (source instanceof Uint8Array) return source;
-    if (source instanceof ArrayBuffer) return new Uint8Array(source);
-    if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-    if (source && typeof source.arrayBuffer === 'function') return new Uint8Array(await source.arrayBuffer());  // File, Blob, Response
-    invalidArgument('openClip expects a File, Blob, ArrayBuffer or typed array');
+  // The clip as the core reads it: {size, read(offset, length) -> Uint8Array}, asked for a slice
+  // (options.readChunkBytes, 1 MiB) at a time, so only a few slices are ever in the wasm heap. In a
+  // worker a File or Blob is read with FileReaderSync; elsewhere (a page's main thread, Node) it is
+  // read whole first, as there is no synchronous way to read a slice of it. A caller may give its
+  // own {size, read} (Node: over a file descriptor).
+  const bytesInput = (bytes) => ({
+    size: bytes.length,
+    read: (offset, length) => bytes.subarray(offset, offset + length),
+  });
+  const toInput = async (source) => {
+    if (source instanceof Uint8Array) return bytesInput(source);
+    if (source instanceof ArrayBuffer) return bytesInput(new Uint8Array(source));
+    if (ArrayBuffer.isView(source)) return bytesInput(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
+    const isBlob = typeof Blob === 'function' && source instanceof Blob;
+    if (isBlob && typeof FileReaderSync === 'function') {
+      const fileReader = new FileReaderSync();
+      return {
+        size: source.size,
+        read: (offset, length) => new Uint8Array(fileReader.readAsArrayBuffer(source.slice(offset, offset + length))),
+      };
+    }
+    if (isBlob) return bytesInput(new Uint8Array(await source.arrayBuffer()));
+    if (source && typeof source === 'object' && typeof source.read === 'function') {
+      if (!Number.isSafeInteger(source.size) || source.size < 0) invalidArgument('a reader\'s size must be a whole number of bytes');
+      return source;
+    }
+    if (source && typeof source.arrayBuffer === 'function') return bytesInput(new Uint8Array(await source.arrayBuffer()));  // a Response
+    invalidArgument('openClip expects a File, Blob, ArrayBuffer, typed array or {size, read(offset, length)}');
   };
+  // A JavaScript throw must not cross the wasm frames (FFmpeg is mid-read): the core is told why
+  // the read failed, as a string, and reports it as an unreadable clip.
+  const guardedInput = (input) => ({
+    size: input.size,
+    read(offset, length) {
+      try {
+        const bytes = input.read(offset, length);
+        return bytes instanceof Uint8Array ? bytes : `the reader returned ${Object.prototype.toString.call(bytes)}, not a Uint8Array`;
+      } catch (error) {
+        return String((error && (error.name && error.message ? `${error.name}: ${error.message}` : error.message)) || error);
+      }
+    },
+  });
 
-  // openClip(source, {name, metadata | preset, strideFrames, detectEvery, ..., onProgress, signal,
-  // shouldAbort}) -> ClipReader. `name` (default: the File's name) is used in error messages.
+  // openClip(source, {name, metadata | preset, strideFrames, detectEvery, ..., readChunkBytes,
+  // onProgress, signal, shouldAbort}) -> ClipReader. `name` (default: the File's name) is used in
+  // error messages.
   Module['openClip'] = async (source, options = {}) => {
-    const bytes = await toBytes(source);
+    const input = guardedInput(await toInput(source));
     const name = options.name !== undefined ? options.name : (source && source.name) || 'clip';
     const { options: coreOptions, rethrow } = callbacks(Object.assign({}, options, { name: undefined }));
     let reader;
     try {
-      reader = ClipReader['open'](bytes, String(name), coreOptions);
+      reader = ClipReader['open'](input, String(name), coreOptions);
     } catch (error) {
       rethrow(error);
     }

@@ -1,7 +1,10 @@
 // Every bad input gets a typed error naming the file and the reason: no crash, no hang.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "avlens/windows.hpp"
 #include "test_clips.hpp"
@@ -111,6 +114,86 @@ TEST(MediaErrors, MemoryBufferErrorsNameTheBuffer) {
     EXPECT_EQ(e.code(), ErrorCode::kUnreadable);
     EXPECT_EQ(std::string(e.what()).rfind("upload.mp4: ", 0), 0u) << e.what();
   }
+}
+
+namespace {
+
+// A clip's bytes read at offsets, as the browser reads a File: at most `largest_read` bytes a read,
+// and every read from `fail_from` on fails, as a File deleted or changed while it is read does.
+class SlicedInput final : public MediaInput {
+ public:
+  SlicedInput(const std::string& path, size_t largest_read, int64_t fail_from)
+      : largest_read_(largest_read), fail_from_(fail_from) {
+    std::ifstream in(path, std::ios::binary);
+    bytes_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  int64_t size() const override { return static_cast<int64_t>(bytes_.size()); }
+  int64_t read_at(int64_t offset, uint8_t* out, size_t count) override {
+    const size_t n = std::min({count, largest_read_, bytes_.size() - static_cast<size_t>(offset)});
+    if (offset + static_cast<int64_t>(n) > fail_from_) return -1;
+    std::memcpy(out, bytes_.data() + offset, n);
+    return static_cast<int64_t>(n);
+  }
+  std::string failure() const override { return "the device was unplugged"; }
+
+ private:
+  std::vector<uint8_t> bytes_;
+  size_t largest_read_;
+  int64_t fail_from_;
+};
+
+}  // namespace
+
+// The browser's path (a File read slice by slice through ClipWindowReader::open_input) gives the
+// windows of the file read by FFmpeg's file protocol, crops and audio byte for byte.
+TEST(MediaErrors, SlicedInputGivesTheWindowsOfTheFile) {
+  const std::string path = face_clip(2.2, 25);
+  WindowMakerOptions o;
+  o.geometry = WindowGeometry::preset("tiny");
+  auto file = ClipWindowReader::open_file(path, o);
+  auto sliced = ClipWindowReader::open_input(std::make_shared<SlicedInput>(path, 1000, INT64_MAX), "clip.mp4", o);
+  Window a, b;
+  int windows = 0;
+  while (file->next(a)) {
+    ASSERT_TRUE(sliced->next(b)) << "window " << windows;
+    EXPECT_EQ(a.start_time, b.start_time);
+    EXPECT_EQ(a.crops, b.crops) << "window " << windows;
+    EXPECT_EQ(a.audio, b.audio) << "window " << windows;
+    ++windows;
+  }
+  EXPECT_FALSE(sliced->next(b));
+  EXPECT_GE(windows, 2);
+}
+
+// A read that fails is an unreadable clip that says where and why, whether it fails while the clip
+// is opened (an MP4 whose index is at the end is read there first) or while its media is decoded.
+TEST(MediaErrors, InputThatFailsIsUnreadableWithItsReason) {
+  const std::string moov_at_end = face_clip(2.2, 25);
+  const std::string faststart = make_clip("face_2.2_faststart.mp4", "-i '" + moov_at_end + "' -c copy -movflags +faststart");
+  int failed_while_decoding = 0;
+  for (const std::string& path : {moov_at_end, faststart}) {
+    const int64_t size = SlicedInput(path, 1, INT64_MAX).size();
+    for (const int64_t fail_from : {int64_t{100}, size / 2, size - 10}) {
+      WindowMakerOptions o;
+      o.geometry = WindowGeometry::preset("tiny");
+      bool opened = false;
+      try {
+        auto reader = ClipWindowReader::open_input(std::make_shared<SlicedInput>(path, 4096, fail_from), "gone.mp4", o);
+        opened = true;
+        Window w;
+        while (reader->next(w)) {
+        }
+        FAIL() << path << ": read to the end with reads failing from byte " << fail_from;
+      } catch (const Error& e) {
+        failed_while_decoding += opened;
+        EXPECT_EQ(e.code(), ErrorCode::kUnreadable) << e.what();
+        const std::string msg = e.what();
+        EXPECT_EQ(msg.rfind("gone.mp4: could not be read at byte ", 0), 0u) << msg;
+        EXPECT_NE(msg.find("(the device was unplugged): was the file changed or removed while it was read?"), std::string::npos) << msg;
+      }
+    }
+  }
+  EXPECT_GE(failed_while_decoding, 2);  // the faststart clip, failing half-way and at the end
 }
 
 TEST(MediaErrors, BadGeometryIsAnInvalidArgument) {

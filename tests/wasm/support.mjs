@@ -1,7 +1,7 @@
 // Shared by the wasm core's tests: the built core, the native CLI, and clips made on the fly with
 // Debian's ffmpeg CLI from the public-domain astronaut photo in tests/data.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -119,4 +119,25 @@ export async function wasmWindows(core, clip, options = {}) {
 
 export function fileSize(path) {
   return statSync(path).size;
+}
+
+/**
+ * A file as the wasm core reads a File in the page's worker, {size, read(offset, length)}, over a
+ * file descriptor (Node has no FileReaderSync). `reads` logs [offset, bytes] of each read; close()
+ * when done.
+ */
+export function fileInput(path) {
+  const fd = openSync(path, 'r');
+  const reads = [];
+  return {
+    size: fstatSync(fd).size,
+    reads,
+    read(offset, length) {
+      const bytes = Buffer.allocUnsafe(length);
+      const n = readSync(fd, bytes, 0, length, offset);
+      reads.push([offset, n]);
+      return bytes.subarray(0, n);
+    },
+    close: () => closeSync(fd),
+  };
 }

@@ -3,7 +3,9 @@
 // bindings changes this file only.
 //
 //   const core = await loadCore(moduleUrl)
-//   const clip = await core.openClip(bytes, name, metadata, { onProgress(fraction), signal })
+//   const clip = await core.openClip(source, name, metadata, { onProgress(fraction), signal })
+//       source:   a File or Blob (in a worker the core reads it slice by slice as it decodes, so a
+//                 long clip never sits whole in memory), bytes, or any {size, read(offset, length)}
 //       metadata: the model's metadata_props (the core reads the window geometry from them)
 //       signal:   anything with an `aborted` boolean the core can poll between frames
 //   clip.info            -> { duration, width, height, rotation, sourceFps, container, videoCodec, audioCodec, ... }
@@ -107,10 +109,10 @@ export async function loadCore(moduleUrl) {
   return {
     // A string: the real core has a version() function (a function cannot be posted to the page).
     version: typeof native.version === 'function' ? guarded(() => native.version()) : null,
-    async openClip(bytes, name, metadata, { onProgress, signal } = {}) {
+    async openClip(source, name, metadata, { onProgress, signal } = {}) {
       let reader;
       try {
-        reader = await native.openClip(bytes, { name, metadata, onProgress, signal });
+        reader = await native.openClip(source, { name, metadata, onProgress, signal });
       } catch (err) {
         throw toCoreError(err);
       }

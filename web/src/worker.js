@@ -122,14 +122,9 @@ async function analyze({ runId, file }) {
     if (isCancelled()) throw new CoreError('aborted', 'cancelled');
   };
 
-  progress('read', 0, {}, true);
-  let t = now();
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  timings.read = now() - t;
-  checkCancel();
-
+  // The core reads the File slice by slice as it decodes (FileReaderSync): it is never copied whole.
   progress('analyse', 0, {}, true);
-  t = now();
+  let t = now();
   let expected = 0;
   let decodeFraction = 0;
   // The core polls `aborted` between frames, while this thread is busy inside it: the page's
@@ -139,7 +134,7 @@ async function analyze({ runId, file }) {
       return isCancelled();
     },
   };
-  const clip = await state.core.openClip(bytes, file.name, state.model.info.metadata, {
+  const clip = await state.core.openClip(file, file.name, state.model.info.metadata, {
     onProgress: (f) => {
       decodeFraction = f;
     },

@@ -84,8 +84,15 @@ std::unique_ptr<ClipWindowReader> ClipWindowReader::open_memory(std::shared_ptr<
                                                                 const std::string& name,
                                                                 const WindowMakerOptions& options) {
   if (!bytes) throw Error(ErrorCode::kInvalidArgument, name + ": no data");
+  return open_input(std::make_shared<MemoryInput>(std::move(bytes)), name, options);
+}
+
+std::unique_ptr<ClipWindowReader> ClipWindowReader::open_input(std::shared_ptr<MediaInput> input,
+                                                               const std::string& name,
+                                                               const WindowMakerOptions& options) {
+  if (!input) throw Error(ErrorCode::kInvalidArgument, name + ": no data");
   MediaSource source;
-  source.bytes = std::move(bytes);
+  source.input = std::move(input);
   source.name = name;
   std::unique_ptr<ClipWindowReader> reader(new ClipWindowReader());
   reader->impl_ = open_source(source, options);

@@ -36,33 +36,44 @@ std::string av_error_text(int err) {
   return buf;
 }
 
-// Read/seek callbacks of the memory AVIO.
-struct MemoryReader {
-  std::shared_ptr<const std::vector<uint8_t>> bytes;
-  size_t pos = 0;
+// Read/seek callbacks of the custom AVIO over a MediaInput. A failed read is remembered, so the
+// decoder reports the input's reason rather than what FFmpeg makes of a short stream.
+struct InputReader {
+  std::shared_ptr<MediaInput> input;
+  int64_t pos = 0;
+  bool failed = false;
+  int64_t failed_at = 0;
+  std::string failure;
 
   static int read(void* opaque, uint8_t* buf, int size) {
-    auto* r = static_cast<MemoryReader*>(opaque);
-    const size_t left = r->bytes->size() - r->pos;
-    if (left == 0) return AVERROR_EOF;
-    const size_t n = std::min(left, static_cast<size_t>(size));
-    std::memcpy(buf, r->bytes->data() + r->pos, n);
+    auto* r = static_cast<InputReader*>(opaque);
+    if (r->failed) return AVERROR(EIO);
+    if (size <= 0) return 0;
+    if (r->pos >= r->input->size()) return AVERROR_EOF;
+    const int64_t n = r->input->read_at(r->pos, buf, static_cast<size_t>(size));
+    if (n <= 0 || n > size) {
+      r->failed = true;
+      r->failed_at = r->pos;
+      r->failure = r->input->failure();
+      if (r->failure.empty()) r->failure = "no bytes where the file should have more";
+      return AVERROR(EIO);
+    }
     r->pos += n;
     return static_cast<int>(n);
   }
   static int64_t seek(void* opaque, int64_t offset, int whence) {
-    auto* r = static_cast<MemoryReader*>(opaque);
-    const int64_t size = static_cast<int64_t>(r->bytes->size());
+    auto* r = static_cast<InputReader*>(opaque);
+    const int64_t size = r->input->size();
     int64_t target;
     switch (whence & ~AVSEEK_FORCE) {
       case AVSEEK_SIZE: return size;
       case SEEK_SET: target = offset; break;
-      case SEEK_CUR: target = static_cast<int64_t>(r->pos) + offset; break;
+      case SEEK_CUR: target = r->pos + offset; break;
       case SEEK_END: target = size + offset; break;
       default: return AVERROR(EINVAL);
     }
     if (target < 0 || target > size) return AVERROR(EINVAL);
-    r->pos = static_cast<size_t>(target);
+    r->pos = target;
     return target;
   }
 };
@@ -77,7 +88,7 @@ struct MediaDecoder::Impl {
   MediaInfo info;
   AVFormatContext* fmt = nullptr;
   AVIOContext* avio = nullptr;
-  MemoryReader memory;
+  InputReader input;
   int video_index = -1, audio_index = -1;
   AVCodecContext* vdec = nullptr;
   AVCodecContext* adec = nullptr;
@@ -117,15 +128,28 @@ struct MediaDecoder::Impl {
 
   [[noreturn]] void fail(ErrorCode code, const std::string& why) const { throw Error(code, why); }
 
+  // A failed read of the input is the answer, whatever FFmpeg made of the missing bytes (a demuxer
+  // may take them for the end of the stream).
+  void check_input() const {
+    if (!input.failed) return;
+    fail(ErrorCode::kUnreadable, "could not be read at byte " + std::to_string(input.failed_at) + " of " +
+                                     std::to_string(input.input->size()) + " (" + input.failure +
+                                     "): was the file changed or removed while it was read?");
+  }
+
   void open() {
     fmt = avformat_alloc_context();
     if (!fmt) fail(ErrorCode::kInternal, "out of memory");
-    if (source.bytes) {
-      if (source.bytes->empty()) fail(ErrorCode::kUnreadable, "the file is empty");
-      memory.bytes = source.bytes;
+    if (source.input) {
+      if (source.input->size() <= 0) fail(ErrorCode::kUnreadable, "the file is empty");
+      input.input = source.input;
       auto* buffer = static_cast<uint8_t*>(av_malloc(kIoBufferSize));
-      avio = avio_alloc_context(buffer, kIoBufferSize, 0, &memory, &MemoryReader::read, nullptr, &MemoryReader::seek);
-      if (!avio) fail(ErrorCode::kInternal, "out of memory");
+      if (!buffer) fail(ErrorCode::kInternal, "out of memory");
+      avio = avio_alloc_context(buffer, kIoBufferSize, 0, &input, &InputReader::read, nullptr, &InputReader::seek);
+      if (!avio) {
+        av_free(buffer);
+        fail(ErrorCode::kInternal, "out of memory");
+      }
       fmt->pb = avio;
       fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
     } else {
@@ -141,15 +165,17 @@ struct MediaDecoder::Impl {
                 "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,ogg,wav,mp3,flac,aac,h264,hevc,mpegts,mpeg,flv,asf,"
                 "ivf,m4v,mjpeg",
                 0);
-    int err = avformat_open_input(&fmt, source.bytes ? nullptr : source.path.c_str(), nullptr, &o);
+    int err = avformat_open_input(&fmt, source.input ? nullptr : source.path.c_str(), nullptr, &o);
     av_dict_free(&o);
     if (err < 0) {
       fmt = nullptr;  // freed by avformat_open_input on failure
+      check_input();
       fail(ErrorCode::kUnreadable, "not a readable media file (" + av_error_text(err) + ")");
     }
     fmt->max_analyze_duration = 5 * AV_TIME_BASE;
-    if ((err = avformat_find_stream_info(fmt, nullptr)) < 0)
-      fail(ErrorCode::kUnreadable, "cannot read the streams (" + av_error_text(err) + ")");
+    err = avformat_find_stream_info(fmt, nullptr);
+    check_input();
+    if (err < 0) fail(ErrorCode::kUnreadable, "cannot read the streams (" + av_error_text(err) + ")");
 
     video_index = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     audio_index = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
@@ -389,6 +415,7 @@ struct MediaDecoder::Impl {
     if (flushed) return false;
     if (!demux_ended) {
       int err = av_read_frame(fmt, packet);
+      check_input();
       if (err >= 0) {
         AVCodecContext* dec = packet->stream_index == video_index   ? vdec
                               : packet->stream_index == audio_index ? adec

@@ -1,4 +1,4 @@
-// FFmpeg demuxing and decoding from a file or a memory buffer (custom AVIO): video frames as
+// FFmpeg demuxing and decoding from a file or a MediaInput (custom AVIO): video frames as
 // packed RGB24 (rotation applied) with presentation times, audio as mono float32 at the model's
 // rate (libswresample), both on one timeline starting at the container's start. Frames larger than
 // Options::max_frame_side are downscaled in the same swscale pass that converts them to RGB, so what
@@ -10,14 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "avlens/media_input.hpp"
 #include "avlens/windows.hpp"
 
 namespace avlens {
 
 struct MediaSource {
-  std::string path;                                  // a file, or
-  std::shared_ptr<const std::vector<uint8_t>> bytes;  // a memory buffer
-  std::string name;                                  // for messages (the path, or a file name)
+  std::string path;                    // a file, or
+  std::shared_ptr<MediaInput> input;   // bytes read at offsets (a memory buffer, a browser File)
+  std::string name;                    // for messages (the path, or a file name)
 };
 
 class MediaDecoder {
@@ -37,6 +38,8 @@ class MediaDecoder {
   using AudioFn = std::function<void(const float* samples, size_t count)>;
 
   // Throws avlens::Error: kFileNotFound, kUnreadable, kNoVideoStream, kNoAudioStream, kUnsupportedCodec.
+  // An input whose read fails (a File changed or deleted while it is read) is kUnreadable, with the
+  // input's reason, here or from step().
   MediaDecoder(const MediaSource& source, const Options& options);
   ~MediaDecoder();
 

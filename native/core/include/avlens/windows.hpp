@@ -11,6 +11,7 @@
 
 #include "avlens/error.hpp"
 #include "avlens/geometry.hpp"
+#include "avlens/media_input.hpp"
 
 namespace avlens {
 
@@ -127,7 +128,7 @@ class WindowMaker {
 constexpr int kFrameSideFloor = 1920, kFrameSideCeiling = 4096;
 int max_frame_side(const WindowMakerOptions& options);
 
-// Pull API over a whole clip from a file or a memory buffer (FFmpeg demux + decode).
+// Pull API over a whole clip from a file, a memory buffer or a MediaInput (FFmpeg demux + decode).
 class ClipWindowReader {
  public:
   static std::unique_ptr<ClipWindowReader> open_file(const std::string& path,
@@ -135,6 +136,9 @@ class ClipWindowReader {
   static std::unique_ptr<ClipWindowReader> open_memory(std::shared_ptr<const std::vector<uint8_t>> bytes,
                                                        const std::string& name,
                                                        const WindowMakerOptions& options);
+  // Reads the clip through `input` as the decoder needs it (the browser: a File, slice by slice).
+  static std::unique_ptr<ClipWindowReader> open_input(std::shared_ptr<MediaInput> input, const std::string& name,
+                                                      const WindowMakerOptions& options);
   ~ClipWindowReader();
 
   const MediaInfo& info() const;
