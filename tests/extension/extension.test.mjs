@@ -19,10 +19,9 @@ import { join } from 'node:path';
 import { buildExtension } from '../../web/extension/build.mjs';
 import { percent } from '../../web/src/format.js';
 import { readModelCard } from '../../web/src/model-card.js';
-import { readOnnxModelInfo } from '../../web/src/onnx-model.js';
 import { scoreLevel, verdictFor } from '../../web/src/verdict.js';
 import { AVLENS, nativeCommands, nativeWindowScores } from '../web/native-reference.mjs';
-import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, PYTHON, ROOT, coreGeometry, untrainedModel, withMetadata } from '../web/helpers.mjs';
+import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, PYTHON, ROOT, coreGeometry, coreMetadata, untrainedModel, withMetadata } from '../web/helpers.mjs';
 import { launchExtension, serve, serveSite } from './helpers.mjs';
 
 // |extension score - native score| per window, and for the mean of the clip's windows. The browser
@@ -135,7 +134,7 @@ describe('browser extension with the real wasm core', { skip }, () => {
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     modelPath = existsSync(SHIPPED_MODEL) ? SHIPPED_MODEL : untrainedModel('tiny').onnx;
-    card = readModelCard(readOnnxModelInfo(readFileSync(modelPath)).metadata);
+    card = readModelCard((await coreMetadata(readFileSync(modelPath))));
     clips = await makeClips(join(WORK, 'clips'));
     clips.noface = makeFacelessClip(join(WORK, 'clips'));
     const built = await buildExtension({ out: WORK, model: modelPath, modelName: existsSync(SHIPPED_MODEL) ? 'avlens default model' : 'untrained-tiny.onnx (random weights, test model)', quiet: true });
@@ -323,7 +322,7 @@ describe('extension with a model whose threshold puts the clip\'s mean on the ot
   before(async () => {
     const clips = await makeClips(join(WORK, 'clips'));
     const bytes = readFileSync(SHIPPED_MODEL);
-    const metadata = readOnnxModelInfo(bytes).metadata;
+    const metadata = (await coreMetadata(bytes));
     const geometry = await coreGeometry(metadata);
     const means = [];
     for (const path of [clips.fake, clips.real]) {
@@ -345,7 +344,7 @@ describe('extension with a model whose threshold puts the clip\'s mean on the ot
     };
     const copy = join(WORK, 'threshold-above-mean.onnx');
     writeFileSync(copy, withMetadata(bytes, { ...metadata, metrics: JSON.stringify({ ...JSON.parse(metadata.metrics), threshold }), card: JSON.stringify(cardJson) }));
-    card = readModelCard(readOnnxModelInfo(readFileSync(copy)).metadata);
+    card = readModelCard((await coreMetadata(readFileSync(copy))));
     assert.equal(card.threshold, threshold);
     const built = await buildExtension({ out: join(WORK, 'threshold'), model: copy, modelName: 'threshold-above-mean.onnx', zip: false, quiet: true });
     site = await serveSite({ '/clip.mp4': clip.path });

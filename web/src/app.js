@@ -2,7 +2,7 @@
 import { cssGradient, drawHeatmap } from './heatmap.js';
 import { messageFor } from './messages.js';
 import { formatDuration, formatSecondRanges, formatSeconds, percent, secondsOfFrames, secondsText, sentence } from './format.js';
-import { scoreLevel, scoreWording, verdictFor } from './verdict.js';
+import { scoreLevelFor, scoreWording } from './verdict.js';
 import { modelCardRows, readModelCard } from './model-card.js';
 import { describeGeometry } from './onnx-model.js';
 
@@ -46,6 +46,8 @@ const el = {
   verdictWarningText: $('verdict-warning-text'),
   verdictModel: $('verdict-model'),
   timelineThreshold: $('timeline-threshold'),
+  timelineScale: $('timeline-scale'),
+  timelineScoreOnly: $('timeline-score-only'),
   gaugeValue: $('gauge-value'),
   gaugeLabel: $('gauge-label'),
   video: $('video'),
@@ -320,6 +322,10 @@ function onWorkerMessage(msg) {
         const name = app.run.file.name;
         app.run = null;
         showError(msg.error.code, msg.error.message, name);
+        // A failed analysis may leave the wasm core's memory held: after running out of memory
+        // the core fails every later clip (issue 17 item 9; the failure itself can surface as
+        // `internal` or as `unreadable`). A fresh worker, with the same model, starts clean.
+        if (msg.error.code !== 'busy') startWorker();
       }
       break;
     default:
@@ -460,8 +466,9 @@ function coverageLine(c) {
 function renderVerdict(result) {
   const p = result.aggregate.mean;
   const card = readModelCard(result.model.metadata);
-  // No verdict from too little of the clip: the core's coverage says when (verdict.js words it).
-  const v = verdictFor(p, card, result.coverage ?? null);
+  // The library's verdict (verdict.js under the model's threshold; none from too little of the
+  // clip: the core's coverage says when).
+  const v = result.verdict;
   el.verdictCard.dataset.kind = v.kind;
   el.verdictCard.dataset.withheld = String(Boolean(v.withheld));
   el.verdictCard.dataset.warning = String(Boolean(v.warning));
@@ -546,11 +553,18 @@ function renderTimeline(result) {
   el.timeline.replaceChildren();
   el.timeline.setAttribute('aria-label', `${wording.title} for each second. Choose a second to jump the video there and show its heat map.`);
   el.timeline.style.setProperty('--threshold-line', `${(1 - threshold) * 100}%`);
-  el.timelineThreshold.textContent = `the line: this model’s threshold, ${percent(threshold)}`;
+  // A model whose card withholds verdicts: bars in one neutral colour, no threshold line, and a
+  // legend that says so (scoreLevelFor gives 'score').
+  const scoreOnly = !card.verdictSupported;
+  el.timeline.dataset.scoreOnly = String(scoreOnly);
+  el.timelineScale.hidden = scoreOnly;
+  el.timelineScoreOnly.hidden = !scoreOnly;
+  el.timelineThreshold.textContent = scoreOnly ? '' : `the line: this model’s threshold, ${percent(threshold)}`;
+  el.timelineThreshold.hidden = scoreOnly;
   result.aggregate.timeline.forEach((p, second) => {
     const b = document.createElement('button');
     b.type = 'button';
-    b.className = `tl-bar tl-${scoreLevel(p, threshold)}`;
+    b.className = `tl-bar tl-${scoreLevelFor(p, card)}`;
     b.setAttribute('role', 'radio');
     b.setAttribute('aria-checked', 'false');
     b.tabIndex = -1;
@@ -686,7 +700,6 @@ function renderModelCard(result) {
 function renderDetails(result) {
   const { windowDetails, report, model, timings, backend } = result;
   const card = readModelCard(model.metadata);
-  const { threshold } = card;
   el.windowsScoreHead.textContent = scoreWording(card).title;
   el.windowsMeta.textContent = `· ${windowDetails.length} of ${formatSeconds(windowDetails.length * model.geometry.frames / model.geometry.fps)}`;
   el.windowsBody.replaceChildren();
@@ -698,7 +711,7 @@ function renderDetails(result) {
     cells.forEach((c, i) => {
       const td = document.createElement('td');
       td.textContent = c;
-      if (i === 3) td.className = `score-cell tl-${scoreLevel(w.score, threshold)}`;
+      if (i === 3) td.className = `score-cell tl-${scoreLevelFor(w.score, card)}`;
       tr.append(td);
     });
     el.windowsBody.append(tr);
@@ -743,7 +756,7 @@ function reportJson() {
     file: r.file,
     clip: r.clip,
     score: r.aggregate.mean,
-    verdict: verdictFor(r.aggregate.mean, readModelCard(r.model.metadata), r.coverage ?? null),
+    verdict: r.verdict,
     coverage: r.coverage ?? null,
     declared_duration: r.declaredDuration ?? null,
     aggregate: { ...r.aggregate, timeline: r.aggregate.timeline.map((v) => (Number.isFinite(v) ? v : null)) },
