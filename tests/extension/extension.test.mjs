@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { buildExtension } from '../../web/extension/build.mjs';
 import { percent } from '../../web/src/format.js';
 import { readModelCard } from '../../web/src/model-card.js';
-import { scoreLevel, verdictFor } from '../../web/src/verdict.js';
+import { scoreLevelFor, verdictFor } from '../../web/src/verdict.js';
 import { AVLENS, nativeCommands, nativeWindowScores } from '../web/native-reference.mjs';
 import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, PYTHON, ROOT, coreGeometry, coreMetadata, untrainedModel, withMetadata } from '../web/helpers.mjs';
 import { launchExtension, serve, serveSite } from './helpers.mjs';
@@ -118,7 +118,7 @@ function assertSameVerdict(label, shown, card) {
   assert.match(shown.thresholdText, new RegExp(card.verdictSupported ? `fake from ${percent(card.threshold)}` : `threshold is ${percent(card.threshold)}; its card gives no verdict`), label);
   assert.equal(shown.decision, expected.decision, `${label}: decision on ${mean} with threshold ${card.threshold}`);
   assert.equal(shown.kind, expected.kind, `${label}: verdict on ${mean}`);
-  for (const b of shown.bars) assert.equal(b.level, scoreLevel(b.score, card.threshold), `${label}: bar at ${b.score}`);
+  for (const b of shown.bars) assert.equal(b.level, scoreLevelFor(b.score, card), `${label}: bar at ${b.score}`);
   assert.doesNotMatch(shown.text, /confidence\s*:|high confidence|confidence\W+high/i, label);
 }
 
@@ -172,7 +172,7 @@ describe('browser extension with the real wasm core', { skip }, () => {
         assert.match(b.text, new RegExp(`\\d+\\s%\\sfake · ${badgeVerdict.label}`), JSON.stringify(b));
         assert.equal(b.verdict, badgeVerdict.kind);
         assert.equal(Number(b.threshold), card.threshold);
-        assert.equal(b.level, scoreLevel(Number(b.score), card.threshold));
+        assert.equal(b.level, scoreLevelFor(Number(b.score), card));
         assert.equal(b.notice, badgeVerdict.notice?.short ?? null, JSON.stringify(b));
         const r = await report();
         const video = r.videos[0];
@@ -386,7 +386,7 @@ describe('extension with a model whose threshold puts the clip\'s mean on the ot
       assert.equal(b.notice, null);
       assert.equal(Number(b.threshold), card.threshold);
       assert.equal(b.verdict, verdictFor(Number(b.score), card).kind);
-      assert.equal(b.level, scoreLevel(Number(b.score), card.threshold));
+      assert.equal(b.level, scoreLevelFor(Number(b.score), card));
       assert.deepEqual(outside, []);
     } finally {
       await p.close();

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { messageFor } from '../../web/src/messages.js';
 import { modelNotice, readModelCard } from '../../web/src/model-card.js';
-import { scoreLevel, verdictFor } from '../../web/src/verdict.js';
+import { scoreLevelFor, verdictFor } from '../../web/src/verdict.js';
 import { nativeScan, nativeWindowScores } from './native-reference.mjs';
 import { TOLERANCE, assertSameAsScan, pageResult } from './native-parity.mjs';
 import {
@@ -48,12 +48,12 @@ async function shownModelCard(page) {
   return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#model-card tbody tr')].map((tr) => [tr.querySelector('th').textContent, tr.querySelector('td').innerText.trim()])));
 }
 
-/** Each bar's colour is its level under the model's threshold (verdict.js scoreLevel), and one level is one colour. */
-function assertBarsFollowThreshold(bars, threshold, label) {
+/** Each bar's colour is its level under the model (verdict.js scoreLevelFor: its threshold, or neutral when its card gives no verdict), and one level is one colour. */
+function assertBarsFollowThreshold(bars, card, label) {
   assert.ok(bars.length > 0, `${label}: no scored bars`);
   const colourOf = new Map();
   for (const b of bars) {
-    assert.equal(b.level, scoreLevel(b.score, threshold), `${label}: bar with score ${b.score}, threshold ${threshold}`);
+    assert.equal(b.level, scoreLevelFor(b.score, card), `${label}: bar with score ${b.score}, threshold ${card.threshold}`);
     if (colourOf.has(b.level)) assert.equal(b.colour, colourOf.get(b.level), `${label}: level ${b.level}`);
     colourOf.set(b.level, b.colour);
   }
@@ -393,7 +393,7 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
       assert.equal(view.facts['Intended use'], card.intended_use);
       assert.equal(view.facts.Limits, card.limits.join('\n'));
       // Bars on both sides of the threshold, each coloured by its side.
-      assertBarsFollowThreshold(view.bars, threshold, 'calibrated copy');
+      assertBarsFollowThreshold(view.bars, readModelCard({ metrics: JSON.stringify({ threshold }), card: JSON.stringify(card) }), 'calibrated copy');
       assert.ok(view.bars.some((b) => b.level.endsWith('fake')) && view.bars.some((b) => b.level.endsWith('real')), JSON.stringify(view.bars));
       const shown = await shownModelCard(page);
       assert.equal(shown['Real faces in training'], 'yes');
@@ -516,7 +516,7 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
         if (!shipped.calibration) assert.doesNotMatch(view.verdictText, /confiden|On held-out clips/i, kind);
         assert.doesNotMatch(await page.textContent('body'), /confidence\s*:|high confidence|confidence\W+high/i, kind);
         assert.equal(view.facts['Intended use'], shipped.intendedUse || 'not stated by this model', kind);
-        assertBarsFollowThreshold(view.bars, shipped.threshold, `default model, ${kind}`);
+        assertBarsFollowThreshold(view.bars, shipped, `default model, ${kind}`);
         assert.equal(view.thresholdLine, `${(1 - shipped.threshold) * 100}%`);
         if (checkpoint) {
           const scan = await nativeScan(clip, checkpoint);

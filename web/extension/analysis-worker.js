@@ -3,12 +3,7 @@
 // core's push API tracks the face and makes the 1 s windows exactly as it does for files; ONNX
 // Runtime scores them; the core aggregates each video's scores into its per-second timeline.
 //
-// In  (avlens:to-worker):   hello | open {video, segment, start} | frame {video, segment, pixels,
-//                           width, height, time} | audio {video, segment, samples} |
-//                           close {video, segment} | forget {video} | bye      (all carry `bridge`)
-// Out (avlens:from-worker): online | status {ready, error?, geometry, model, backend} |
-//                           ack {video, segment, frames} | window {video, window, aggregate?, coverage} |
-//                           problem {video, segment, code, message}
+// The messages in and out: content/protocol.js.
 //
 // `coverage` is what the video's scores rest on, by the core's one rule (clipCoverage, as for a
 // file: verdictWithheld when fewer than 3 windows were scored, a warning when most of what played
