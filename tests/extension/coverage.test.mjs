@@ -14,9 +14,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildExtension } from '../../web/extension/build.mjs';
 import { modelNotice, readModelCard } from '../../web/src/model-card.js';
-import { readOnnxModelInfo } from '../../web/src/onnx-model.js';
 import { AVLENS } from '../web/native-reference.mjs';
-import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, ROOT, untrainedModel } from '../web/helpers.mjs';
+import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, ROOT, coreMetadata, untrainedModel } from '../web/helpers.mjs';
 import { launchExtension, serveSite } from './helpers.mjs';
 
 const WORK = join(ROOT, 'build-extension', 'test-coverage');
@@ -67,7 +66,7 @@ describe('extension: no verdict from too few windows (the core\'s coverage)', { 
 
   before(async () => {
     const model = existsSync(SHIPPED_MODEL) ? SHIPPED_MODEL : untrainedModel('tiny').onnx;
-    card = readModelCard(readOnnxModelInfo(readFileSync(model)).metadata);
+    card = readModelCard((await coreMetadata(readFileSync(model))));
     const built = await buildExtension({ out: WORK, model, modelName: 'coverage test model', zip: false, quiet: true });
     site = await serveSite({ '/short.mp4': faceClip(2.4), '/long.mp4': faceClip(6) });
     ext = await launchExtension(built.dir, outside);

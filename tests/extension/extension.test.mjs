@@ -19,10 +19,9 @@ import { join } from 'node:path';
 import { buildExtension } from '../../web/extension/build.mjs';
 import { percent } from '../../web/src/format.js';
 import { readModelCard } from '../../web/src/model-card.js';
-import { readOnnxModelInfo } from '../../web/src/onnx-model.js';
-import { scoreLevel, verdictFor } from '../../web/src/verdict.js';
+import { scoreLevelFor, verdictFor } from '../../web/src/verdict.js';
 import { AVLENS, nativeCommands, nativeWindowScores } from '../web/native-reference.mjs';
-import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, PYTHON, ROOT, coreGeometry, untrainedModel, withMetadata } from '../web/helpers.mjs';
+import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, PYTHON, ROOT, coreGeometry, coreMetadata, untrainedModel, withMetadata } from '../web/helpers.mjs';
 import { launchExtension, serve, serveSite } from './helpers.mjs';
 
 // |extension score - native score| per window, and for the mean of the clip's windows. The browser
@@ -120,7 +119,7 @@ function assertSameVerdict(label, shown, card) {
   assert.match(shown.thresholdText, new RegExp(card.verdictSupported ? `fake from ${percent(card.threshold)}` : `threshold is ${percent(card.threshold)}; its card gives no verdict`), label);
   assert.equal(shown.decision, expected.decision, `${label}: decision on ${mean} with threshold ${card.threshold}`);
   assert.equal(shown.kind, expected.kind, `${label}: verdict on ${mean}`);
-  for (const b of shown.bars) assert.equal(b.level, scoreLevel(b.score, card.threshold), `${label}: bar at ${b.score}`);
+  for (const b of shown.bars) assert.equal(b.level, scoreLevelFor(b.score, card), `${label}: bar at ${b.score}`);
   assert.doesNotMatch(shown.text, /confidence\s*:|high confidence|confidence\W+high/i, label);
 }
 
@@ -136,7 +135,7 @@ describe('browser extension with the real wasm core', { skip }, () => {
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     modelPath = existsSync(SHIPPED_MODEL) ? SHIPPED_MODEL : untrainedModel('tiny').onnx;
-    card = readModelCard(readOnnxModelInfo(readFileSync(modelPath)).metadata);
+    card = readModelCard((await coreMetadata(readFileSync(modelPath))));
     clips = await makeClips(join(WORK, 'clips'));
     clips.noface = makeFacelessClip(join(WORK, 'clips'));
     const built = await buildExtension({ out: WORK, model: modelPath, modelName: existsSync(SHIPPED_MODEL) ? 'avlens default model' : 'untrained-tiny.onnx (random weights, test model)', quiet: true });
@@ -174,7 +173,7 @@ describe('browser extension with the real wasm core', { skip }, () => {
         assert.match(b.text, new RegExp(`\\d+\\s%\\sfake · ${badgeVerdict.label}`), JSON.stringify(b));
         assert.equal(b.verdict, badgeVerdict.kind);
         assert.equal(Number(b.threshold), card.threshold);
-        assert.equal(b.level, scoreLevel(Number(b.score), card.threshold));
+        assert.equal(b.level, scoreLevelFor(Number(b.score), card));
         assert.equal(b.notice, badgeVerdict.notice?.short ?? null, JSON.stringify(b));
         const r = await report();
         const video = r.videos[0];
@@ -330,7 +329,7 @@ describe('extension with a model whose threshold puts the clip\'s mean on the ot
   before(async () => {
     const clips = await makeClips(join(WORK, 'clips'));
     const bytes = readFileSync(SHIPPED_MODEL);
-    const metadata = readOnnxModelInfo(bytes).metadata;
+    const metadata = (await coreMetadata(bytes));
     const geometry = await coreGeometry(metadata);
     const means = [];
     for (const path of [clips.fake, clips.real]) {
@@ -352,7 +351,7 @@ describe('extension with a model whose threshold puts the clip\'s mean on the ot
     };
     const copy = join(WORK, 'threshold-above-mean.onnx');
     writeFileSync(copy, withMetadata(bytes, { ...metadata, metrics: JSON.stringify({ ...JSON.parse(metadata.metrics), threshold }), card: JSON.stringify(cardJson) }));
-    card = readModelCard(readOnnxModelInfo(readFileSync(copy)).metadata);
+    card = readModelCard((await coreMetadata(readFileSync(copy))));
     assert.equal(card.threshold, threshold);
     const built = await buildExtension({ out: join(WORK, 'threshold'), model: copy, modelName: 'threshold-above-mean.onnx', zip: false, quiet: true });
     site = await serveSite({ '/clip.mp4': clip.path });
@@ -394,7 +393,7 @@ describe('extension with a model whose threshold puts the clip\'s mean on the ot
       assert.equal(b.notice, null);
       assert.equal(Number(b.threshold), card.threshold);
       assert.equal(b.verdict, verdictFor(Number(b.score), card).kind);
-      assert.equal(b.level, scoreLevel(Number(b.score), card.threshold));
+      assert.equal(b.level, scoreLevelFor(Number(b.score), card));
       assert.deepEqual(outside, []);
     } finally {
       await p.close();

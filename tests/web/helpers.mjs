@@ -9,8 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from '../../web/build.mjs';
 import { startServer } from '../../web/server.mjs';
 import { loadCore } from '../../web/src/core.js';
-import { readOnnxModelInfo } from '../../web/src/onnx-model.js';
-import { modelGeometry } from '../../web/src/scorer.js';
+import { modelGeometry, modelMetadata } from '../../web/src/scorer.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 export const WORK = join(ROOT, 'build-web-test');
@@ -32,11 +31,19 @@ export function pageCore() {
 }
 
 /**
+ * A model's metadata_props as the page and the extension get them: read by the wasm core from the
+ * .onnx bytes (scorer.js modelMetadata; there is no reader of them in JavaScript).
+ */
+export async function coreMetadata(bytes) {
+  return modelMetadata(await pageCore(), new Uint8Array(bytes));
+}
+
+/**
  * A model's window geometry as the page and the extension get it: read by the wasm core from the
  * model's metadata (scorer.js modelGeometry); `model`: the .onnx bytes or its metadata.
  */
 export async function coreGeometry(model) {
-  const metadata = model instanceof Uint8Array ? readOnnxModelInfo(model).metadata : model;
+  const metadata = model instanceof Uint8Array ? await coreMetadata(model) : model;
   return modelGeometry(await pageCore(), metadata);
 }
 
@@ -130,10 +137,10 @@ export function withMetadata(bytes, metadata) {
  * the network (16 frames at 16 fps: consistent, but the network takes 8), no metadata at all,
  * the file cut to a third, frames = 8.9, and a 512x1024x1024 window (over the core's budget).
  */
-export function badModels() {
+export async function badModels() {
   const tiny = untrainedModel('tiny');
   const bytes = readFileSync(tiny.onnx);
-  const { metadata } = readOnnxModelInfo(bytes);
+  const metadata = await coreMetadata(bytes);
   const dir = join(FIXTURES, 'models');
   const out = {
     mismatch: join(dir, 'bad-mismatch.onnx'), noMetadata: join(dir, 'bad-no-metadata.onnx'), truncated: join(dir, 'bad-truncated.onnx'),
@@ -265,10 +272,10 @@ export const CHROMIUM_ARGS = [
   '--dns-prefetch-disable',
 ];
 
-/** Headless Chromium; `webgpu: true` enables its WebGPU adapter (SwiftShader, CPU). */
-export async function launch({ webgpu = false } = {}) {
+/** Headless Chromium; `webgpu: true` enables its WebGPU adapter (SwiftShader, CPU); `args`: more flags. */
+export async function launch({ webgpu = false, args: extra = [] } = {}) {
   const { chromium } = await import('playwright-core');
-  const args = [...CHROMIUM_ARGS];
+  const args = [...CHROMIUM_ARGS, ...extra];
   if (webgpu) args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader');
   else args.push('--disable-gpu');
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });

@@ -1,5 +1,5 @@
-// Reading a model's metadata and checking it against the network (web/src/onnx-model.js; the window
-// geometry read by the wasm core, web/src/scorer.js modelGeometry), on a model from the project's
+// Reading a model's metadata and geometry (by the wasm core only: web/src/scorer.js modelMetadata,
+// modelGeometry) and checking a session against it (web/src/onnx-model.js bindModelIO), on a model from the project's
 // exporter (`avlens export --untrained tiny`) and on bad models made from it, with onnxruntime-node
 // standing in for ONNX Runtime Web's session.
 import { test } from 'node:test';
@@ -7,19 +7,21 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { bindModelIO, readOnnxModelInfo } from '../../web/src/onnx-model.js';
-import { modelGeometry } from '../../web/src/scorer.js';
-import { AVLENS, CORE, badModels, coreGeometry, untrainedModel } from './helpers.mjs';
+import * as onnxModel from '../../web/src/onnx-model.js';
+import { modelGeometry, modelMetadata } from '../../web/src/scorer.js';
+import { AVLENS, CORE, badModels, coreGeometry, coreMetadata, pageCore, untrainedModel } from './helpers.mjs';
+
+const { bindModelIO } = onnxModel;
 
 const noCore = !existsSync(join(CORE, 'avlens_core.js')) && `${CORE}/avlens_core.js (the wasm core, which reads the geometry) is not built`;
 const skip = noCore || (!existsSync(AVLENS) && `${AVLENS} (the native CLI, which exports the model) is not built`);
-const models = skip ? {} : { tiny: untrainedModel('tiny').onnx, ...badModels() };
+const models = skip ? {} : { tiny: untrainedModel('tiny').onnx, ...(await badModels()) };
 
 test('metadata: geometry of a well-formed model', { skip }, async () => {
   const bytes = readFileSync(models.tiny);
-  const info = readOnnxModelInfo(bytes);
-  assert.equal(info.opsets['ai.onnx'], 17);
-  const g = await coreGeometry(info.metadata);
+  const metadata = await coreMetadata(bytes);
+  assert.equal(metadata.preset, 'tiny');
+  const g = await coreGeometry(metadata);
   assert.deepEqual(g, {
     frames: 8, height: 64, width: 64, fps: 8, sampleRate: 16000, samples: 16000, videoMean: 0.5, videoStd: 0.5, audioNorm: 'minmax_window',
     videoShape: [1, 3, 8, 64, 64], audioShape: [1, 1, 16000],
@@ -69,8 +71,16 @@ test('metadata: without the core no geometry is read', () => {
   assert.throws(() => modelGeometry(null, {}), (err) => err.code === 'core_missing' && /analysis core/.test(err.message));
 });
 
-test('metadata: truncated or foreign files are not ONNX models', () => {
-  if (!skip) assert.throws(() => readOnnxModelInfo(readFileSync(models.truncated)), /truncated|not an ONNX model/);
-  assert.throws(() => readOnnxModelInfo(new TextEncoder().encode('<html>definitely not a model</html>')), /not an ONNX model|protobuf/);
-  assert.throws(() => readOnnxModelInfo(new Uint8Array(4)), /too small/);
+test('metadata: truncated or foreign files are not ONNX models (the core\'s reader says so)', { skip }, async () => {
+  const core = await pageCore();
+  const refused = (bytes) => assert.throws(() => modelMetadata(core, bytes), (err) => err.name === 'ModelError' && err.code === 'bad_model' && /ONNX|protobuf|graph|empty/i.test(err.message));
+  refused(readFileSync(models.truncated));
+  refused(new TextEncoder().encode('<html>definitely not a model</html>'));
+  refused(new Uint8Array(4));
+  refused(new Uint8Array(0));
+  assert.throws(() => modelMetadata(null, new Uint8Array(4)), (err) => err.code === 'core_missing');
+});
+
+test('metadata: JavaScript has no protobuf reader of its own (one reader: the core\'s)', () => {
+  assert.deepEqual(Object.keys(onnxModel).sort(), ['ModelError', 'bindModelIO', 'describeGeometry']);
 });

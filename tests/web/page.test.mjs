@@ -10,12 +10,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { messageFor } from '../../web/src/messages.js';
 import { modelNotice, readModelCard } from '../../web/src/model-card.js';
-import { readOnnxModelInfo } from '../../web/src/onnx-model.js';
-import { scoreLevel, verdictFor } from '../../web/src/verdict.js';
+import { scoreLevelFor, verdictFor } from '../../web/src/verdict.js';
 import { nativeScan, nativeWindowScores } from './native-reference.mjs';
 import { TOLERANCE, assertSameAsScan, pageResult } from './native-parity.mjs';
 import {
-  ARTIFACTS, FIXTURES, SHIPPED_MODEL, CORE, badInputs, badModels, chooseFile, launch, loopedClip, missingBuilds, occludedClip, openPage, screenshot, serve, site,
+  ARTIFACTS, FIXTURES, SHIPPED_MODEL, CORE, badInputs, badModels, coreMetadata, chooseFile, launch, loopedClip, missingBuilds, occludedClip, openPage, screenshot, serve, site,
   synthClip, tinySite, unnamedControls, untrainedModel, waitForModel, waitForView, withMetadata,
 } from './helpers.mjs';
 
@@ -49,12 +48,12 @@ async function shownModelCard(page) {
   return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#model-card tbody tr')].map((tr) => [tr.querySelector('th').textContent, tr.querySelector('td').innerText.trim()])));
 }
 
-/** Each bar's colour is its level under the model's threshold (verdict.js scoreLevel), and one level is one colour. */
-function assertBarsFollowThreshold(bars, threshold, label) {
+/** Each bar's colour is its level under the model (verdict.js scoreLevelFor: its threshold, or neutral when its card gives no verdict), and one level is one colour. */
+function assertBarsFollowThreshold(bars, card, label) {
   assert.ok(bars.length > 0, `${label}: no scored bars`);
   const colourOf = new Map();
   for (const b of bars) {
-    assert.equal(b.level, scoreLevel(b.score, threshold), `${label}: bar with score ${b.score}, threshold ${threshold}`);
+    assert.equal(b.level, scoreLevelFor(b.score, card), `${label}: bar with score ${b.score}, threshold ${card.threshold}`);
     if (colourOf.has(b.level)) assert.equal(b.colour, colourOf.get(b.level), `${label}: level ${b.level}`);
     colourOf.set(b.level, b.colour);
   }
@@ -315,7 +314,7 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
   });
 
   test('another model: its metadata sets the geometry (read by the core); a model that does not fit or that the core refuses is refused', async () => {
-    const bad = badModels();
+    const bad = await badModels();
     const { context, page } = await ready();
     try {
       const cases = [
@@ -375,7 +374,7 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
       };
       const bytes = readFileSync(model.onnx);
       const copy = join(FIXTURES, 'calibrated-real-faces.onnx');
-      writeFileSync(copy, withMetadata(bytes, { ...readOnnxModelInfo(bytes).metadata, metrics: JSON.stringify({ threshold }), card: JSON.stringify(card) }));
+      writeFileSync(copy, withMetadata(bytes, { ...(await coreMetadata(bytes)), metrics: JSON.stringify({ threshold }), card: JSON.stringify(card) }));
       await page.setInputFiles('#model-input', copy);
       await page.waitForFunction(() => document.getElementById('model-message').classList.contains('notice-success'));
       // The same clip again, as a person would: "Check another video…" (the file input keeps the
@@ -394,7 +393,7 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
       assert.equal(view.facts['Intended use'], card.intended_use);
       assert.equal(view.facts.Limits, card.limits.join('\n'));
       // Bars on both sides of the threshold, each coloured by its side.
-      assertBarsFollowThreshold(view.bars, threshold, 'calibrated copy');
+      assertBarsFollowThreshold(view.bars, readModelCard({ metrics: JSON.stringify({ threshold }), card: JSON.stringify(card) }), 'calibrated copy');
       assert.ok(view.bars.some((b) => b.level.endsWith('fake')) && view.bars.some((b) => b.level.endsWith('real')), JSON.stringify(view.bars));
       const shown = await shownModelCard(page);
       assert.equal(shown['Real faces in training'], 'yes');
@@ -402,6 +401,49 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
       assert.match(shown.Calibration, /^histogram binning \(test fixture\), 545 held-out clips/);
       assert.match(shown.Model, /calibrated-real-faces\.onnx \(loaded from disk\) · calibrated test copy/);
       await screenshot(page, 'result-calibrated-real-faces');
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a model whose card withholds verdicts (score only): neutral bars, no threshold line, a "score only" legend', async () => {
+    const { context, page, errors } = await ready();
+    try {
+      const bytes = readFileSync(model.onnx);
+      const copy = join(FIXTURES, 'score-only.onnx');
+      const card = { name: 'score-only test copy', real_faces: true, verdict_supported: false, verdict_note: 'held-out AUC 0.55 (test fixture)' };
+      writeFileSync(copy, withMetadata(bytes, { ...(await coreMetadata(bytes)), metrics: JSON.stringify({ threshold: 0.5 }), card: JSON.stringify(card) }));
+      await page.setInputFiles('#model-input', copy);
+      await page.waitForFunction(() => document.getElementById('model-message').classList.contains('notice-success'));
+      await chooseFile(page, synthClip('desync', 4));
+      assert.equal(await waitForView(page, ['result', 'error']), 'result');
+      assert.equal(await page.getAttribute('#verdict-card', 'data-kind'), 'unsupported');
+      const view = await verdictView(page);
+      assert.ok(view.bars.length > 0, 'scored bars');
+      for (const b of view.bars) assert.equal(b.level, 'score', `bar at ${b.score}: no colour by the threshold`);
+      assert.equal(new Set(view.bars.map((b) => b.colour)).size, 1, 'one neutral colour');
+      const shown = await page.evaluate(() => {
+        const visible = (id) => {
+          const e = document.getElementById(id);
+          return !e.hidden && e.getClientRects().length > 0;
+        };
+        const cells = [...document.querySelectorAll('#windows-table tbody td.score-cell')].map((td) => td.className);
+        return {
+          scoreOnly: visible('timeline-score-only') ? document.getElementById('timeline-score-only').textContent : null,
+          scale: visible('timeline-scale'),
+          thresholdText: visible('timeline-threshold'),
+          thresholdLine: getComputedStyle(document.getElementById('timeline')).backgroundImage,
+          cells,
+          colours: ['real', 'leans-real', 'leans-fake', 'fake'].map((k) => getComputedStyle(document.querySelector(`.swatch-${k}`)).backgroundColor),
+        };
+      });
+      assert.match(shown.scoreOnly ?? '', /^score only/);
+      assert.equal(shown.scale, false, 'the below/above-threshold scale is not shown');
+      assert.equal(shown.thresholdText, false);
+      assert.equal(shown.thresholdLine, 'none', 'no threshold line across the bars');
+      assert.ok(shown.cells.length > 0 && shown.cells.every((c) => /\btl-score\b/.test(c)), JSON.stringify(shown.cells));
+      assert.ok(!shown.colours.includes(view.bars[0].colour), `the neutral colour ${view.bars[0].colour} is none of the verdict colours ${shown.colours}`);
       assert.deepEqual(errors, []);
     } finally {
       await context.close();
@@ -453,7 +495,7 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
       // With the checkpoint it was exported from (not in the repository: AVLENS_DEFAULT_CHECKPOINT),
       // the trained model's verdicts and scores are checked against `avlens scan` too.
       const checkpoint = process.env.AVLENS_DEFAULT_CHECKPOINT;
-      const shippedMetadata = readOnnxModelInfo(readFileSync(SHIPPED_MODEL)).metadata;
+      const shippedMetadata = (await coreMetadata(readFileSync(SHIPPED_MODEL)));
       const shipped = readModelCard(shippedMetadata);
       for (const [kind, seed] of [['real', 3], ['desync', 4], ['audio_swap', 5]]) {
         const clip = synthClip(kind, seed);
@@ -474,7 +516,7 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
         if (!shipped.calibration) assert.doesNotMatch(view.verdictText, /confiden|On held-out clips/i, kind);
         assert.doesNotMatch(await page.textContent('body'), /confidence\s*:|high confidence|confidence\W+high/i, kind);
         assert.equal(view.facts['Intended use'], shipped.intendedUse || 'not stated by this model', kind);
-        assertBarsFollowThreshold(view.bars, shipped.threshold, `default model, ${kind}`);
+        assertBarsFollowThreshold(view.bars, shipped, `default model, ${kind}`);
         assert.equal(view.thresholdLine, `${(1 - shipped.threshold) * 100}%`);
         if (checkpoint) {
           const scan = await nativeScan(clip, checkpoint);
@@ -496,7 +538,7 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
       await page.click('#model-raw summary');
       assert.match(await page.textContent('#model-raw-text'), /"master_addr"/);
       // A model trained without attention has no attention map to offer.
-      const variant = readOnnxModelInfo(readFileSync(SHIPPED_MODEL)).metadata.variant ?? '';
+      const variant = (await coreMetadata(readFileSync(SHIPPED_MODEL))).variant ?? '';
       assert.equal(await page.isDisabled('input[name="map"][value="A"]'), variant.startsWith('no_attention'), `variant ${variant}`);
       await screenshot(page, 'result-default-model');
       assert.deepEqual(errors, []);

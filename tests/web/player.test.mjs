@@ -11,11 +11,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readModelCard } from '../../web/src/model-card.js';
-import { readOnnxModelInfo } from '../../web/src/onnx-model.js';
 import { scoreWording } from '../../web/src/verdict.js';
 import { pageResult } from './native-parity.mjs';
 import {
-  ARTIFACTS, FIXTURES, badModels, chooseFile, launch, missingBuilds, mpeg4Clip, openPage, reframedClip, screenshot, serve, synthClip, tinySite, untrainedModel, waitForModel,
+  ARTIFACTS, FIXTURES, badModels, coreMetadata, chooseFile, launch, missingBuilds, mpeg4Clip, openPage, reframedClip, screenshot, serve, synthClip, tinySite, untrainedModel, waitForModel,
   waitForView, withMetadata,
 } from './helpers.mjs';
 
@@ -26,10 +25,10 @@ const ANALYSIS_MS = 300_000;
 const baseClip = () => synthClip('real', 21, { seconds: 2 });
 
 /** A copy of the tiny model under another name, with its metadata changed by `edit`. */
-function modelCopy(name, edit = (m) => m) {
+async function modelCopy(name, edit = (m) => m) {
   const bytes = readFileSync(untrainedModel('tiny').onnx);
   const path = join(FIXTURES, 'models', name);
-  writeFileSync(path, withMetadata(bytes, edit({ ...readOnnxModelInfo(bytes).metadata })));
+  writeFileSync(path, withMetadata(bytes, edit({ ...(await coreMetadata(bytes)) })));
   return path;
 }
 
@@ -237,8 +236,8 @@ describe('the player and the page (issue 16)', { skip }, () => {
   });
 
   test('an .onnx file dropped or chosen where a video goes loads as the model; the notice leaves with the next analysis', async () => {
-    const dropped = modelCopy('dropped-model.onnx');
-    const chosen = modelCopy('Chosen-Model.ONNX');
+    const dropped = await modelCopy('dropped-model.onnx');
+    const chosen = await modelCopy('Chosen-Model.ONNX');
     const { context, page, errors } = await ready();
     try {
       await recordViews(page);
@@ -276,7 +275,7 @@ describe('the player and the page (issue 16)', { skip }, () => {
   });
 
   test('a clip waiting for a model that is then refused goes back to the intake, with the reason', async () => {
-    const bad = readFileSync(badModels().truncated);
+    const bad = readFileSync((await badModels()).truncated);
     const { context, page, errors } = await ready();
     try {
       // The default model's bytes are held back until the clip waits for them, then come truncated.
@@ -306,7 +305,7 @@ describe('the player and the page (issue 16)', { skip }, () => {
   });
 
   test('a model without attention: the attention map looks and reads disabled', async () => {
-    const noAttention = modelCopy('no-attention.onnx', (m) => ({ ...m, variant: 'no_attention' }));
+    const noAttention = await modelCopy('no-attention.onnx', (m) => ({ ...m, variant: 'no_attention' }));
     const { context, page, errors } = await ready();
     try {
       await page.setInputFiles('#model-input', noAttention);
@@ -360,9 +359,9 @@ describe('the player and the page (issue 16)', { skip }, () => {
     const withCard = (name, card) => modelCopy(name, (m) => ({ ...m, card: JSON.stringify(card) }));
     const models = [
       ['no card', untrainedModel('tiny').onnx],
-      ['calibration on synthetic faces', withCard('calibrated-synthetic.onnx', { name: 'synthetic', real_faces: false, calibration })],
-      ['real faces, calibration', withCard('calibrated-real.onnx', { name: 'real', real_faces: true, calibration })],
-      ['real faces, no calibration', withCard('uncalibrated-real.onnx', { name: 'real, uncalibrated', real_faces: true })],
+      ['calibration on synthetic faces', await withCard('calibrated-synthetic.onnx', { name: 'synthetic', real_faces: false, calibration })],
+      ['real faces, calibration', await withCard('calibrated-real.onnx', { name: 'real', real_faces: true, calibration })],
+      ['real faces, no calibration', await withCard('uncalibrated-real.onnx', { name: 'real, uncalibrated', real_faces: true })],
     ];
     const { context, page, errors } = await ready();
     try {
@@ -371,7 +370,7 @@ describe('the player and the page (issue 16)', { skip }, () => {
         await page.setInputFiles('#model-input', path);
         await page.waitForFunction((n) => document.getElementById('model-name').textContent.includes(n), name, { timeout: 120_000 });
         await analyse(page, baseClip());
-        const wording = scoreWording(readModelCard(readOnnxModelInfo(readFileSync(path)).metadata));
+        const wording = scoreWording(readModelCard((await coreMetadata(readFileSync(path)))));
         assert.equal(wording.calibrated, label === 'real faces, calibration', label);
         const shown = await page.evaluate(() => {
           const bar = document.querySelector('#timeline .tl-bar[data-score]');

@@ -8,10 +8,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { calibrationBin, modelCardRows, modelNotice, readModelCard } from '../../web/src/model-card.js';
-import { readOnnxModelInfo } from '../../web/src/onnx-model.js';
-import { calibrationApplies, coverageShortfall, scoreLevel, scoreWording, verdictFor } from '../../web/src/verdict.js';
-import { SHIPPED_MODEL } from './helpers.mjs';
+import { calibrationApplies, coverageShortfall, scoreLevel, scoreLevelFor, scoreWording, verdictFor } from '../../web/src/verdict.js';
+import { CORE, SHIPPED_MODEL, coreMetadata } from './helpers.mjs';
 
 const BINS = [
   [0, 0.25, 0.05, 400],
@@ -46,8 +46,9 @@ test('a model without a card: no real faces, no calibration, the notice, no conf
   }
 });
 
-test('the bundled model (web/model/avlens.onnx): its own threshold, its notice, its card as rows', { skip: !existsSync(SHIPPED_MODEL) && 'web/model/avlens.onnx is not there' }, () => {
-  const metadata = readOnnxModelInfo(readFileSync(SHIPPED_MODEL)).metadata;
+const noShipped = (!existsSync(SHIPPED_MODEL) && 'web/model/avlens.onnx is not there') || (!existsSync(join(CORE, 'avlens_core.js')) && 'the wasm core, which reads the model\'s metadata, is not built');
+test('the bundled model (web/model/avlens.onnx): its own threshold, its notice, its card as rows', { skip: noShipped }, async () => {
+  const metadata = await coreMetadata(readFileSync(SHIPPED_MODEL));
   const card = readModelCard(metadata);
   assert.deepEqual(card.problems, [], 'the bundled model\'s metadata reads without problems');
   assert.equal(card.hasCard, metadata.card !== undefined);
@@ -256,4 +257,15 @@ test('the core\'s warning goes with the verdict, which stays', () => {
   assert.equal(v.warning, SHORT_SOUND.warning);
   assert.equal(v.withheld, null);
   assert.equal(verdictFor(0.95, card).warning, null, 'no coverage given (a card\'s rules alone): no warning');
+});
+
+test('scoreLevelFor: the colour every view gives a score; neutral ("score") when the card withholds verdicts', () => {
+  const backed = withCard({ ...REAL_CARD });
+  const scoreOnly = withCard({ ...REAL_CARD, verdict_supported: false });
+  for (const p of [0.02, 0.4, 0.6, 0.7, 0.98]) {
+    assert.equal(scoreLevelFor(p, backed), scoreLevel(p, backed.threshold), `p = ${p}`);
+    assert.equal(scoreLevelFor(p, scoreOnly), 'score', `p = ${p}: no red or green without a verdict`);
+  }
+  assert.equal(scoreLevelFor(NaN, scoreOnly), 'none');
+  assert.equal(scoreLevelFor(null, backed), 'none');
 });

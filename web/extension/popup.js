@@ -3,7 +3,7 @@
 // `popup.html?tab=ID` shows that tab instead.
 import { formatSeconds, percent } from '../src/format.js';
 import { readModelCard } from '../src/model-card.js';
-import { coverageShortfall, scoreLevel, verdictFor } from '../src/verdict.js';
+import { coverageShortfall, scoreLevelFor, verdictFor } from '../src/verdict.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -117,7 +117,7 @@ function render(report) {
     const p = agg?.timeline[s] ?? null;
     const bar = document.createElement('span');
     bar.dataset.second = String(s);
-    bar.dataset.level = p === null || !card ? 'none' : scoreLevel(p, card.threshold);
+    bar.dataset.level = p === null || !card ? 'none' : scoreLevelFor(p, card);
     if (p !== null) {
       bar.dataset.score = String(p);
       bar.style.height = `${Math.max(4, Math.round(p * 100))}%`;

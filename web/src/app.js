@@ -1,213 +1,34 @@
-// The avlens page: file intake, the analysis worker, progress, and the result view.
-import { cssGradient, drawHeatmap } from './heatmap.js';
+// The avlens page: the controller. It wires the views (page/: intake and engine bar, progress,
+// error, result) to the analysis worker's client (worker-client.js; the messages: protocol.js) and
+// holds no scoring, verdict or geometry rule: the worker runs the detector library (detector.js).
+import { cssGradient } from './heatmap.js';
 import { messageFor } from './messages.js';
-import { formatDuration, formatSecondRanges, formatSeconds, percent, secondsOfFrames, secondsText, sentence } from './format.js';
-import { scoreLevel, scoreWording, verdictFor } from './verdict.js';
-import { modelCardRows, readModelCard } from './model-card.js';
+import { percent, sentence } from './format.js';
 import { describeGeometry } from './onnx-model.js';
+import { AnalysisWorker } from './worker-client.js';
+import { el } from './page/dom.js';
+import { app } from './page/state.js';
+import { announce, show } from './page/shell.js';
+import { showError } from './page/error-view.js';
+import { showModelMessage, updateEngineLine } from './page/engine-bar.js';
+import { showProgress, showProgressStep } from './page/progress-view.js';
+import { checkVideoPicture, onTimelineKey, renderHeatmap, renderResult, saveReport, selectSecond, updateMapChoice } from './page/result-view.js';
 
-const $ = (id) => document.getElementById(id);
-const el = {
-  intake: $('intake'),
-  dropZone: $('drop-zone'),
-  chooseFile: $('choose-file'),
-  fileInput: $('file-input'),
-  modelName: $('model-name'),
-  backendName: $('backend-name'),
-  changeModel: $('change-model'),
-  modelInput: $('model-input'),
-  backendSelect: $('backend-select'),
-  modelMessage: $('model-message'),
-  progress: $('progress'),
-  progressFile: $('progress-file'),
-  progressStage: $('progress-stage'),
-  progressBar: $('progress-bar'),
-  progressCount: $('progress-count'),
-  progressEta: $('progress-eta'),
-  cancel: $('cancel'),
-  error: $('error'),
-  errorTitle: $('error-title'),
-  errorBody: $('error-body'),
-  errorDetails: $('error-details'),
-  errorDetail: $('error-detail'),
-  errorAgain: $('error-again'),
-  result: $('result'),
-  resultFile: $('result-file'),
-  verdictCard: $('verdict-card'),
-  verdictTitle: $('verdict-title'),
-  verdictSummary: $('verdict-summary'),
-  verdictCaveat: $('verdict-caveat'),
-  verdictNotice: $('verdict-notice'),
-  verdictNoticeTitle: $('verdict-notice-title'),
-  verdictNoticeText: $('verdict-notice-text'),
-  verdictEvidence: $('verdict-evidence'),
-  verdictCoverage: $('verdict-coverage'),
-  verdictWarning: $('verdict-warning'),
-  verdictWarningText: $('verdict-warning-text'),
-  verdictModel: $('verdict-model'),
-  timelineThreshold: $('timeline-threshold'),
-  gaugeValue: $('gauge-value'),
-  gaugeLabel: $('gauge-label'),
-  video: $('video'),
-  videoNote: $('video-note'),
-  timeline: $('timeline'),
-  heatmap: $('heatmap'),
-  heatmapCaption: $('heatmap-caption'),
-  heatmapMissing: $('heatmap-missing'),
-  legendGradient: $('legend-gradient'),
-  mapChoice: $('map-choice'),
-  mapNote: $('map-note'),
-  windowsScoreHead: $('windows-score-head'),
-  opacity: $('opacity'),
-  windowsMeta: $('windows-meta'),
-  windowsBody: document.querySelector('#windows-table tbody'),
-  nofaceMeta: $('noface-meta'),
-  nofaceText: $('noface-text'),
-  modelMeta: $('model-meta'),
-  modelCard: document.querySelector('#model-card tbody'),
-  modelRaw: $('model-raw-text'),
-  timingsMeta: $('timings-meta'),
-  timings: $('timings'),
-  again: $('again'),
-  saveReport: $('save-report'),
-  live: $('live'),
-  dragOverlay: $('drag-overlay'),
-};
-
-const app = {
-  build: null,
-  worker: null,
-  abortFlag: null, // Int32Array over a SharedArrayBuffer (when cross-origin isolated)
-  ready: false,
-  backend: null,
-  core: null,
-  model: null, // what the worker reported for the loaded model
-  modelSource: null, // { name, bytes: ArrayBuffer, source } to reload after a worker restart
-  candidateModel: null, // a model chosen from disk, until the worker accepts it
-  modelLoading: false,
-  pendingFile: null,
-  run: null, // { id, file, started, windows: [], expected, lastAnnounced }
-  runCounter: 0,
-  result: null,
-  selectedSecond: null,
-  mapKind: 'Mhat',
-  cropCache: new Map(),
-  videoUrl: null,
-  cancelTimer: null,
-};
-
-// ---------------------------------------------------------------------------------------------
-// Views
-
-function show(view) {
-  el.progress.hidden = view !== 'progress';
-  el.error.hidden = view !== 'error';
-  el.result.hidden = view !== 'result';
-  el.intake.hidden = view === 'progress';
-  el.intake.classList.toggle('intake-compact', view === 'result' || view === 'error');
-  document.body.dataset.view = view;
-}
-
-function announce(text) {
-  el.live.textContent = '';
-  // A new text node after a tick is announced even when the text repeats.
-  setTimeout(() => {
-    el.live.textContent = text;
-  }, 50);
-}
-
-function showError(code, detail = '', fileName = '') {
-  const m = messageFor(code, detail);
-  $('error-file').textContent = fileName ? `While checking ${fileName}` : '';
-  $('error-file').hidden = !fileName;
-  el.errorTitle.textContent = m.title;
-  el.errorBody.textContent = m.body;
-  el.errorDetail.textContent = detail ? `[${code}] ${detail}` : `[${code}]`;
-  el.errorDetails.hidden = !detail;
-  el.error.dataset.code = m.code;
-  show('error');
-  el.errorTitle.focus();
-  announce(`${m.title}. ${m.body}`);
-}
-
-function showModelMessage(kind, text, detail = '') {
-  el.modelMessage.hidden = !text;
-  el.modelMessage.className = `notice notice-${kind}`;
-  el.modelMessage.replaceChildren();
-  if (!text) return;
-  const strong = document.createElement('strong');
-  strong.textContent = text;
-  el.modelMessage.append(strong);
-  if (detail) {
-    const p = document.createElement('span');
-    p.textContent = sentence(detail);
-    el.modelMessage.append(p);
-  }
-}
-
-/** A model trained without attention exports A as all ones: offer only the maps it really has. */
-function updateMapChoice() {
-  const noAttention = String(app.model?.metadata?.variant ?? '').startsWith('no_attention');
-  const attention = el.mapChoice.querySelector('input[value="A"]');
-  const label = attention.closest('label');
-  attention.disabled = noAttention;
-  // Disabled in looks (styles.css) and in words: the reason is on the page, not only in a tooltip.
-  for (const e of [attention, label]) {
-    if (noAttention) e.setAttribute('aria-disabled', 'true');
-    else e.removeAttribute('aria-disabled');
-  }
-  if (noAttention) attention.setAttribute('aria-describedby', 'map-note');
-  else attention.removeAttribute('aria-describedby');
-  el.mapNote.hidden = !noAttention;
-  label.title = noAttention ? el.mapNote.textContent : 'Where the network looks';
-  if (noAttention && app.mapKind === 'A') {
-    app.mapKind = 'Mhat';
-    el.mapChoice.querySelector('input[value="Mhat"]').checked = true;
-    if (app.result) renderHeatmap();
-  }
-}
-
-function updateEngineLine() {
-  if (app.model) {
-    const m = app.model;
-    const label = m.metadata.variant ? `${m.name} · ${m.metadata.variant}${m.metadata.preset ? `, ${m.metadata.preset}` : ''}` : m.name;
-    el.modelName.textContent = label;
-    el.modelName.title = describeGeometry(m.geometry);
-  } else if (app.modelLoading) {
-    el.modelName.textContent = 'loading…';
-  } else {
-    el.modelName.textContent = 'none loaded';
-  }
-  el.backendName.textContent = app.backend ? app.backend.label : 'starting…';
-  // Why "Automatic" passed over the browser's WebGPU adapter (a software one), in the page's words.
-  el.backendName.title = app.backend?.skipped ? `WebGPU not used: ${app.backend.skipped}` : '';
-  if (app.backend?.skipped) el.backendName.dataset.skipped = app.backend.skipped;
-  else delete el.backendName.dataset.skipped;
-  el.dropZone.classList.toggle('is-disabled', !app.model);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Worker
+// The analysis worker, through its client (worker-client.js): a fresh one forgets the old one's
+// model and backend; the page reloads its model when the new one is ready.
+const worker = new AnalysisWorker({
+  onMessage: (msg) => onWorkerMessage(msg),
+  onStart: () => {
+    app.ready = false;
+    app.model = null;
+    app.backend = null;
+    updateEngineLine();
+  },
+  onCrash: (detail) => onWorkerCrash(detail),
+});
 
 function startWorker() {
-  if (app.worker) app.worker.terminate();
-  app.ready = false;
-  app.model = null;
-  app.backend = null;
-  updateEngineLine();
-  app.abortFlag = self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
-  app.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'avlens-analysis' });
-  app.worker.onmessage = (e) => onWorkerMessage(e.data);
-  app.worker.onerror = (e) => {
-    e.preventDefault?.();
-    onWorkerCrash(e.message || 'the analysis worker failed');
-  };
-  app.worker.postMessage({
-    type: 'init',
-    backend: el.backendSelect.value,
-    abortFlag: app.abortFlag ? app.abortFlag.buffer : null,
-    build: app.build,
-  });
+  worker.start({ backend: el.backendSelect.value, build: app.build });
 }
 
 function onWorkerCrash(detail) {
@@ -241,11 +62,10 @@ async function loadDefaultModel() {
 }
 
 // The worker keeps its current model until a new one has loaded and passed its checks.
-function sendModel({ name, bytes, source }) {
+function sendModel(model) {
   app.modelLoading = true;
   updateEngineLine();
-  const copy = bytes.slice(0);
-  app.worker.postMessage({ type: 'load-model', name, bytes: copy, source }, [copy]);
+  worker.loadModel(model);
 }
 
 function onWorkerMessage(msg) {
@@ -307,7 +127,7 @@ function onWorkerMessage(msg) {
       if (app.run?.id === msg.runId) app.run.expected = msg.expectedWindows;
       break;
     case 'progress':
-      if (app.run?.id === msg.runId) onProgress(msg);
+      if (app.run?.id === msg.runId) showProgressStep(msg);
       break;
     case 'window':
       if (app.run?.id === msg.runId) app.run.windows.push(msg.window);
@@ -324,15 +144,13 @@ function onWorkerMessage(msg) {
         const name = app.run.file.name;
         app.run = null;
         showError(msg.error.code, msg.error.message, name);
+        // After an internal error the client replaces the worker (protocol.js restartsWorker).
       }
       break;
     default:
       break;
   }
 }
-
-// ---------------------------------------------------------------------------------------------
-// Intake and progress
 
 function analyze(file) {
   if (app.run) return;
@@ -350,43 +168,9 @@ function analyze(file) {
   // stay above this clip's result.
   showModelMessage('', '');
   app.run = { id: ++app.runCounter, file, started: performance.now(), windows: [], expected: 0, lastAnnounced: 0 };
-  if (app.abortFlag) Atomics.store(app.abortFlag, 0, 0);
   showProgress(file);
-  app.worker.postMessage({ type: 'analyze', runId: app.run.id, file });
+  worker.analyze(app.run.id, file);
   announce(`Checking ${file.name}.`);
-}
-
-function showProgress(file) {
-  el.progressFile.textContent = file.name;
-  el.progressStage.textContent = 'Starting…';
-  el.progressBar.value = 0;
-  el.progressCount.textContent = '';
-  el.progressEta.textContent = '';
-  el.cancel.disabled = false;
-  show('progress');
-  el.cancel.focus();
-}
-
-function onProgress(msg) {
-  const run = app.run;
-  el.progressStage.textContent = msg.label;
-  el.progressBar.value = msg.fraction;
-  el.progressBar.setAttribute('aria-valuetext', `${Math.round(msg.fraction * 100)} percent`);
-  if (msg.expected) {
-    const total = formatSeconds(msg.expected);
-    el.progressCount.textContent = `Second ${Math.min(msg.done, msg.expected)} of ${msg.expected} (${total})`;
-  }
-  if (msg.fraction > 0.02 && msg.done > 0) {
-    const remaining = (msg.elapsedMs * (1 - msg.fraction)) / msg.fraction;
-    el.progressEta.textContent = ` · about ${formatDuration(Math.max(remaining, 1000))} left`;
-  } else {
-    el.progressEta.textContent = ' · estimating time…';
-  }
-  const quarter = Math.floor(msg.fraction * 4);
-  if (quarter > run.lastAnnounced && quarter < 4) {
-    run.lastAnnounced = quarter;
-    announce(`${quarter * 25} percent checked.`);
-  }
 }
 
 function cancel() {
@@ -399,8 +183,7 @@ function cancel() {
   if (!app.run) return;
   el.cancel.disabled = true;
   el.progressStage.textContent = 'Cancelling…';
-  if (app.abortFlag) Atomics.store(app.abortFlag, 0, 1);
-  app.worker.postMessage({ type: 'cancel' });
+  worker.cancel();
   // The core polls the flag between frames; if it does not stop soon, end the worker.
   app.cancelTimer = setTimeout(() => {
     if (!app.run) return;
@@ -418,9 +201,6 @@ function onCancelled() {
   announce('Cancelled.');
 }
 
-// ---------------------------------------------------------------------------------------------
-// Result
-
 function onResult(result) {
   const run = app.run;
   app.run = null;
@@ -432,349 +212,6 @@ function onResult(result) {
   el.verdictTitle.focus();
   announce([`${v.title}.`, `Score ${percent(result.aggregate.mean)}.`, v.withheld && `${sentence(v.withheld.reason)}.`, v.warning && `Warning: ${v.warning}.`, v.evidence, v.notice?.text].filter(Boolean).join(' '));
 }
-
-/** One entry of a definition list; a list value becomes a bulleted list. */
-function addFact(dl, key, value) {
-  const dt = document.createElement('dt');
-  dt.textContent = key;
-  const dd = document.createElement('dd');
-  dd.append(textOrList(value));
-  dl.append(dt, dd);
-}
-
-function textOrList(value) {
-  if (!Array.isArray(value)) return document.createTextNode(value);
-  const ul = document.createElement('ul');
-  for (const item of value) {
-    const li = document.createElement('li');
-    li.textContent = item;
-    ul.append(li);
-  }
-  return ul;
-}
-
-/** "Scored 3 s of 20 s (3 windows): picture 20 s, sound 3.5 s." from the core's coverage. */
-function coverageLine(c) {
-  const clip = Math.max(c.videoSeconds, c.audioSeconds);
-  const windows = `${c.windowsScored} window${c.windowsScored === 1 ? '' : 's'}`;
-  return `Scored ${secondsText(c.scoredSeconds)} of ${secondsText(clip)} (${windows}): picture ${secondsText(c.videoSeconds)}, sound ${secondsText(c.audioSeconds)}.`;
-}
-
-/** The verdict card: title, summary, what was scored, its warning, calibrated sentence, real-faces notice, intended use and limits. */
-function renderVerdict(result) {
-  const p = result.aggregate.mean;
-  const card = readModelCard(result.model.metadata);
-  // No verdict from too little of the clip: the core's coverage says when (verdict.js words it).
-  const v = verdictFor(p, card, result.coverage ?? null);
-  el.verdictCard.dataset.kind = v.kind;
-  el.verdictCard.dataset.withheld = String(Boolean(v.withheld));
-  el.verdictCard.dataset.warning = String(Boolean(v.warning));
-  el.verdictCard.dataset.decision = v.decision;
-  el.verdictCard.dataset.threshold = String(v.threshold);
-  el.verdictCard.dataset.pfake = String(p);
-  el.verdictCard.dataset.realFaces = String(card.realFaces);
-  el.verdictTitle.textContent = v.title;
-  const scoreLine = v.kind === 'unsupported' || v.kind === 'withheld' ? `Score: ${percent(p)}.` : `Score: ${percent(p)}; this model calls a clip fake from ${percent(v.threshold)}.`;
-  el.verdictSummary.textContent = `${v.summary} ${scoreLine}`;
-  el.verdictCoverage.textContent = result.coverage ? coverageLine(result.coverage) : '';
-  el.verdictCoverage.hidden = !result.coverage;
-  el.verdictWarningText.textContent = v.warning ? `${sentence(v.warning)}.` : '';
-  el.verdictWarning.hidden = !v.warning;
-  el.verdictEvidence.textContent = v.evidence ?? '';
-  el.verdictEvidence.hidden = !v.evidence;
-  el.verdictNoticeTitle.textContent = v.notice?.title ?? '';
-  el.verdictNoticeText.textContent = v.notice?.text ?? '';
-  el.verdictNotice.hidden = !v.notice;
-  // Intended use and limits sit next to the verdict, not only in the model card below.
-  el.verdictModel.replaceChildren();
-  addFact(el.verdictModel, 'Intended use', card.intendedUse || 'not stated by this model');
-  addFact(el.verdictModel, 'Limits', card.limits.length ? card.limits : 'not stated by this model');
-  el.verdictCaveat.textContent = `A score is evidence, not proof. ${card.trainingData ? `This model was trained on ${card.trainingData}; ` : ''}the model card below says what it has and has not been tested on.`;
-  return v;
-}
-
-/** Fills the result view; returns the verdict it shows. */
-function renderResult(result, file) {
-  const p = result.aggregate.mean;
-  el.resultFile.textContent = file.name;
-  const verdict = renderVerdict(result);
-  const circumference = 2 * Math.PI * 52;
-  el.gaugeValue.style.strokeDasharray = `${circumference * p} ${circumference}`;
-  el.gaugeLabel.textContent = percent(p);
-  el.gaugeLabel.dataset.unit = scoreWording(readModelCard(result.model.metadata)).unit;
-
-  if (app.videoUrl) URL.revokeObjectURL(app.videoUrl);
-  app.videoUrl = URL.createObjectURL(file);
-  setVideoNote(false);
-  el.video.src = app.videoUrl;
-
-  renderTimeline(result);
-  renderDetails(result);
-  const worst = mostSuspiciousSecond(result);
-  selectSecond(worst, { seek: false, focus: false });
-  return verdict;
-}
-
-function noFaceSeconds(result) {
-  const fps = result.model.geometry.fps;
-  return secondsOfFrames(result.report.framesWithoutFaceList ?? [], fps);
-}
-
-function windowForSecond(result, second) {
-  // The window overlapping the second the most; ties go to the higher score.
-  let best = null;
-  let bestOverlap = 0;
-  for (const w of result.windowDetails) {
-    const overlap = Math.min(second + 1, w.startTime + w.duration) - Math.max(second, w.startTime);
-    if (overlap > bestOverlap + 1e-9 || (best && Math.abs(overlap - bestOverlap) < 1e-9 && w.score > best.score)) {
-      best = w;
-      bestOverlap = overlap;
-    }
-  }
-  return bestOverlap > 0 ? best : null;
-}
-
-function mostSuspiciousSecond(result) {
-  let best = 0;
-  result.aggregate.timeline.forEach((v, i) => {
-    if (Number.isFinite(v) && !(v <= result.aggregate.timeline[best])) best = i;
-  });
-  return best;
-}
-
-function renderTimeline(result) {
-  const noFace = new Set(noFaceSeconds(result));
-  const card = readModelCard(result.model.metadata);
-  const { threshold } = card;
-  const wording = scoreWording(card);
-  el.timeline.replaceChildren();
-  el.timeline.setAttribute('aria-label', `${wording.title} for each second. Choose a second to jump the video there and show its heat map.`);
-  el.timeline.style.setProperty('--threshold-line', `${(1 - threshold) * 100}%`);
-  el.timelineThreshold.textContent = `the line: this model’s threshold, ${percent(threshold)}`;
-  result.aggregate.timeline.forEach((p, second) => {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = `tl-bar tl-${scoreLevel(p, threshold)}`;
-    b.setAttribute('role', 'radio');
-    b.setAttribute('aria-checked', 'false');
-    b.tabIndex = -1;
-    b.dataset.second = String(second);
-    const has = Number.isFinite(p);
-    if (has) b.dataset.score = String(p);
-    if (noFace.has(second)) b.classList.add('tl-noface');
-    const fill = document.createElement('span');
-    fill.className = 'tl-fill';
-    fill.style.height = has ? `${Math.max(4, p * 100)}%` : '4%';
-    b.append(fill);
-    const when = `${formatSeconds(second)} to ${formatSeconds(second + 1)}`;
-    const what = has ? `${wording.name} ${percent(p)}` : 'not checked';
-    b.setAttribute('aria-label', `${when}: ${what}${noFace.has(second) ? ', face not found in part of it' : ''}`);
-    b.title = `${formatSeconds(second)}: ${has ? percent(p) : 'not checked'}${noFace.has(second) ? ' · no face in part of it' : ''}`;
-    el.timeline.append(b);
-  });
-  renderTicks(result.aggregate.timeline.length);
-}
-
-// Time labels under the timeline: at most about eight, on round steps.
-function renderTicks(seconds) {
-  const ticks = $('timeline-ticks');
-  ticks.replaceChildren();
-  const step = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600].find((s) => seconds / s <= 8) ?? Math.ceil(seconds / 8);
-  for (let s = 0; s < seconds; s += step) {
-    const t = document.createElement('span');
-    t.textContent = formatSeconds(s);
-    t.style.left = `${((s + 0.5) / seconds) * 100}%`;
-    ticks.append(t);
-  }
-}
-
-async function cropBitmap(w) {
-  if (!w.crop) return null;
-  if (!app.cropCache.has(w.index)) app.cropCache.set(w.index, createImageBitmap(w.crop));
-  return app.cropCache.get(w.index);
-}
-
-async function selectSecond(second, { seek = true, focus = true } = {}) {
-  const result = app.result;
-  if (!result) return;
-  app.selectedSecond = second;
-  for (const b of el.timeline.children) {
-    const on = Number(b.dataset.second) === second;
-    b.setAttribute('aria-checked', String(on));
-    b.tabIndex = on ? 0 : -1;
-    if (on && focus) b.focus();
-  }
-  if (seek && Number.isFinite(el.video.duration)) el.video.currentTime = Math.min(second, el.video.duration);
-  else if (seek) el.video.currentTime = second;
-  await renderHeatmap();
-}
-
-async function renderHeatmap() {
-  const result = app.result;
-  const second = app.selectedSecond;
-  const w = windowForSecond(result, second);
-  const map = w?.maps?.[app.mapKind] ?? null;
-  const anyMaps = result.windowDetails.some((x) => x.maps?.Mhat);
-  el.heatmapMissing.hidden = anyMaps;
-  el.mapChoice.disabled = !anyMaps;
-  el.opacity.disabled = !anyMaps;
-  const worst = mostSuspiciousSecond(result);
-  if (!w) {
-    el.heatmapCaption.textContent = `${formatSeconds(second)}: this second was not scored (no face in its window, no sound there, or the clip ends before a full window).`;
-    drawHeatmap(el.heatmap, null, null, 0);
-    el.heatmap.setAttribute('aria-label', 'No heat map for this second.');
-    return;
-  }
-  const crop = await cropBitmap(w);
-  if (app.selectedSecond !== second) return;
-  drawHeatmap(el.heatmap, crop, map, Number(el.opacity.value) / 100);
-  const tag = second === worst ? ' · the highest-scoring second' : '';
-  const wording = scoreWording(readModelCard(result.model.metadata));
-  el.heatmapCaption.textContent = `${formatSeconds(w.startTime)}–${formatSeconds(w.startTime + w.duration)} · ${wording.name} ${percent(w.score)}${tag}`;
-  el.heatmap.dataset.second = String(second);
-  el.heatmap.setAttribute(
-    'aria-label',
-    `Face crop from ${formatSeconds(w.startTime)} with a heat map of where the model finds face and voice disagree; window ${wording.name} ${percent(w.score)}.`,
-  );
-}
-
-function addKV(dl, key, value) {
-  const dt = document.createElement('dt');
-  dt.textContent = key;
-  const dd = document.createElement('dd');
-  dd.textContent = value;
-  dl.append(dt, dd);
-}
-
-function addCardRow(tbody, label, value) {
-  const tr = document.createElement('tr');
-  const th = document.createElement('th');
-  th.scope = 'row';
-  th.textContent = label;
-  const td = document.createElement('td');
-  td.append(textOrList(value));
-  tr.append(th, td);
-  tbody.append(tr);
-}
-
-/** Metadata values that are JSON (metrics, configs, the card) shown parsed, for the raw view. */
-function readableMetadata(meta) {
-  const out = {};
-  for (const [k, v] of Object.entries(meta)) {
-    try {
-      out[k] = /^[[{]/.test(v) ? JSON.parse(v) : v;
-    } catch {
-      out[k] = v;
-    }
-  }
-  return out;
-}
-
-// What a reader needs in a table; the trainer's own fields (configs, ports, paths) only in the raw view.
-function renderModelCard(result) {
-  const { model, aggregate } = result;
-  const meta = model.metadata;
-  const card = readModelCard(meta);
-  el.modelMeta.textContent = `· ${model.name}`;
-  el.modelCard.replaceChildren();
-  addCardRow(el.modelCard, 'Model', `${model.name}${model.source === 'default' ? ' (bundled)' : ' (loaded from disk)'}${card.name && card.name !== model.name ? ` · ${card.name}` : ''}`);
-  for (const { label, value } of modelCardRows(card)) addCardRow(el.modelCard, label, value);
-  const network = [meta.variant, meta.preset && `${meta.preset} preset`, meta.version && `version ${meta.version}`].filter(Boolean).join(', ');
-  if (network) addCardRow(el.modelCard, 'Network', network);
-  addCardRow(el.modelCard, 'Window', describeGeometry(model.geometry));
-  addCardRow(el.modelCard, 'Normalisation', `video (x/255 − ${model.geometry.videoMean}) / ${model.geometry.videoStd}; audio ${model.geometry.audioNorm}`);
-  addCardRow(el.modelCard, 'Clip score', `mean of ${aggregate.windows} window scores = ${aggregate.mean.toFixed(4)} (highest window ${aggregate.max.toFixed(4)})`);
-  el.modelRaw.textContent = JSON.stringify(readableMetadata(meta), null, 2);
-}
-
-function renderDetails(result) {
-  const { windowDetails, report, model, timings, backend } = result;
-  const card = readModelCard(model.metadata);
-  const { threshold } = card;
-  el.windowsScoreHead.textContent = scoreWording(card).title;
-  el.windowsMeta.textContent = `· ${windowDetails.length} of ${formatSeconds(windowDetails.length * model.geometry.frames / model.geometry.fps)}`;
-  el.windowsBody.replaceChildren();
-  for (const w of windowDetails) {
-    const tr = document.createElement('tr');
-    tr.dataset.score = String(w.score);
-    tr.dataset.start = String(w.startTime);
-    const cells = [String(w.index + 1), formatSeconds(w.startTime), formatSeconds(w.startTime + w.duration), w.score.toFixed(4), String(w.framesWithoutFace)];
-    cells.forEach((c, i) => {
-      const td = document.createElement('td');
-      td.textContent = c;
-      if (i === 3) td.className = `score-cell tl-${scoreLevel(w.score, threshold)}`;
-      tr.append(td);
-    });
-    el.windowsBody.append(tr);
-  }
-
-  const seconds = noFaceSeconds(result);
-  el.nofaceMeta.textContent = `· ${seconds.length}`;
-  el.nofaceText.textContent = seconds.length
-    ? `No face was detected in part of ${seconds.length} second${seconds.length > 1 ? 's' : ''}: ${formatSecondRanges(seconds)} (${report.framesWithoutFace} of ${report.frames} frames; the face track was carried across short gaps). These seconds are hatched on the timeline.`
-    : `A face was found in every frame (${report.frames} frames).`;
-
-  renderModelCard(result);
-
-  el.timings.replaceChildren();
-  el.timingsMeta.textContent = `· ${formatDuration(timings.total)} on ${backend.name === 'webgpu' ? 'WebGPU' : 'WebAssembly'}`;
-  addKV(el.timings, 'Reading the file', formatDuration(timings.read));
-  addKV(el.timings, 'Decoding, face tracking, windows (wasm core)', formatDuration(timings.windows));
-  addKV(el.timings, `Network on ${backend.label}`, `${formatDuration(timings.inference)} · ${formatDuration(timings.inference / Math.max(1, windowDetails.length))} per window`);
-  addKV(el.timings, 'Heat-map crops', formatDuration(timings.heatmaps));
-  addKV(el.timings, 'Aggregation', formatDuration(timings.aggregate));
-  addKV(el.timings, 'Total, file to verdict', formatDuration(timings.total));
-  if (app.model?.loadMs) addKV(el.timings, 'Model load + warm-up (before the clip)', `${formatDuration(app.model.loadMs)} + ${formatDuration(app.model.warmupMs)}`);
-  const c = result.clip;
-  // The duration read to the end (the core caps what the container declares at what was decoded).
-  const declared = result.declaredDuration;
-  const lied = Number.isFinite(declared) && Math.abs(declared - c.duration) > 1 ? ` (the file declares ${secondsText(declared)})` : '';
-  addKV(el.timings, 'Clip', [containerName(c.container), c.videoCodec && `${c.videoCodec} ${c.width}×${c.height}`, c.audioCodec, Number.isFinite(c.duration) && `${c.duration.toFixed(2)} s${lied}`].filter(Boolean).join(' · '));
-}
-
-// FFmpeg names demuxers by the formats they read ("mov,mp4,m4a,3gp,3g2,mj2"); people know "MP4".
-function containerName(name = '') {
-  const known = [['mp4', 'MP4/MOV'], ['webm', 'WebM/MKV'], ['matroska', 'MKV'], ['avi', 'AVI'], ['ogg', 'Ogg'], ['wav', 'WAV'], ['mp3', 'MP3']];
-  const parts = name.split(',');
-  return known.find(([k]) => parts.includes(k))?.[1] ?? name;
-}
-
-function reportJson() {
-  const r = app.result;
-  return {
-    tool: 'avlens web',
-    generated: new Date().toISOString(),
-    file: r.file,
-    clip: r.clip,
-    score: r.aggregate.mean,
-    verdict: verdictFor(r.aggregate.mean, readModelCard(r.model.metadata), r.coverage ?? null),
-    coverage: r.coverage ?? null,
-    declared_duration: r.declaredDuration ?? null,
-    aggregate: { ...r.aggregate, timeline: r.aggregate.timeline.map((v) => (Number.isFinite(v) ? v : null)) },
-    windows: r.windowDetails.map((w) => ({ index: w.index, start_time: w.startTime, duration: w.duration, score: w.score, has_face: w.hasFace, frames_without_face: w.framesWithoutFace })),
-    seconds_without_face: noFaceSeconds(r),
-    report: r.report,
-    model: { name: r.model.name, source: r.model.source, card: readModelCard(r.model.metadata), metadata: r.model.metadata, load_ms: app.model?.loadMs ?? null, warmup_ms: app.model?.warmupMs ?? null },
-    backend: r.backend,
-    core: r.core,
-    timings_ms: r.timings,
-  };
-}
-
-function saveReport() {
-  if (!app.result) return;
-  const blob = new Blob([JSON.stringify(reportJson(), null, 2)], { type: 'application/json' });
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = `${app.result.file.name.replace(/\.[^.]+$/, '')}.avlens.json`;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Events
 
 function pickFile() {
   el.fileInput.value = '';
@@ -795,32 +232,6 @@ function acceptFiles(files) {
   if (app.run) return;
   if (isModelFile(files[0])) loadModelFile(files[0]);
   else analyze(files[0]);
-}
-
-/** The note under the player: shown when the browser cannot draw this clip's picture. */
-function setVideoNote(shown) {
-  el.videoNote.hidden = !shown;
-  if (shown) el.video.setAttribute('aria-describedby', 'video-note');
-  else el.video.removeAttribute('aria-describedby');
-}
-
-// After its metadata, a video whose picture the browser cannot decode (MPEG-4 Part 2 in Chromium)
-// has no size: it would play as a black box with sound. The core decoded it for the analysis.
-function checkVideoPicture() {
-  if (!el.video.src) return;
-  if (el.video.error) setVideoNote(true);
-  else if (el.video.readyState >= 1) setVideoNote(el.video.videoWidth === 0 || el.video.videoHeight === 0);
-}
-
-function onTimelineKey(e) {
-  const bars = [...el.timeline.children];
-  if (!bars.length) return;
-  const cur = app.selectedSecond ?? 0;
-  const keys = { ArrowRight: cur + 1, ArrowDown: cur + 1, ArrowLeft: cur - 1, ArrowUp: cur - 1, Home: 0, End: bars.length - 1, PageDown: cur + 10, PageUp: cur - 10 };
-  if (e.key in keys) {
-    e.preventDefault();
-    selectSecond(Math.max(0, Math.min(bars.length - 1, keys[e.key])));
-  }
 }
 
 function bindEvents() {

@@ -26,6 +26,9 @@
 //                           { frames, height, width, fps, sampleRate, samples, videoMean, videoStd, audioNorm,
 //                             videoShape: [1, 3, T, H, W], audioShape: [1, 1, S] }; a CoreError invalid_argument
 //                           with the core's reason when the metadata cannot be used
+//   core.readOnnxMetadata(bytes) -> { key: value } of a model's metadata_props (Uint8Array of the .onnx file),
+//                           read by the core's own reader (the one the native tools use); a CoreError
+//                           invalid_argument when the bytes are not an ONNX model
 //   core.aggregate([{ startTime, duration, score }], clipDuration) -> { mean, max, windows, timeline: number[] (NaN: none) }
 //   core.coverage(report, scored, metadata) -> the same rule on a report ({ frames, audioSamples, windows,
 //                           windowsWithoutFace, decodeErrors }: a maker's that is closed, or a sum of several)
@@ -154,6 +157,10 @@ export async function loadCore(moduleUrl) {
       if (typeof native.geometry !== 'function') throw new CoreError('internal', 'this build of the analysis core cannot read a model\'s geometry (rebuild it: wasm/build.sh)');
       const g = guarded(() => native.geometry({ metadata }));
       return { ...g, videoShape: Array.from(g.videoShape), audioShape: Array.from(g.audioShape) };
+    },
+    readOnnxMetadata(bytes) {
+      if (typeof native.readOnnxMetadata !== 'function') throw new CoreError('internal', 'this build of the analysis core cannot read a model\'s metadata (rebuild it: wasm/build.sh)');
+      return { ...guarded(() => native.readOnnxMetadata(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes))) };
     },
     coverage(report, scored, metadata) {
       if (typeof native.clipCoverage !== 'function') throw noCoverage();

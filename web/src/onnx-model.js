@@ -1,8 +1,8 @@
-// Reading what the page needs from an exported avlens ONNX model, without running it:
-// the metadata_props (the strings the wasm core reads the window geometry from: core.geometry,
-// the one reader and validation of it; the model card fields) and a check that a loaded
-// session's inputs and outputs fit that geometry. No dependency: a minimal protobuf walk over the
-// top-level ModelProto fields (the graph and its weights are skipped).
+// What stays in JavaScript about an avlens ONNX model: a check that an ONNX Runtime session's
+// inputs and outputs (which only ORT knows: session.inputMetadata, session.outputNames) fit the
+// model's window geometry, and the error every model refusal is. The model's metadata and its
+// geometry are read by the wasm core only (core.readOnnxMetadata, core.geometry: the one reader and
+// validation, shared with the native tools; scorer.js modelMetadata, modelGeometry).
 
 export class ModelError extends Error {
   constructor(message) {
@@ -10,93 +10,6 @@ export class ModelError extends Error {
     this.name = 'ModelError';
     this.code = 'bad_model';
   }
-}
-
-const WIRE_VARINT = 0;
-const WIRE_I64 = 1;
-const WIRE_LEN = 2;
-const WIRE_I32 = 5;
-
-function readVarint(buf, pos) {
-  let result = 0;
-  let shift = 0;
-  for (;;) {
-    if (pos >= buf.length) throw new ModelError('the file ends inside a protobuf field (truncated or not an ONNX model)');
-    const b = buf[pos++];
-    // Lengths and field keys fit in 53 bits; multiplication keeps precision beyond 32 bits.
-    result += (b & 0x7f) * 2 ** shift;
-    shift += 7;
-    if ((b & 0x80) === 0) return [result, pos];
-    if (shift > 63) throw new ModelError('malformed protobuf varint (not an ONNX model)');
-  }
-}
-
-// Yields [fieldNumber, wireType, value, start] for each field of a message in buf[start, end).
-function* fields(buf, start, end) {
-  let pos = start;
-  while (pos < end) {
-    let key;
-    [key, pos] = readVarint(buf, pos);
-    const field = Math.floor(key / 8);
-    const wire = key & 7;
-    if (field === 0) throw new ModelError('malformed protobuf (field 0): not an ONNX model');
-    if (wire === WIRE_VARINT) {
-      let v;
-      [v, pos] = readVarint(buf, pos);
-      yield [field, wire, v];
-    } else if (wire === WIRE_I64) {
-      pos += 8;
-      yield [field, wire, null];
-    } else if (wire === WIRE_I32) {
-      pos += 4;
-      yield [field, wire, null];
-    } else if (wire === WIRE_LEN) {
-      let len;
-      [len, pos] = readVarint(buf, pos);
-      if (pos + len > end) throw new ModelError('a protobuf field runs past the end of the file (truncated or not an ONNX model)');
-      yield [field, wire, buf.subarray(pos, pos + len)];
-      pos += len;
-    } else {
-      throw new ModelError(`unsupported protobuf wire type ${wire}: not an ONNX model`);
-    }
-    if (pos > end) throw new ModelError('the file is truncated (not a complete ONNX model)');
-  }
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: false });
-
-/** Top-level facts of an ONNX ModelProto: { irVersion, producer, opsets, metadata, hasGraph }. */
-export function readOnnxModelInfo(bytes) {
-  const buf = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  if (buf.length < 16) throw new ModelError('the file is too small to be an ONNX model');
-  const info = { irVersion: null, producer: '', producerVersion: '', modelVersion: null, docString: '', opsets: {}, metadata: {}, hasGraph: false };
-  for (const [field, wire, value] of fields(buf, 0, buf.length)) {
-    if (field === 1 && wire === WIRE_VARINT) info.irVersion = value;
-    else if (field === 2 && wire === WIRE_LEN) info.producer = utf8.decode(value);
-    else if (field === 3 && wire === WIRE_LEN) info.producerVersion = utf8.decode(value);
-    else if (field === 5 && wire === WIRE_VARINT) info.modelVersion = value;
-    else if (field === 6 && wire === WIRE_LEN) info.docString = utf8.decode(value);
-    else if (field === 7 && wire === WIRE_LEN) info.hasGraph = true;
-    else if (field === 8 && wire === WIRE_LEN) {
-      let domain = '';
-      let version = null;
-      for (const [f, w, v] of fields(value, 0, value.length)) {
-        if (f === 1 && w === WIRE_LEN) domain = utf8.decode(v);
-        else if (f === 2 && w === WIRE_VARINT) version = v;
-      }
-      info.opsets[domain || 'ai.onnx'] = version;
-    } else if (field === 14 && wire === WIRE_LEN) {
-      let key = '';
-      let val = '';
-      for (const [f, w, v] of fields(value, 0, value.length)) {
-        if (f === 1 && w === WIRE_LEN) key = utf8.decode(v);
-        else if (f === 2 && w === WIRE_LEN) val = utf8.decode(v);
-      }
-      info.metadata[key] = val;
-    }
-  }
-  if (info.irVersion === null || !info.hasGraph) throw new ModelError('the file is not an ONNX model (no IR version or no graph)');
-  return info;
 }
 
 export function describeGeometry(g) {

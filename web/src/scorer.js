@@ -1,7 +1,7 @@
 // ONNX Runtime Web around an avlens model: picks the backend, loads and checks the model, scores
 // one window of the core. Shared by the page's worker (worker.js) and the extension's analysis
 // worker (web/extension/analysis-worker.js), so both run the network the same way.
-import { bindModelIO, describeGeometry, ModelError, readOnnxModelInfo } from './onnx-model.js';
+import { bindModelIO, describeGeometry, ModelError } from './onnx-model.js';
 import { CoreError } from './core.js';
 
 /**
@@ -19,11 +19,12 @@ export function softwareAdapterName(adapter) {
 
 /**
  * Imports ONNX Runtime Web from `ortDir` (the build's vendor/ort/): the WebGPU build when the
- * browser offers a hardware adapter (or WebGPU is asked for by name), else the WASM build. Returns
- * { ort, backend: { name: 'webgpu'|'wasm', label, threads, adapter, skipped? } } with ORT configured;
- * `skipped` says why "Automatic" passed over the browser's adapter.
+ * browser offers a hardware adapter (or WebGPU is asked for by name), else the WASM build, with
+ * `threads` WebAssembly threads (default: up to 4; 1 when the page is not cross-origin isolated).
+ * Returns { ort, backend: { name: 'webgpu'|'wasm', label, threads, adapter, skipped? } } with ORT
+ * configured; `skipped` says why "Automatic" passed over the browser's adapter.
  */
-export async function startOrt(preference, ortDir) {
+export async function startOrt(preference, ortDir, { threads: asked } = {}) {
   let adapter = null;
   if (preference !== 'wasm' && 'gpu' in navigator) {
     try {
@@ -41,7 +42,11 @@ export async function startOrt(preference, ortDir) {
     skipped = `the browser's WebGPU adapter is a software one (${software}), slower than WebAssembly`;
     adapter = null;
   }
-  const threads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+  // More than one thread needs SharedArrayBuffer, i.e. a cross-origin isolated page.
+  if (asked !== undefined && !(Number.isInteger(asked) && asked >= 1 && asked <= 64)) {
+    throw new CoreError('invalid_argument', `threads must be a whole number from 1 to 64, not ${asked}`);
+  }
+  const threads = !self.crossOriginIsolated ? 1 : asked ?? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
   let ort;
   let backend;
   if (adapter) {
@@ -56,7 +61,9 @@ export async function startOrt(preference, ortDir) {
   }
   ort.env.wasm.wasmPaths = ortDir;
   ort.env.wasm.numThreads = threads;
-  ort.env.wasm.proxy = false; // callers already run off the main thread
+  // The page and the extension call this from their workers; a page that uses the library on its
+  // main thread runs the network there too (docs/LIBRARY.md suggests a worker for long clips).
+  ort.env.wasm.proxy = false;
   ort.env.logLevel = 'error';
   return { ort, backend };
 }
@@ -74,11 +81,24 @@ function feeds(ort, io, g, video, audio) {
  * extension and the native tools. The core's refusal is a ModelError with the core's reason.
  */
 export function modelGeometry(core, metadata) {
+  return asModelError(core, 'window geometry', () => core.geometry(metadata));
+}
+
+/**
+ * A model's metadata_props ({ key: value }) from its .onnx bytes, read by the wasm core `core`
+ * (the reader the native tools use; there is no second one in JavaScript). Bytes that are not an
+ * ONNX model are a ModelError with the core's reason.
+ */
+export function modelMetadata(core, bytes) {
+  return asModelError(core, 'metadata', () => core.readOnnxMetadata(bytes));
+}
+
+function asModelError(core, what, read) {
   if (!core) {
-    throw Object.assign(new ModelError('the analysis core (WebAssembly), which reads the model\'s window geometry, is not available'), { code: 'core_missing' });
+    throw Object.assign(new ModelError(`the analysis core (WebAssembly), which reads the model's ${what}, is not available`), { code: 'core_missing' });
   }
   try {
-    return core.geometry(metadata);
+    return read();
   } catch (err) {
     if (err?.code === 'invalid_argument') throw new ModelError(err.message);
     throw err;
@@ -89,13 +109,13 @@ export function modelGeometry(core, metadata) {
  * Loads model bytes into a session on `backend` and checks that it fits its own metadata (its
  * geometry read by the wasm core `core`, which must be loaded first) and really runs at that
  * geometry (one run on zeros, which also compiles GPU shaders).
- * Returns { session, io, geometry, info, bytes, loadMs, warmupMs }; throws ModelError.
+ * Returns { session, io, geometry, metadata, bytes, loadMs, warmupMs }; throws ModelError.
  */
 export async function loadModel(ort, backend, bytes, core) {
   const t0 = performance.now();
   const data = new Uint8Array(bytes);
-  const info = readOnnxModelInfo(data);
-  const geometry = modelGeometry(core, info.metadata);
+  const metadata = modelMetadata(core, data);
+  const geometry = modelGeometry(core, metadata);
   let session;
   try {
     session = await ort.InferenceSession.create(data, {
@@ -125,7 +145,7 @@ export async function loadModel(ort, backend, bytes, core) {
     await session.release();
     throw new ModelError(`the model does not run at the geometry in its metadata (${describeGeometry(geometry)}): ${err.message}`);
   }
-  return { session, io, geometry, info, bytes: data.byteLength, loadMs, warmupMs: performance.now() - t1 };
+  return { session, io, geometry, metadata, bytes: data.byteLength, loadMs, warmupMs: performance.now() - t1 };
 }
 
 /** A window from the core must be exactly what the loaded model takes. */

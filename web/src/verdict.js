@@ -31,6 +31,18 @@ export function scoreLevel(p, threshold) {
 }
 
 /**
+ * The colour level every view gives a score under a model (its card from readModelCard): the
+ * page's per-second bars and window table, the popup's bars, the badge. scoreLevel's level
+ * relative to the model's threshold, or 'score' (neutral: no red or green) when the model's card
+ * withholds verdicts, since colouring by a threshold the card does not back is a verdict in all
+ * but words.
+ */
+export function scoreLevelFor(p, card) {
+  if (!Number.isFinite(p)) return 'none';
+  return card.verdictSupported ? scoreLevel(p, card.threshold) : 'score';
+}
+
+/**
  * Whether the model's held-out calibration speaks for the clips people check: a card with
  * calibration bins, real faces in training, and verdicts it backs.
  */

@@ -4,7 +4,7 @@
 // probability on a badge. A video that cannot be read says why; it never gets a score.
 import { percent } from '../../src/format.js';
 import { readModelCard } from '../../src/model-card.js';
-import { scoreLevel, verdictFor } from '../../src/verdict.js';
+import { scoreLevelFor, verdictFor } from '../../src/verdict.js';
 import { Badge } from './badge.js';
 import { Analyser } from './analyser.js';
 import { LIMITS } from './protocol.js';
@@ -132,7 +132,7 @@ class Watch {
       state: this.state,
       reason: this.reason,
       score,
-      level: score === null || !card || withheld ? 'none' : scoreLevel(score, card.threshold),
+      level: score === null || !card || withheld ? 'none' : scoreLevelFor(score, card),
       verdict: verdict?.kind ?? '',
       threshold: card?.threshold ?? null,
       notice: verdict?.notice ?? null,

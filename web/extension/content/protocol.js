@@ -10,6 +10,18 @@
 //   close {video, segment, flush?}                     the stretch ends (flush: make its last windows)
 //   forget {video}                                     the video is gone: drop its scores
 // The bridge adds `bridge` (its own id) and sends `hello`/`bye` itself; a tab cannot send those.
+//
+// Worker -> tabs (BroadcastChannel avlens:from-worker; each bridge passes on those with its id):
+//   online                                             the analysis worker (re)started
+//   status {ready, error?, geometry, model {name, bytes, metadata, threshold}, backend, coreVersion}
+//   ack {video, segment}                               a frame was taken (the tab's count of frames in flight)
+//   window {video, window, aggregate?, coverage}       the detector library's stream update (web/src/detector.d.ts
+//                                                      StreamUpdate): window {startTime, duration, score | null,
+//                                                      skipped?, hasFace, framesWithoutFace}
+//   problem {video, segment, code, message}            a refused message, or a stretch that failed
+//
+// This protocol is a trust boundary (any page can hold a tab's port); the page's own worker
+// protocol (web/src/protocol.js) is not, and is kept apart from it.
 
 export const LIMITS = Object.freeze({
   maxSide: 1280, // frame width and height in pixels (the content script scales larger frames down)
