@@ -16,14 +16,14 @@ struct Collected {
 
 TEST(ConstantRate, TwentyFiveToThirty) {
   Collected c;
-  ConstantRateFrames cfr(30, [&](int i, const ConstantRateFrames::Picture& rgb, int, int, double) {
+  ConstantRateFrames cfr(30, [&](int i, const ConstantRateFrames::Shared& picture, double) {
     c.indices.push_back(i);
-    c.tags.push_back((*rgb)[0]);
+    c.tags.push_back(picture->view().data[0][0]);
   });
   uint8_t px[3];
   for (int i = 0; i < 50; ++i) {  // 2 s at 25 fps
     px[0] = static_cast<uint8_t>(i);
-    cfr.push(px, 1, 1, 3, i / 25.0);
+    cfr.push(PictureView::rgb24(px, 1, 1, 3), i / 25.0);
   }
   cfr.finish(2.0);
   ASSERT_EQ(c.indices.size(), 60u);
@@ -37,15 +37,15 @@ TEST(ConstantRate, TwentyFiveToThirty) {
 
 TEST(ConstantRate, VariableRateKeepsTimeline) {
   Collected c;
-  ConstantRateFrames cfr(30, [&](int i, const ConstantRateFrames::Picture& rgb, int, int, double) {
+  ConstantRateFrames cfr(30, [&](int i, const ConstantRateFrames::Shared& picture, double) {
     c.indices.push_back(i);
-    c.tags.push_back((*rgb)[0]);
+    c.tags.push_back(picture->view().data[0][0]);
   });
   uint8_t px[3] = {0, 0, 0};
   // A frame at 0 s, a freeze until 1 s, then frames every 10 ms until 2 s.
-  cfr.push(px, 1, 1, 3, 0.0);
+  cfr.push(PictureView::rgb24(px, 1, 1, 3), 0.0);
   px[0] = 1;
-  for (int i = 0; i < 100; ++i) cfr.push(px, 1, 1, 3, 1.0 + i * 0.01);
+  for (int i = 0; i < 100; ++i) cfr.push(PictureView::rgb24(px, 1, 1, 3), 1.0 + i * 0.01);
   cfr.finish(2.0);
   ASSERT_EQ(c.indices.size(), 60u);
   EXPECT_EQ(c.tags[10], 0);  // t = 0.33 s shows the frozen first frame
@@ -54,18 +54,18 @@ TEST(ConstantRate, VariableRateKeepsTimeline) {
 
 TEST(ConstantRate, LateStartRepeatsFirstFrame) {
   int count = 0;
-  ConstantRateFrames cfr(30, [&](int, const ConstantRateFrames::Picture&, int, int, double) { ++count; });
+  ConstantRateFrames cfr(30, [&](int, const ConstantRateFrames::Shared&, double) { ++count; });
   uint8_t px[3] = {0, 0, 0};
-  cfr.push(px, 1, 1, 3, 0.5);
+  cfr.push(PictureView::rgb24(px, 1, 1, 3), 0.5);
   cfr.finish(1.0);
   EXPECT_EQ(count, 30);
 }
 
 TEST(ConstantRate, CorruptTimestampJumpIsAnErrorNotAHang) {
   int count = 0;
-  ConstantRateFrames cfr(30, [&](int, const ConstantRateFrames::Picture&, int, int, double) { ++count; });
+  ConstantRateFrames cfr(30, [&](int, const ConstantRateFrames::Shared&, double) { ++count; });
   uint8_t px[3] = {0, 0, 0};
-  cfr.push(px, 1, 1, 3, 0.0);
-  EXPECT_THROW(cfr.push(px, 1, 1, 3, 1e9), avlens::Error);
+  cfr.push(PictureView::rgb24(px, 1, 1, 3), 0.0);
+  EXPECT_THROW(cfr.push(PictureView::rgb24(px, 1, 1, 3), 1e9), avlens::Error);
   EXPECT_LT(count, 10);
 }

@@ -11,6 +11,12 @@ using namespace avlens;
 
 namespace {
 
+// A uniform grey RGB frame, as the tracker holds it.
+std::shared_ptr<const Picture> grey_picture(int w, int h, uint8_t level) {
+  const std::vector<uint8_t> rgb(static_cast<size_t>(w) * h * 3, level);
+  return std::make_shared<const Picture>(PictureView::rgb24(rgb.data(), w, h, w * 3));
+}
+
 // A synthetic frame: gray with a bright square "face" that the fake detector below reports.
 struct Scene {
   int w = 320, h = 240;
@@ -126,14 +132,14 @@ TEST(FaceTracker, InterpolatesBetweenDetectionsAndSmooths) {
   opt.detect_every = 5;
   int calls = 0;
   // A detector that sees a 40 px box moving 2 px per frame to the right.
-  FaceTracker tracker(opt, 30, 32, 32, [&](const uint8_t*, int, int, const FaceBox*, int) {
+  FaceTracker tracker(opt, 30, 32, 32, [&](const PictureView&, const FaceBox*, int) {
     Detection d;
     d.box = {static_cast<float>(10 + 2 * (calls * 5)), 20, 40, 40};
     ++calls;
     return std::vector<Detection>{d};
   });
-  auto rgb = std::make_shared<const std::vector<uint8_t>>(200 * 100 * 3, 100);
-  for (int i = 0; i < 40; ++i) tracker.add(i, rgb, 200, 100);
+  auto rgb = grey_picture(200, 100, 100);
+  for (int i = 0; i < 40; ++i) tracker.add(i, rgb);
   tracker.finish();
   EXPECT_EQ(calls, 8);  // frames 0, 5, ..., 35
   TrackedFrame t;
@@ -158,13 +164,13 @@ TEST(FaceTracker, HeldBoxesAcrossMissesAreNotCountedAsFaces) {
   opt.detect_every = 5;
   int calls = 0;
   // Detections on frames 0 and 5 only, then nothing.
-  FaceTracker tracker(opt, 30, 16, 16, [&](const uint8_t*, int, int, const FaceBox*, int) {
+  FaceTracker tracker(opt, 30, 16, 16, [&](const PictureView&, const FaceBox*, int) {
     std::vector<Detection> out;
     if (calls++ < 2) out.push_back(Detection{{50, 20, 40, 40}, 1.0});
     return out;
   });
-  auto rgb = std::make_shared<const std::vector<uint8_t>>(200 * 100 * 3, 100);
-  for (int i = 0; i < 60; ++i) tracker.add(i, rgb, 200, 100);
+  auto rgb = grey_picture(200, 100, 100);
+  for (int i = 0; i < 60; ++i) tracker.add(i, rgb);
   tracker.finish();
   TrackedFrame t;
   std::vector<bool> found;
@@ -181,14 +187,14 @@ TEST(FaceTracker, FramesJustBeforeTheFirstDetectionCountAsFaces) {
   FaceTrackerOptions opt;
   opt.detect_every = 5;
   std::vector<int> searches;
-  FaceTracker tracker(opt, 25, 16, 16, [&](const uint8_t*, int, int, const FaceBox* near, int s) {
+  FaceTracker tracker(opt, 25, 16, 16, [&](const PictureView&, const FaceBox* near, int s) {
     if (!near) searches.push_back(s);
     std::vector<Detection> out;
     if (searches.size() >= 3 || near) out.push_back(Detection{{50, 20, 40, 40}, 1.0});
     return out;
   });
-  auto rgb = std::make_shared<const std::vector<uint8_t>>(200 * 100 * 3, 100);
-  for (int i = 0; i < 25; ++i) tracker.add(i, rgb, 200, 100);
+  auto rgb = grey_picture(200, 100, 100);
+  for (int i = 0; i < 25; ++i) tracker.add(i, rgb);
   tracker.finish();
   EXPECT_EQ(searches, (std::vector<int>{0, 1, 2}));  // keyframes 0 and 5 missed, 10 found
   TrackedFrame t;
@@ -204,11 +210,11 @@ TEST(FaceTracker, ReferenceCropIsTheLargerSideShiftedDownWithGreyPadding) {
   // below the box's, and the part above the frame is grey (110), as in the reference pipeline.
   FaceTrackerOptions opt;
   opt.detect_every = 1;
-  FaceTracker tracker(opt, 30, 70, 70, [](const uint8_t*, int, int, const FaceBox*, int) {
+  FaceTracker tracker(opt, 30, 70, 70, [](const PictureView&, const FaceBox*, int) {
     return std::vector<Detection>{Detection{{100, 0, 30, 50}, 1.0}};
   });
-  auto rgb = std::make_shared<const std::vector<uint8_t>>(300 * 200 * 3, 200);
-  for (int i = 0; i < 20; ++i) tracker.add(i, rgb, 300, 200);
+  auto rgb = grey_picture(300, 200, 200);
+  for (int i = 0; i < 20; ++i) tracker.add(i, rgb);
   tracker.finish();
   TrackedFrame t;
   ASSERT_TRUE(tracker.pop(t));
@@ -218,10 +224,10 @@ TEST(FaceTracker, ReferenceCropIsTheLargerSideShiftedDownWithGreyPadding) {
   EXPECT_NEAR(t.crop_box.y + t.crop_box.h / 2, 25 + 10, 1e-3);
   EXPECT_EQ(t.crop[0], 200);  // the crop [80, 150) x [0, 70) lies inside the frame
   // A box at the very top-left corner: the crop leaves the frame on two sides.
-  FaceTracker corner(opt, 30, 70, 70, [](const uint8_t*, int, int, const FaceBox*, int) {
+  FaceTracker corner(opt, 30, 70, 70, [](const PictureView&, const FaceBox*, int) {
     return std::vector<Detection>{Detection{{0, 0, 50, 50}, 1.0}};
   });
-  for (int i = 0; i < 20; ++i) corner.add(i, rgb, 300, 200);
+  for (int i = 0; i < 20; ++i) corner.add(i, rgb);
   corner.finish();
   ASSERT_TRUE(corner.pop(t));
   // x in [25 - 35, 25 + 35) = [-10, 60), y in [35 - 35, 70): the left 10 px of 70 are padding.
@@ -233,7 +239,7 @@ TEST(FaceTracker, WholeFrameSkipsDetectionAndResizesEveryFrame) {
   FaceTrackerOptions opt;
   opt.whole_frame = true;
   int calls = 0;
-  FaceTracker tracker(opt, 30, 16, 16, [&](const uint8_t*, int, int, const FaceBox*, int) {
+  FaceTracker tracker(opt, 30, 16, 16, [&](const PictureView&, const FaceBox*, int) {
     ++calls;
     return std::vector<Detection>{};
   });
@@ -241,8 +247,8 @@ TEST(FaceTracker, WholeFrameSkipsDetectionAndResizesEveryFrame) {
   for (int y = 0; y < 32; ++y)
     for (int x = 32; x < 64; ++x)
       for (int c = 0; c < 3; ++c) img[(y * 64 + x) * 3 + c] = 255;  // right half white
-  auto rgb = std::make_shared<const std::vector<uint8_t>>(img);
-  for (int i = 0; i < 5; ++i) tracker.add(i, rgb, 64, 32);
+  auto rgb = std::make_shared<const Picture>(PictureView::rgb24(img.data(), 64, 32, 64 * 3));
+  for (int i = 0; i < 5; ++i) tracker.add(i, rgb);
   tracker.finish();
   EXPECT_EQ(calls, 0);
   TrackedFrame t;

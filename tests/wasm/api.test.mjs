@@ -194,13 +194,17 @@ test('bounded heap: a 27 s clip needs no more memory than a 9 s one', async () =
 });
 
 // The push API, for the extension, where the browser decodes: frames and audio from ffmpeg's CLI,
-// converted exactly as the core converts them (bilinear + bitexact + accurate rounding + full
+// converted as the core converts RGB sources (bilinear + bitexact + accurate rounding + full
 // chroma interpolation to RGB24; mono float at the model's rate), give the windows the native core
-// makes from the file.
+// makes from the file: the same boxes, and crops within rounding. (The file path keeps the frames
+// in YUV and converts only the crop, resampling before the colour conversion; the pushed frames
+// were converted whole first: docs/BENCHMARKS.md, issue 14 item 1.)
+const PUSHED_RGB_CROP_MAX_DIFF = 12; // measured: 8, mean 0.49-0.51 (2026-11-30)
+const PUSHED_RGB_CROP_MEAN_DIFF = 0.75;
 describe('push API = native file windows', () => {
   before(() => requireNative());
 
-  test('RGBA frames + audio pushed in pieces', async () => {
+  test('RGBA frames + audio pushed in pieces', async (t) => {
     const core = await loadCore();
     const fps = 25;
     const clip = await faceClip('h264_aac.mp4', H264_AAC);
@@ -236,7 +240,15 @@ describe('push API = native file windows', () => {
       const [p, n] = [windows[i], native.windows[i]];
       assert.equal(p.startTime, n.start_time);
       assert.deepEqual(Array.from(p.boxes), n.boxes.flat().map(Math.fround), `window ${i}: boxes`);
-      assert.ok(Buffer.from(p.crops.buffer, p.crops.byteOffset, p.crops.length).equals(n.crops), `window ${i}: crops differ`);
+      let [max, sum] = [0, 0];
+      for (let k = 0; k < n.crops.length; k++) {
+        const e = Math.abs(p.crops[k] - n.crops[k]);
+        max = Math.max(max, e);
+        sum += e;
+      }
+      t.diagnostic(`window ${i}: crops differ by at most ${max}, mean ${(sum / n.crops.length).toFixed(3)}`);
+      assert.ok(max <= PUSHED_RGB_CROP_MAX_DIFF && sum / n.crops.length <= PUSHED_RGB_CROP_MEAN_DIFF,
+        `window ${i}: crops differ by up to ${max} (mean ${sum / n.crops.length})`);
       let d = 0;
       for (let k = 0; k < n.audio.length; k++) d = Math.max(d, Math.abs(p.audio[k] - n.audio[k]));
       assert.ok(d <= 1e-5, `window ${i}: audio differs by ${d}`);

@@ -37,7 +37,7 @@ void measure_audio_range(const MediaSource& source, int sample_rate, float* lo, 
       mx = std::max(mx, s[i]);
     }
   };
-  while (audio_only.step([](const uint8_t*, int, int, int, double, double) {}, on_audio)) {
+  while (audio_only.step([](const PictureView&, double, double) {}, on_audio)) {
   }
   *lo = mn;
   *hi = mx;
@@ -112,8 +112,8 @@ bool ClipWindowReader::next(Window& out) {
     while (!im.maker->pop(out)) {
       if (im.ended) return false;
       if (im.options.abort && im.options.abort()) throw Error(ErrorCode::kAborted, "aborted by the caller");
-      auto on_video = [&](const uint8_t* rgb, int w, int h, int stride, double t, double source_scale) {
-        im.maker->push_frame(rgb, w, h, stride, t, source_scale);
+      auto on_video = [&](const PictureView& frame, double t, double source_scale) {
+        im.maker->push_picture(frame, t, source_scale);
       };
       auto on_audio = [&](const float* s, size_t n) { im.maker->push_audio(s, n); };
       if (!im.decoder->step(on_video, on_audio)) {

@@ -5,14 +5,12 @@
 #include <algorithm>
 #include <cmath>
 
-#include "image_resample.hpp"
 
 namespace avlens {
 
 struct FaceDetector::Impl {
   dlib::frontal_face_detector detector;
   int max_side;
-  std::vector<uint8_t> small_rgb;
 };
 
 namespace {
@@ -23,15 +21,13 @@ const dlib::frontal_face_detector& prototype_detector() {
 }
 }  // namespace
 
-FaceDetector::FaceDetector(int max_side) : impl_(new Impl{prototype_detector(), std::max(80, max_side), {}}) {}
+FaceDetector::FaceDetector(int max_side) : impl_(new Impl{prototype_detector(), std::max(80, max_side)}) {}
 FaceDetector::~FaceDetector() = default;
 
-std::vector<Detection> FaceDetector::detect_region(const uint8_t* rgb, int width, int height, double x0, double y0,
-                                                   double side_w, double side_h, int out_w, int out_h) {
-  impl_->small_rgb.resize(static_cast<size_t>(out_w) * out_h * 3);
-  resample_region(rgb, width, height, width * 3, 3, x0, y0, side_w, side_h, out_w, out_h, impl_->small_rgb.data());
+std::vector<Detection> FaceDetector::detect_region(const PictureView& frame, double x0, double y0, double side_w,
+                                                   double side_h, int out_w, int out_h) {
   dlib::array2d<unsigned char> img(out_h, out_w);
-  rgb_to_gray(impl_->small_rgb.data(), out_w, out_h, out_w * 3, &img[0][0]);
+  crop_to_gray(frame, x0, y0, side_w, side_h, out_w, out_h, &img[0][0]);
   std::vector<dlib::rect_detection> found;
   impl_->detector(img, found, 0.0);
   std::vector<Detection> out;
@@ -48,24 +44,25 @@ std::vector<Detection> FaceDetector::detect_region(const uint8_t* rgb, int width
   return out;
 }
 
-std::vector<Detection> FaceDetector::detect(const uint8_t* rgb, int width, int height, double zoom) {
+std::vector<Detection> FaceDetector::detect(const PictureView& frame, double zoom) {
+  const int width = frame.width, height = frame.height;
   // zoom 1: downscale only. zoom > 1: the longer side becomes zoom x max_side, upscaling small
   // frames too, since the HOG detector misses faces under ~80 px (a 256 x 144 clip's face is ~30).
   const double longer = std::max(width, height);
   const double scale = zoom > 1.0 ? zoom * impl_->max_side / longer : std::min(1.0, impl_->max_side / longer);
   const int sw = std::max(1, static_cast<int>(std::lround(width * scale)));
   const int sh = std::max(1, static_cast<int>(std::lround(height * scale)));
-  return detect_region(rgb, width, height, 0, 0, width, height, sw, sh);
+  return detect_region(frame, 0, 0, width, height, sw, sh);
 }
 
-std::vector<Detection> FaceDetector::detect_near(const uint8_t* rgb, int width, int height, const FaceBox& near) {
+std::vector<Detection> FaceDetector::detect_near(const PictureView& frame, const FaceBox& near) {
   const double face = std::max(8.0f, (near.w + near.h) / 2);
   const double side = face * kRegionScale;
   const double cx = near.x + near.w / 2.0, cy = near.y + near.h / 2.0;
   const int out = static_cast<int>(std::lround(kRegionFacePixels * kRegionScale));
-  std::vector<Detection> found = detect_region(rgb, width, height, cx - side / 2, cy - side / 2, side, side, out, out);
+  std::vector<Detection> found = detect_region(frame, cx - side / 2, cy - side / 2, side, side, out, out);
   if (!found.empty()) return found;
-  return detect(rgb, width, height);
+  return detect(frame);
 }
 
 }  // namespace avlens

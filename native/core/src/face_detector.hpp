@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "avlens/windows.hpp"
+#include "picture.hpp"
 
 namespace avlens {
 
@@ -29,13 +30,15 @@ class FaceDetector {
   // Searches the whole frame scaled so that its longer side is at most max_side (zoom 1), or exactly
   // zoom x max_side (zoom > 1: small frames are upscaled; finds faces zoom times smaller, at zoom^2
   // the cost).
-  std::vector<Detection> detect(const uint8_t* rgb, int width, int height, double zoom = 1.0);
+  std::vector<Detection> detect(const PictureView& frame, double zoom = 1.0);
   // Searches around `near` first; the whole frame when nothing is found there.
-  std::vector<Detection> detect_near(const uint8_t* rgb, int width, int height, const FaceBox& near);
+  std::vector<Detection> detect_near(const PictureView& frame, const FaceBox& near);
 
  private:
-  std::vector<Detection> detect_region(const uint8_t* rgb, int width, int height, double x0, double y0, double side_w,
-                                       double side_h, int out_w, int out_h);
+  // The detector sees grey at its own small size, made straight from the frame (the luma plane of
+  // a YUV frame): no full-resolution RGB is needed.
+  std::vector<Detection> detect_region(const PictureView& frame, double x0, double y0, double side_w, double side_h,
+                                       int out_w, int out_h);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

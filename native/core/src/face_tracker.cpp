@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "avlens/error.hpp"
-#include "image_resample.hpp"
+#include "picture.hpp"
 
 namespace avlens {
 namespace {
@@ -110,27 +110,28 @@ void FaceTracker::decide_raw_until(int last_index, std::optional<FaceBox> detect
   }
 }
 
-void FaceTracker::add(int index, std::shared_ptr<const std::vector<uint8_t>> picture, int width, int height,
-                      double source_scale) {
+void FaceTracker::add(int index, std::shared_ptr<const Picture> picture, double source_scale) {
   if (index != next_index_)
     throw Error(ErrorCode::kInternal, "face tracker: frame " + std::to_string(index) + " out of order");
   ++next_index_;
-  const uint8_t* rgb = picture->data();
+  const PictureView& frame = picture->view();
+  const int width = frame.width, height = frame.height;
   if (opt_.whole_frame) {
     TrackedFrame out;
     out.index = index;
     out.face_found = true;
     out.crop_box = to_source({0.f, 0.f, static_cast<float>(width), static_cast<float>(height)}, source_scale);
     out.crop.resize(static_cast<size_t>(out_w_) * out_h_ * 3);
-    resample_region(rgb, width, height, width * 3, 3, 0, 0, width, height, out_w_, out_h_, out.crop.data());
+    crop_to_rgb(frame, 0, 0, width, height, out_w_, out_h_, out.crop.data(), 0);
     done_.push_back(std::move(out));
     return;
   }
-  pending_.push_back({index, std::move(picture), width, height, source_scale});
+  pending_.push_back({index, std::move(picture), source_scale});
   if (index % opt_.detect_every == 0) {
     const bool tracking = last_det_index_ >= 0 && index - last_det_index_ <= max_gap_frames_;
     const std::optional<FaceBox> found =
-        choose(detect_(rgb, width, height, tracking ? &last_det_box_ : nullptr, tracking ? 0 : searches_), index);
+        choose(detect_(pending_.back().picture->view(), tracking ? &last_det_box_ : nullptr, tracking ? 0 : searches_),
+               index);
     searches_ = (tracking || found) ? 0 : searches_ + 1;
     decide_raw_until(index, found, false);
     finalize_ready(false);
@@ -146,6 +147,7 @@ void FaceTracker::finalize_ready(bool flush) {
   const int decided_until = raw_base_ + static_cast<int>(raw_.size()) - 1;
   while (!pending_.empty()) {
     Pending& f = pending_.front();
+    const int fw = f.picture->width(), fh = f.picture->height();
     if (!flush && f.index + half_ > decided_until) break;
     // Median of the raw boxes around f (centre and side separately).
     std::vector<float> cx, cy, side;
@@ -166,8 +168,8 @@ void FaceTracker::finalize_ready(bool flush) {
     } else if (last_smoothed_) {
       smoothed = *last_smoothed_;
     } else {  // no face seen yet: the centred square, so the window still has pixels
-      const float s = static_cast<float>(std::min(f.width, f.height)) / opt_.enlarge;
-      smoothed = {(f.width - s) / 2, (f.height - s) / 2, s, s};
+      const float s = static_cast<float>(std::min(fw, fh)) / opt_.enlarge;
+      smoothed = {(fw - s) / 2, (fh - s) / 2, s, s};
     }
     TrackedFrame out;
     out.index = f.index;
@@ -182,8 +184,7 @@ void FaceTracker::finalize_ready(bool flush) {
     out.crop_box = to_source(
         {static_cast<float>(x0), static_cast<float>(y0), static_cast<float>(cw), static_cast<float>(ch)}, f.source_scale);
     out.crop.resize(static_cast<size_t>(out_w_) * out_h_ * 3);
-    resample_region(f.rgb->data(), f.width, f.height, f.width * 3, 3, x0, y0, cw, ch, out_w_, out_h_, out.crop.data(),
-                    opt_.pad_value);
+    crop_to_rgb(f.picture->view(), x0, y0, cw, ch, out_w_, out_h_, out.crop.data(), opt_.pad_value);
     done_.push_back(std::move(out));
     pending_.pop_front();
   }

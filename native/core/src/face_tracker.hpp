@@ -11,6 +11,7 @@
 
 #include "avlens/windows.hpp"
 #include "face_detector.hpp"
+#include "picture.hpp"
 
 namespace avlens {
 
@@ -29,15 +30,13 @@ class FaceTracker {
   // Detects faces in a frame. `near`: the tracked face, when there is one, to search around.
   // `searches`: how many keyframes in a row have been searched without a track (0, 1, 2, ...),
   // so the detector can vary its effort while it looks for a face.
-  using DetectFn =
-      std::function<std::vector<Detection>(const uint8_t*, int, int, const FaceBox* near, int searches)>;
+  using DetectFn = std::function<std::vector<Detection>(const PictureView&, const FaceBox* near, int searches)>;
   FaceTracker(const FaceTrackerOptions& options, double fps, int out_w, int out_h, DetectFn detect);
 
   // Frames must arrive with consecutive indices starting at 0. source_scale: source pixels per
-  // pixel of `rgb` (a frame the decoder scaled down): tracking works on the picture as given, the
-  // crop boxes it reports are multiplied back to source pixels.
-  void add(int index, std::shared_ptr<const std::vector<uint8_t>> rgb, int width, int height,
-           double source_scale = 1.0);
+  // pixel of `picture` (a frame the decoder scaled down): tracking works on the picture as given,
+  // the crop boxes it reports are multiplied back to source pixels.
+  void add(int index, std::shared_ptr<const Picture> picture, double source_scale = 1.0);
   void finish();
   bool pop(TrackedFrame& out);
 
@@ -48,8 +47,7 @@ class FaceTracker {
   };
   struct Pending {
     int index;
-    std::shared_ptr<const std::vector<uint8_t>> rgb;
-    int width, height;
+    std::shared_ptr<const Picture> picture;
     double source_scale;
   };
   std::optional<FaceBox> choose(const std::vector<Detection>& dets, int index) const;

@@ -1,7 +1,6 @@
 #include "frame_rate.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <string>
 
 #include "avlens/error.hpp"
@@ -10,13 +9,12 @@ namespace avlens {
 
 void ConstantRateFrames::emit_held_until(double time_limit) {
   while (next_index_ / fps_ < time_limit - 1e-9) {
-    emit_(next_index_, held_, held_w_, held_h_, held_scale_);
+    emit_(next_index_, held_, held_scale_);
     ++next_index_;
   }
 }
 
-void ConstantRateFrames::push(const uint8_t* rgb, int width, int height, int stride, double time,
-                              double source_scale) {
+void ConstantRateFrames::push(const PictureView& frame, double time, double source_scale) {
   if (has_held_) {
     if (time <= held_time_) time = held_time_ + 1e-6;  // out-of-order or duplicate timestamp: newest wins
     else last_interval_ = time - held_time_;
@@ -31,14 +29,9 @@ void ConstantRateFrames::push(const uint8_t* rgb, int width, int height, int str
                                             " s, more than " + std::to_string(kMaxFrameGapSeconds) +
                                             " s after the clip's start (the audio and video streams do not overlap?)");
   }
-  held_w_ = width;
-  held_h_ = height;
   held_scale_ = source_scale;
-  auto picture = std::make_shared<std::vector<uint8_t>>(static_cast<size_t>(width) * height * 3);
-  for (int y = 0; y < height; ++y)
-    std::memcpy(picture->data() + static_cast<size_t>(y) * width * 3, rgb + static_cast<size_t>(y) * stride,
-                static_cast<size_t>(width) * 3);
-  held_ = std::move(picture);
+  held_.reset();  // before the copy: at most one held frame at a time
+  held_ = std::make_shared<const Picture>(frame);
   held_time_ = time;
   has_held_ = true;
 }

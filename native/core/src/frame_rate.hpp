@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "picture.hpp"
 #include "stream_limits.hpp"
 
 namespace avlens {
@@ -14,15 +15,15 @@ namespace avlens {
 class ConstantRateFrames {
  public:
   static constexpr double kMaxFrameGapSeconds = kMaxStreamGapSeconds;
-  // A packed RGB24 picture, shared (not copied) when one input frame fills several outputs.
-  using Picture = std::shared_ptr<const std::vector<uint8_t>>;
-  // emit(index, rgb, width, height, source_scale): called once per output frame, in order;
-  // source_scale is the one pushed with the picture (source pixels per pixel of it).
-  using Emit = std::function<void(int, const Picture&, int, int, double)>;
+  // A copy of the pushed frame, shared (not copied) when one input frame fills several outputs.
+  using Shared = std::shared_ptr<const Picture>;
+  // emit(index, picture, source_scale): called once per output frame, in order; source_scale is
+  // the one pushed with the picture (source pixels per pixel of it).
+  using Emit = std::function<void(int, const Shared&, double)>;
   ConstantRateFrames(double fps, Emit emit) : fps_(fps), emit_(std::move(emit)) {}
 
   // The first frame is shown from time 0: it may start at most kMaxFrameGapSeconds in.
-  void push(const uint8_t* rgb, int width, int height, int stride, double time, double source_scale = 1.0);
+  void push(const PictureView& frame, double time, double source_scale = 1.0);
   // end_time is capped at kMaxFrameGapSeconds after the last frame.
   void finish(double end_time);
   int emitted() const { return next_index_; }
@@ -31,8 +32,7 @@ class ConstantRateFrames {
   void emit_held_until(double time_limit);
   double fps_;
   Emit emit_;
-  Picture held_;  // the last input frame
-  int held_w_ = 0, held_h_ = 0;
+  Shared held_;  // the last input frame
   double held_scale_ = 1.0;
   double held_time_ = 0, last_interval_ = 0;
   bool has_held_ = false;

@@ -36,17 +36,17 @@ std::vector<Taps> make_taps(double start, double length, int out_size) {
   return taps;
 }
 
-inline uint8_t to_byte(float v) {
-  v = v + 0.5f;
-  if (v <= 0.f) return 0;
-  if (v >= 255.f) return 255;
-  return static_cast<uint8_t>(v);
-}
-
 }  // namespace
 
 void resample_region(const uint8_t* src, int src_w, int src_h, int src_stride, int channels, double x0, double y0,
                      double cw, double ch, int out_w, int out_h, uint8_t* out, uint8_t pad) {
+  std::vector<float> values(static_cast<size_t>(out_w) * out_h * channels);
+  resample_region_float(src, src_w, src_h, src_stride, channels, x0, y0, cw, ch, out_w, out_h, values.data(), pad);
+  for (size_t i = 0; i < values.size(); ++i) out[i] = round_to_byte(values[i]);
+}
+
+void resample_region_float(const uint8_t* src, int src_w, int src_h, int src_stride, int channels, double x0,
+                           double y0, double cw, double ch, int out_w, int out_h, float* out, float pad) {
   const std::vector<Taps> xt = make_taps(x0, cw, out_w);
   const std::vector<Taps> yt = make_taps(y0, ch, out_h);
   // Rows of the source the vertical pass will read.
@@ -55,7 +55,6 @@ void resample_region(const uint8_t* src, int src_w, int src_h, int src_stride, i
   const int rows = row_hi - row_lo + 1;
   // Horizontal pass into a float buffer: rows x out_w x channels.
   std::vector<float> mid(static_cast<size_t>(rows) * out_w * channels, 0.f);
-  const uint8_t pad_pixel[4] = {pad, pad, pad, pad};
   for (int r = 0; r < rows; ++r) {
     const int sy = row_lo + r;
     const bool row_inside = sy >= 0 && sy < src_h;
@@ -68,8 +67,12 @@ void resample_region(const uint8_t* src, int src_w, int src_h, int src_stride, i
         const int sx = t.first + static_cast<int>(i);
         const float w = t.weights[i];
         // Outside the frame the image is the padding colour.
-        const uint8_t* p = row_inside && sx >= 0 && sx < src_w ? line + static_cast<size_t>(sx) * channels : pad_pixel;
-        for (int c = 0; c < channels; ++c) acc[c] += w * static_cast<float>(p[c]);
+        if (row_inside && sx >= 0 && sx < src_w) {
+          const uint8_t* p = line + static_cast<size_t>(sx) * channels;
+          for (int c = 0; c < channels; ++c) acc[c] += w * static_cast<float>(p[c]);
+        } else {
+          for (int c = 0; c < channels; ++c) acc[c] += w * pad;
+        }
       }
       for (int c = 0; c < channels; ++c) dst[o * channels + c] = acc[c];
     }
@@ -86,8 +89,7 @@ void resample_region(const uint8_t* src, int src_w, int src_h, int src_stride, i
       const float* m = &mid[static_cast<size_t>(r) * row_len];
       for (size_t k = 0; k < row_len; ++k) acc[k] += w * m[k];
     }
-    uint8_t* dst = out + o * row_len;
-    for (size_t k = 0; k < row_len; ++k) dst[k] = to_byte(acc[k]);
+    std::copy(acc.begin(), acc.end(), out + o * row_len);
   }
 }
 
@@ -99,12 +101,11 @@ void rgb_to_gray(const uint8_t* rgb, int w, int h, int stride, uint8_t* gray) {
   }
 }
 
-std::vector<uint8_t> rotate_rgb(const uint8_t* rgb, int w, int h, int stride, int degrees, int* out_w, int* out_h) {
+void rotate_plane(const uint8_t* src, int w, int h, int stride, int channels, int degrees, uint8_t* dst) {
   const bool swap = degrees == 90 || degrees == 270;
-  const int ow = swap ? h : w, oh = swap ? w : h;
-  std::vector<uint8_t> out(static_cast<size_t>(ow) * oh * 3);
+  const int ow = swap ? h : w;
   for (int y = 0; y < h; ++y) {
-    const uint8_t* src = rgb + static_cast<size_t>(y) * stride;
+    const uint8_t* line = src + static_cast<size_t>(y) * stride;
     for (int x = 0; x < w; ++x) {
       int nx, ny;
       switch (degrees) {
@@ -113,10 +114,17 @@ std::vector<uint8_t> rotate_rgb(const uint8_t* rgb, int w, int h, int stride, in
         case 270: nx = y; ny = w - 1 - x; break;
         default: nx = x; ny = y; break;
       }
-      uint8_t* d = &out[(static_cast<size_t>(ny) * ow + nx) * 3];
-      d[0] = src[x * 3]; d[1] = src[x * 3 + 1]; d[2] = src[x * 3 + 2];
+      uint8_t* d = dst + (static_cast<size_t>(ny) * ow + nx) * channels;
+      for (int c = 0; c < channels; ++c) d[c] = line[x * channels + c];
     }
   }
+}
+
+std::vector<uint8_t> rotate_rgb(const uint8_t* rgb, int w, int h, int stride, int degrees, int* out_w, int* out_h) {
+  const bool swap = degrees == 90 || degrees == 270;
+  const int ow = swap ? h : w, oh = swap ? w : h;
+  std::vector<uint8_t> out(static_cast<size_t>(ow) * oh * 3);
+  rotate_plane(rgb, w, h, stride, 3, degrees, out.data());
   *out_w = ow;
   *out_h = oh;
   return out;

@@ -18,7 +18,7 @@ extern "C" {
 #include <cstring>
 
 #include "avlens/error.hpp"
-#include "image_resample.hpp"
+#include "picture.hpp"
 #include "stream_limits.hpp"
 
 namespace avlens {
@@ -98,7 +98,8 @@ struct MediaDecoder::Impl {
   AVChannelLayout swr_in_layout{};
   AVPacket* packet = nullptr;
   AVFrame* frame = nullptr;
-  std::vector<uint8_t> rgb;
+  std::vector<uint8_t> converted;  // a frame swscale converted (other layouts, large frames)
+  std::vector<uint8_t> rotated;
   std::vector<float> mono;
   double origin = 0;           // container start, seconds: time 0 of both streams
   double last_video_time = -1, last_video_duration = 0;
@@ -264,8 +265,8 @@ struct MediaDecoder::Impl {
     const int w = frame->width, h = frame->height;
     if (w <= 0 || h <= 0) return;
     // Very large frames are scaled down to max_frame_side in the conversion itself: an 8000x8000
-    // frame is never held as 192 MB of RGB (nor rotated, nor copied into the frame queue), whatever
-    // the source resolution. Smaller frames are converted as before, pixel for pixel.
+    // frame is never held at full size (nor rotated, nor copied into the frame queue), whatever
+    // the source resolution. Smaller frames are kept pixel for pixel.
     int ow = w, oh = h;
     double source_scale = 1.0;
     const int longer = std::max(w, h);
@@ -274,28 +275,85 @@ struct MediaDecoder::Impl {
       ow = std::max(1, static_cast<int>(std::lround(w / source_scale)));
       oh = std::max(1, static_cast<int>(std::lround(h / source_scale)));
     }
-    // Bit-exact conversion: the same RGB natively and in wasm.
-    sws = sws_getCachedContext(sws, w, h, static_cast<AVPixelFormat>(frame->format), ow, oh, AV_PIX_FMT_RGB24,
-                               SWS_BILINEAR | SWS_BITEXACT | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr,
-                               nullptr, nullptr);
-    if (!sws) fail(ErrorCode::kUnsupportedCodec, "cannot convert its pixel format");
-    rgb.resize(static_cast<size_t>(ow) * oh * 3);
-    uint8_t* dst[4] = {rgb.data(), nullptr, nullptr, nullptr};
-    int dst_stride[4] = {ow * 3, 0, 0, 0};
-    sws_scale(sws, frame->data, frame->linesize, 0, h, dst, dst_stride);
+    const auto format = static_cast<AVPixelFormat>(frame->format);
+    PictureView view;
+    if (source_scale == 1.0 && is_planar_yuv8(format) && frame->linesize[0] > 0 && frame->linesize[1] > 0 &&
+        frame->linesize[2] > 0) {
+      view = planes_of_frame(format);
+    } else {
+      const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(format);
+      const bool rgb = desc && (desc->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL));
+      view = convert(format, w, h, ow, oh, rgb ? AV_PIX_FMT_RGB24 : AV_PIX_FMT_YUV420P);
+    }
     double duration = frame->pkt_duration > 0 ? seconds(frame->pkt_duration, vs->time_base) : 0;
     if (duration <= 0 && info.source_fps > 0) duration = 1.0 / info.source_fps;
     last_video_time = t;
     last_video_duration = duration;
     position = std::max(position, t);
     ++decoded_video_frames;
-    if (info.rotation) {
-      int rw, rh;
-      std::vector<uint8_t> rotated = rotate_rgb(rgb.data(), ow, oh, ow * 3, info.rotation, &rw, &rh);
-      on_video(rotated.data(), rw, rh, rw * 3, t, source_scale);
+    if (info.rotation) view = rotate_picture(view, info.rotation, &rotated);
+    on_video(view, t, source_scale);
+  }
+
+  // 8-bit planar YUV with chroma at full or half resolution: the core reads it as it is.
+  static bool is_planar_yuv8(AVPixelFormat format) {
+    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(format);
+    if (!d || d->nb_components != 3 || !(d->flags & AV_PIX_FMT_FLAG_PLANAR)) return false;
+    if (d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BAYER | AV_PIX_FMT_FLAG_FLOAT |
+                    AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_ALPHA))
+      return false;
+    for (int i = 0; i < 3; ++i)
+      if (d->comp[i].depth != 8 || d->comp[i].plane != i || d->comp[i].step != 1 || d->comp[i].shift != 0)
+        return false;
+    return d->log2_chroma_w <= 1 && d->log2_chroma_h <= 1;
+  }
+
+  PictureView planes_of_frame(AVPixelFormat format) const {
+    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(format);
+    PictureView v;
+    v.layout = PixelLayout::kYuvPlanar;
+    v.width = frame->width;
+    v.height = frame->height;
+    for (int i = 0; i < 3; ++i) v.data[i] = frame->data[i], v.stride[i] = frame->linesize[i];
+    v.chroma_shift_x = d->log2_chroma_w;
+    v.chroma_shift_y = d->log2_chroma_h;
+    // The JPEG-range formats, as swscale reads them (it ignores color_range for the others).
+    v.full_range = format == AV_PIX_FMT_YUVJ420P || format == AV_PIX_FMT_YUVJ422P || format == AV_PIX_FMT_YUVJ444P ||
+                   format == AV_PIX_FMT_YUVJ440P;
+    return v;
+  }
+
+  // swscale's conversion of the frame to ow x oh RGB24 or 4:2:0 YUV (video range), bit-exact: the
+  // same pixels natively and in wasm.
+  PictureView convert(AVPixelFormat format, int w, int h, int ow, int oh, AVPixelFormat to) {
+    const bool rgb = to == AV_PIX_FMT_RGB24;
+    const int flags = SWS_BILINEAR | SWS_BITEXACT | SWS_ACCURATE_RND | (rgb ? SWS_FULL_CHR_H_INT : 0);
+    sws = sws_getCachedContext(sws, w, h, format, ow, oh, to, flags, nullptr, nullptr, nullptr);
+    if (!sws) fail(ErrorCode::kUnsupportedCodec, "cannot convert its pixel format");
+    PictureView v;
+    v.width = ow;
+    v.height = oh;
+    if (rgb) {
+      converted.resize(static_cast<size_t>(ow) * oh * 3);
+      v = PictureView::rgb24(converted.data(), ow, oh, ow * 3);
     } else {
-      on_video(rgb.data(), ow, oh, ow * 3, t, source_scale);
+      v.layout = PixelLayout::kYuvPlanar;
+      v.chroma_shift_x = v.chroma_shift_y = 1;
+      const size_t luma = static_cast<size_t>(ow) * oh;
+      const size_t chroma = static_cast<size_t>(v.plane_width(1)) * v.plane_height(1);
+      converted.resize(luma + 2 * chroma);
+      uint8_t* at = converted.data();
+      for (int i = 0; i < 3; ++i) {
+        v.data[i] = at;
+        v.stride[i] = v.plane_width(i);
+        at += i == 0 ? luma : chroma;
+      }
     }
+    uint8_t* dst[4] = {const_cast<uint8_t*>(v.data[0]), const_cast<uint8_t*>(v.data[1]),
+                       const_cast<uint8_t*>(v.data[2]), nullptr};
+    int dst_stride[4] = {v.stride[0], v.stride[1], v.stride[2], 0};
+    sws_scale(sws, frame->data, frame->linesize, 0, h, dst, dst_stride);
+    return v;
   }
 
   // The channel layout a frame really has: decoders may leave it unspecified.

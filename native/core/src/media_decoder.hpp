@@ -1,8 +1,9 @@
-// FFmpeg demuxing and decoding from a file or a MediaInput (custom AVIO): video frames as
-// packed RGB24 (rotation applied) with presentation times, audio as mono float32 at the model's
-// rate (libswresample), both on one timeline starting at the container's start. Frames larger than
-// Options::max_frame_side are downscaled in the same swscale pass that converts them to RGB, so what
-// the core holds per frame does not grow with the source resolution.
+// FFmpeg demuxing and decoding from a file or a MediaInput (custom AVIO): video frames (rotation
+// applied) with presentation times, audio as mono float32 at the model's rate (libswresample), both
+// on one timeline starting at the container's start. Video frames stay in 8-bit planar YUV, as
+// most decoders give them (no conversion at all); other YUV layouts are converted to 4:2:0 and RGB
+// layouts to packed RGB24, by swscale. Frames larger than Options::max_frame_side are downscaled in
+// that swscale pass, so what the core holds per frame does not grow with the source resolution.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -12,6 +13,7 @@
 
 #include "avlens/media_input.hpp"
 #include "avlens/windows.hpp"
+#include "picture.hpp"
 
 namespace avlens {
 
@@ -33,8 +35,7 @@ class MediaDecoder {
   };
   // source_scale: source pixels per delivered pixel (1, or > 1 for a downscaled frame), so
   // coordinates found in the delivered picture can be given back in source pixels.
-  using VideoFn =
-      std::function<void(const uint8_t* rgb, int width, int height, int stride, double time, double source_scale)>;
+  using VideoFn = std::function<void(const PictureView& frame, double time, double source_scale)>;
   using AudioFn = std::function<void(const float* samples, size_t count)>;
 
   // Throws avlens::Error: kFileNotFound, kUnreadable, kNoVideoStream, kNoAudioStream, kUnsupportedCodec.

@@ -7,6 +7,7 @@
 #include "avlens/windows.hpp"
 #include "face_tracker.hpp"
 #include "frame_rate.hpp"
+#include "picture.hpp"
 #include "stream_limits.hpp"
 
 namespace avlens {
@@ -65,17 +66,17 @@ struct WindowMaker::Impl {
         samples(o.geometry.samples()),
         detector(o.face.detect_max_side),
         tracker(o.face, o.geometry.fps, o.geometry.width, o.geometry.height,
-                [this](const uint8_t* rgb, int w, int h, const FaceBox* near, int searches) {
-                  if (near) return detector.detect_near(rgb, w, h, *near);
+                [this](const PictureView& frame, const FaceBox* near, int searches) {
+                  if (near) return detector.detect_near(frame, *near);
                   // While searching, every other keyframe looks at twice the resolution for small faces.
-                  return detector.detect(rgb, w, h, searches % 2 ? FaceDetector::kSearchZoom : 1.0);
+                  return detector.detect(frame, searches % 2 ? FaceDetector::kSearchZoom : 1.0);
                 }),
-        frames(o.geometry.fps, [this](int index, const ConstantRateFrames::Picture& rgb, int w, int h, double scale) {
-          on_frame(index, rgb, w, h, scale);
+        frames(o.geometry.fps, [this](int index, const ConstantRateFrames::Shared& picture, double scale) {
+          on_frame(index, picture, scale);
         }) {}
 
-  void on_frame(int index, const ConstantRateFrames::Picture& rgb, int w, int h, double source_scale) {
-    tracker.add(index, rgb, w, h, source_scale);
+  void on_frame(int index, const ConstantRateFrames::Shared& picture, double source_scale) {
+    tracker.add(index, picture, source_scale);
     drain_tracker();
   }
 
@@ -242,15 +243,27 @@ void WindowMaker::set_audio_range(float min_value, float max_value) {
 
 void WindowMaker::push_frame(const uint8_t* rgb, int width, int height, int stride, double time,
                              double source_scale) {
-  if (impl_->finished) throw Error(ErrorCode::kInvalidArgument, "push_frame after finish");
   if (!rgb || width <= 0 || height <= 0 || stride < width * 3)
     throw Error(ErrorCode::kInvalidArgument, "push_frame: bad frame (" + std::to_string(width) + "x" +
                                                  std::to_string(height) + ", stride " + std::to_string(stride) + ")");
+  push_picture(PictureView::rgb24(rgb, width, height, stride), time, source_scale);
+}
+
+void WindowMaker::push_picture(const PictureView& frame, double time, double source_scale) {
+  if (impl_->finished) throw Error(ErrorCode::kInvalidArgument, "push_frame after finish");
+  const int planes = frame.layout == PixelLayout::kRgb24 ? 1 : 3;
+  const int bytes_per_pixel = frame.layout == PixelLayout::kRgb24 ? 3 : 1;
+  bool ok = frame.width > 0 && frame.height > 0 && frame.chroma_shift_x >= 0 && frame.chroma_shift_x <= 2 &&
+            frame.chroma_shift_y >= 0 && frame.chroma_shift_y <= 2;
+  for (int i = 0; ok && i < planes; ++i) ok = frame.data[i] && frame.stride[i] >= frame.plane_width(i) * bytes_per_pixel;
+  if (!ok)
+    throw Error(ErrorCode::kInvalidArgument,
+                "push_frame: bad frame (" + std::to_string(frame.width) + "x" + std::to_string(frame.height) + ")");
   if (!std::isfinite(time) || time < 0) throw Error(ErrorCode::kInvalidArgument, "push_frame: bad timestamp");
   if (!(source_scale >= 1e-3 && source_scale <= 1e3))
     throw Error(ErrorCode::kInvalidArgument, "push_frame: bad source_scale " + std::to_string(source_scale));
   if (impl_->opt.abort && impl_->opt.abort()) throw Error(ErrorCode::kAborted, "aborted by the caller");
-  impl_->frames.push(rgb, width, height, stride, time, source_scale);
+  impl_->frames.push(frame, time, source_scale);
 }
 
 void WindowMaker::push_audio(const float* samples, size_t count) {

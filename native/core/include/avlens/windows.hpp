@@ -90,6 +90,8 @@ struct ClipReport {
 
 // Push API: feed frames (any rate, with timestamps) and audio; pop finished windows.
 // Used by the extension (the browser decodes) and internally by ClipWindowReader.
+struct PictureView;
+
 class WindowMaker {
  public:
   explicit WindowMaker(const WindowMakerOptions& options);
@@ -105,6 +107,9 @@ class WindowMaker {
   // source_scale: source pixels per pixel of this picture, for a caller that scaled the frame down
   // before pushing it (see max_frame_side): Window::boxes are then given in source pixels.
   void push_frame(const uint8_t* rgb, int width, int height, int stride, double time, double source_scale = 1.0);
+  // The same for a frame in the decoder's own layout (the core's planar YUV, see picture.hpp): only
+  // the face crop is converted to RGB.
+  void push_picture(const PictureView& frame, double time, double source_scale = 1.0);
   // Mono float samples at geometry.sample_rate, contiguous from time 0 (gaps padded by the caller).
   void push_audio(const float* samples, size_t count);
   // Flush: the last frames are tracked with what is known; a trailing partial window is dropped.
