@@ -52,8 +52,8 @@ async function batchClips() {
 test('scan: clips that crash, abort, run out of memory or hang are errors of their own; the others are scored as alone',
   { skip, timeout: 600_000 }, async () => {
     const c = await batchClips();
-    const batch = [c.good, c.random, c.segfault, c.abort, c.oom, c.hang, c.good2];
-    const r = avlens(['scan', ...batch, '--json', '--threads', '1', '--clip-timeout', '60', '--clip-memory', '4096']);
+    const batch = [c.good, c.random, c.segfault, c.abort, c.oom, c.good2];
+    const r = avlens(['scan', ...batch, '--json', '--threads', '1', '--clip-memory', '4096']);
     assert.equal(r.code, 1, `exit 1 when some clips failed: ${r.stderr}`);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(lines.map((v) => v.file), batch, 'one result per clip, in order');
@@ -79,14 +79,22 @@ test('scan: clips that crash, abort, run out of memory or hang are errors of the
     // Memory: bounded by --clip-memory, so careless code that allocates without end crashes
     // (its allocation fails) instead of taking the machine's memory.
     assert.match(byFile[c.oom].error, /^crashed: .* killed by SIGSEGV/);
-    assert.match(byFile[c.hang].error, /^timed_out: reading this clip took more than 60 s \(--clip-timeout\); it was stopped$/);
-    for (const clip of [c.random, c.segfault, c.abort, c.oom, c.hang]) {
+    for (const clip of [c.random, c.segfault, c.abort, c.oom]) {
       const v = byFile[clip];
       assert.equal(v.score, null);
       assert.equal(v.verdict, null);
       assert.deepEqual(v.windows, []);
       assert.match(r.stderr, new RegExp(`${clip.replaceAll('.', '\\.')}: error: ${v.error.split(':')[0]}`));
     }
+
+    // A clip that never returns is stopped at --clip-timeout (its own run: the limit counts from the
+    // start of the clip's process, which a loaded machine can make slow for the good clips too).
+    const hang = avlens(['scan', c.hang, '--json', '--threads', '1', '--clip-timeout', '5']);
+    assert.equal(hang.code, 1);
+    const stopped = JSON.parse(hang.stdout);
+    assert.equal(stopped.error, 'timed_out: reading this clip took more than 5 s (--clip-timeout); it was stopped');
+    assert.equal(stopped.score, null);
+    assert.match(hang.stderr, /crash-hang\.mp4: error: timed_out/);
 
     // Text output: the good clips' lines, the failures on stderr only.
     const text = avlens(['scan', c.segfault, c.good, '--threads', '1']);
@@ -105,16 +113,16 @@ test('prep: a video that crashes is skipped with its signal; the others are cach
   timeout: 600_000 }, async () => {
   const c = await batchClips();
   const list = join(workDir, 'batch_list.csv');
-  writeFileSync(list, `path,label\n${c.good},0\n${c.random},1\n${c.segfault},1\n${c.hang},0\n${c.good2},1\n`);
+  writeFileSync(list, `path,label\n${c.good},0\n${c.random},1\n${c.segfault},1\n${c.abort},0\n${c.good2},1\n`);
   const cache = join(workDir, 'batch_cache');
-  const args = ['prep', list, '--out', cache, '--preset', 'tiny', '--workers', '2', '--clip-timeout', '20'];
+  const args = ['prep', list, '--out', cache, '--preset', 'tiny', '--workers', '2'];
   const r = avlens(args);
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout);
   assert.deepEqual({ videos: summary.videos, cached: summary.cached, skipped: summary.skipped },
     { videos: 5, cached: 2, skipped: 3 });
   assert.match(r.stderr, /crash-segfault\.mp4: skipped \[crashed\]: the process reading this clip was killed by SIGSEGV/);
-  assert.match(r.stderr, /crash-hang\.mp4: skipped \[timed_out\]: reading this clip took more than 20 s/);
+  assert.match(r.stderr, /crash-abort\.mp4: skipped \[crashed\]: .*SIGABRT/);
   assert.match(r.stderr, /batch_random\.mp4: skipped \[unreadable\]/);
   const skipped = readdirSync(join(cache, 'skipped')).map((f) => JSON.parse(readFileSync(join(cache, 'skipped', f), 'utf8')));
   const crash = skipped.find((s) => s.source === c.segfault);
