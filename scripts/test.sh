@@ -15,7 +15,7 @@ echo "== native tests (ctest)"
 ctest --test-dir "$BUILD" -j"$(nproc)" --output-on-failure --timeout 900 || failed+=("ctest")
 
 echo "== fuzzing every reader of outside input (short run: media, ONNX metadata, push API, dataset lists)"
-if out="$("$ROOT/scripts/fuzz.sh" "${AVLENS_FUZZ_SECONDS:-45}" 2>&1)"; then
+if out="$("$ROOT/scripts/fuzz.sh" "${AVLENS_FUZZ_SECONDS:-48}" 2>&1)"; then
   echo "$out" | grep -E "^(==|Done|stat::number_of_executed_units)" || true
 else
   echo "$out" | tail -40
