@@ -4,9 +4,8 @@
 #   scripts/fuzz.sh                     short run (the test suite's): 48 s split over the targets
 #   scripts/fuzz.sh 2400                40 minutes split over the targets (10 each)
 #   scripts/fuzz.sh 600 push_api_fuzzer one target for 10 minutes
-# Seeds are made by tests/fuzz/make_seeds.sh on the first run; the corpora grow in
-# build-fuzz/corpus/TARGET across runs; crashes land in build-fuzz/crashes/ (the path is printed).
-# Reproduce one: build-fuzz/tests/fuzz/TARGET build-fuzz/crashes/crash-...
+# Crashes land in build-fuzz/crashes/ (the path is printed).
+# Reproduce one: build-fuzz/tests/fuzz/TARGET build-fuzz/crashes/TARGET-crash-...
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_TO_RUN="${1:-48}"
@@ -18,20 +17,27 @@ CC=clang-14 CXX=clang++-14 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_T
   -DAVLENS_BUILD_FUZZERS=ON -DAVLENS_BUILD_TRAINER=OFF -DAVLENS_BUILD_TESTS=OFF -DAVLENS_BUILD_BENCH=OFF >/dev/null
 cmake --build "$BUILD" --target "${TARGETS[@]}" -j"$(nproc)"
 
-CORPUS="$BUILD/corpus"
-if [ ! -d "$CORPUS/media" ]; then
-  "$ROOT/tests/fuzz/make_seeds.sh" "$CORPUS.new"
-  rm -rf "$CORPUS" && mv "$CORPUS.new" "$CORPUS"
+# Seeds (tests/fuzz/make_seeds.sh) are made once in build-fuzz/seeds. A short run (under 5 minutes,
+# the test suite's) starts from the seeds alone, so its time does not grow with past runs; a longer
+# one also loads and grows build-fuzz/corpus/TARGET.
+SEEDS="$BUILD/seeds"
+if [ ! -d "$SEEDS/media" ]; then
+  rm -rf "$SEEDS.new"
+  "$ROOT/tests/fuzz/make_seeds.sh" "$SEEDS.new"
+  mv "$SEEDS.new" "$SEEDS"
 fi
 mkdir -p "$BUILD/crashes"
+SCRATCH="$(mktemp -d)"
+trap 'rm -rf "$SCRATCH"' EXIT
 PER_TARGET=$(( SECONDS_TO_RUN / ${#TARGETS[@]} ))
 [ "$PER_TARGET" -ge 1 ] || PER_TARGET=1
 failed=()
 for target in "${TARGETS[@]}"; do
   echo "== $target ($PER_TARGET s)"
-  corpus="$CORPUS/${target%_fuzzer}"
+  name="${target%_fuzzer}"
+  if [ "$SECONDS_TO_RUN" -lt 300 ]; then corpus="$SCRATCH/$name"; else corpus="$BUILD/corpus/$name"; fi
   mkdir -p "$corpus"
-  if ! ASAN_OPTIONS=detect_leaks=1 "$BUILD/tests/fuzz/$target" "$corpus" -max_len=65536 -timeout=300 \
+  if ! ASAN_OPTIONS=detect_leaks=1 "$BUILD/tests/fuzz/$target" "$corpus" "$SEEDS/$name" -max_len=65536 -timeout=300 \
       -rss_limit_mb=2048 -max_total_time="$PER_TARGET" -artifact_prefix="$BUILD/crashes/$target-" \
       -print_final_stats=1 >"$BUILD/$target.log" 2>&1; then
     failed+=("$target")

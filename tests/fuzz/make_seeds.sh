@@ -66,7 +66,7 @@ def frame(w, h, t): return bytes([0, w - 1, h - 1]) + struct.pack("<d", t) + byt
 def step(w, h, dt32): return bytes([1, w - 1, h - 1, dt32])
 def audio(n): return bytes([2]) + struct.pack("<H", n) + b"".join(struct.pack("<f", math.sin(i / 5)) for i in range(n))
 def finish(t): return bytes([3]) + struct.pack("<d", t)
-steady = bytes([4]) + frame(32, 24, 0.0) + b"".join(step(32, 24, 4) + (audio(250) if i % 4 == 0 else b"") for i in range(40)) + bytes([4]) + finish(-1)
+steady = bytes([12]) + frame(32, 24, 0.0) + b"".join(step(32, 24, 4) + (audio(250) if i % 4 == 0 else b"") for i in range(40)) + bytes([4]) + finish(-1)
 seeds = {
     "whole_frame": steady,
     "tracked": bytes([0]) + steady[1:],
