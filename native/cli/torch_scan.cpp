@@ -11,8 +11,8 @@
 
 #include "args.hpp"
 #include "avlens/train/scan.hpp"
-#include "clip_process.hpp"
 #include "avlens/train/trainer.hpp"
+#include "clip_process.hpp"
 #include "command.hpp"
 #include "model_source.hpp"
 #include "window_options.hpp"
