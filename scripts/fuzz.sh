@@ -1,23 +1,51 @@
 #!/usr/bin/env bash
-# Fuzzes the memory-buffer media path with libFuzzer (clang, ASan + UBSan).
-#   scripts/fuzz.sh            short run (the test suite's, ~60 s)
-#   scripts/fuzz.sh 3600       an hour; crashes land in build-fuzz/crashes/
+# Fuzzes every reader of outside input with libFuzzer (clang, ASan + UBSan; docs/RELIABILITY.md §14):
+# media_fuzzer (a clip in memory), onnx_metadata_fuzzer, push_api_fuzzer, dataset_csv_fuzzer.
+#   scripts/fuzz.sh                     short run (the test suite's): 48 s split over the targets
+#   scripts/fuzz.sh 2400                40 minutes split over the targets (10 each)
+#   scripts/fuzz.sh 600 push_api_fuzzer one target for 10 minutes
+# Crashes land in build-fuzz/crashes/ (the path is printed).
+# Reproduce one: build-fuzz/tests/fuzz/TARGET build-fuzz/crashes/TARGET-crash-...
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SECONDS_TO_RUN="${1:-60}"
-BUILD="$ROOT/build-fuzz"
+SECONDS_TO_RUN="${1:-48}"
+shift || true
+TARGETS=("$@")
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(media_fuzzer onnx_metadata_fuzzer push_api_fuzzer dataset_csv_fuzzer)
+BUILD="${AVLENS_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
 CC=clang-14 CXX=clang++-14 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DAVLENS_BUILD_FUZZERS=ON -DAVLENS_BUILD_TRAINER=OFF -DAVLENS_BUILD_TESTS=OFF -DAVLENS_BUILD_BENCH=OFF >/dev/null
-cmake --build "$BUILD" --target media_fuzzer -j"$(nproc)"
-# Seed corpus: small valid clips of several containers and codecs, made here.
-CORPUS="$BUILD/corpus"
-mkdir -p "$CORPUS" "$BUILD/crashes"
-if [ -z "$(ls -A "$CORPUS")" ]; then
-  seed() { ffmpeg -nostdin -v error -y "$@"; }
-  seed -f lavfi -i testsrc2=size=96x64:rate=8 -f lavfi -i sine=frequency=300 -t 1.2 -c:v libx264 -preset ultrafast -c:a aac -pix_fmt yuv420p "$CORPUS/seed.mp4"
-  seed -f lavfi -i testsrc2=size=96x64:rate=8 -f lavfi -i sine=frequency=300 -t 1.2 -c:v libvpx -c:a libopus "$CORPUS/seed.webm"
-  seed -f lavfi -i testsrc2=size=96x64:rate=8 -f lavfi -i sine=frequency=300 -t 1.2 -c:v mjpeg -c:a pcm_s16le "$CORPUS/seed.avi"
-  seed -f lavfi -i sine=frequency=300 -t 0.5 "$CORPUS/seed.wav"
+cmake --build "$BUILD" --target "${TARGETS[@]}" -j"$(nproc)"
+
+# Seeds (tests/fuzz/make_seeds.sh) are made once in build-fuzz/seeds. A short run (under 5 minutes,
+# the test suite's) starts from the seeds alone, so its time does not grow with past runs; a longer
+# one also loads and grows build-fuzz/corpus/TARGET.
+SEEDS="$BUILD/seeds"
+if [ ! -d "$SEEDS/media" ]; then
+  rm -rf "$SEEDS.new"
+  "$ROOT/tests/fuzz/make_seeds.sh" "$SEEDS.new"
+  mv "$SEEDS.new" "$SEEDS"
 fi
-ASAN_OPTIONS=detect_leaks=1 "$BUILD/tests/fuzz/media_fuzzer" "$CORPUS" -max_len=65536 -timeout=20 -rss_limit_mb=2048 \
-  -max_total_time="$SECONDS_TO_RUN" -artifact_prefix="$BUILD/crashes/" -print_final_stats=1 2>&1 | tail -20
+mkdir -p "$BUILD/crashes"
+SCRATCH="$(mktemp -d)"
+trap 'rm -rf "$SCRATCH"' EXIT
+PER_TARGET=$(( SECONDS_TO_RUN / ${#TARGETS[@]} ))
+[ "$PER_TARGET" -ge 1 ] || PER_TARGET=1
+failed=()
+for target in "${TARGETS[@]}"; do
+  echo "== $target ($PER_TARGET s)"
+  name="${target%_fuzzer}"
+  if [ "$SECONDS_TO_RUN" -lt 300 ]; then corpus="$SCRATCH/$name"; else corpus="$BUILD/corpus/$name"; fi
+  mkdir -p "$corpus"
+  if ! ASAN_OPTIONS=detect_leaks=1 "$BUILD/tests/fuzz/$target" "$corpus" "$SEEDS/$name" -max_len=65536 -timeout=300 \
+      -rss_limit_mb=2048 -max_total_time="$PER_TARGET" -artifact_prefix="$BUILD/crashes/$target-" \
+      -print_final_stats=1 >"$BUILD/$target.log" 2>&1; then
+    failed+=("$target")
+  fi
+  grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|SUMMARY|Test unit written" "$BUILD/$target.log" || true
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED: ${failed[*]} (logs: $BUILD/TARGET.log)"
+  for t in "${failed[@]}"; do tail -40 "$BUILD/$t.log"; done
+  exit 1
+fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Does all set-up (scripts/setup.sh) and runs every test: the native suites (CTest: core, model,
-# trainer, synthetic data, exporter), a short fuzzing run of the media path, the wasm core's
+# trainer, synthetic data, exporter), a short fuzzing run of every reader of outside input, the wasm core's
 # node tests, the exported model's parity with LibTorch, and the web page's and the browser
 # extension's Playwright tests. Exits non-zero when anything fails.
 set -euo pipefail
@@ -14,9 +14,9 @@ failed=()
 echo "== native tests (ctest)"
 ctest --test-dir "$BUILD" -j"$(nproc)" --output-on-failure --timeout 900 || failed+=("ctest")
 
-echo "== fuzzing the memory-buffer media path (short run)"
-if out="$("$ROOT/scripts/fuzz.sh" "${AVLENS_FUZZ_SECONDS:-45}" 2>&1)"; then
-  echo "$out" | grep -E "^(Done|stat::number_of_executed_units)" || true
+echo "== fuzzing every reader of outside input (short run: media, ONNX metadata, push API, dataset lists)"
+if out="$("$ROOT/scripts/fuzz.sh" "${AVLENS_FUZZ_SECONDS:-48}" 2>&1)"; then
+  echo "$out" | grep -E "^(==|Done|stat::number_of_executed_units)" || true
 else
   echo "$out" | tail -40
   failed+=("fuzz")

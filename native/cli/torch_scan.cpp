@@ -1,6 +1,7 @@
 // `avlens scan CLIP... [--model M.onnx | --checkpoint C.pt] [--json]`: the verdict for each clip (or
 // why there is none), its per-second timeline and coverage, or a clear error per clip on stderr (one
-// bad clip does not stop the others).
+// bad clip does not stop the others, even one that crashes the decoder: each clip is read in its
+// own process, clip_process.hpp).
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include "args.hpp"
 #include "avlens/train/scan.hpp"
 #include "avlens/train/trainer.hpp"
+#include "clip_process.hpp"
 #include "command.hpp"
 #include "model_source.hpp"
 #include "window_options.hpp"
@@ -31,9 +33,11 @@ void usage(std::FILE* to) {
       "the score, when the model's card says its held-out results do not back one, or when fewer than %d\n"
       "windows of the clip could be scored.\n"
       "Errors go to stderr; --progress (default: when stderr is a terminal) shows how far a clip has got.\n"
-      "Exit status: 0 when every clip was scored, 1 when at least one failed, 2 for a usage error.\n%s",
+      "%s"
+      "Exit status: 0 when every clip was scored, 1 when at least one failed (an error, a crash or a time-out;\n"
+      "the others are still scored: the clip's JSON has the reason in \"error\"), 2 for a usage error.\n%s",
       model_source_usage(), tracking_options_usage(), bundled_model_path().c_str(), kMinWindowsForVerdict,
-      checkpoint_safety_note());
+      clip_process_usage(), checkpoint_safety_note());
 }
 
 int run_scan(const std::vector<std::string>& argv) {
@@ -41,8 +45,10 @@ int run_scan(const std::vector<std::string>& argv) {
   auto model_options = model_source_options();
   value_options.insert(model_options.begin(), model_options.end());
   value_options.insert({"threshold", "batch", "threads", "device"});
+  for (const auto& o : clip_process_value_options()) value_options.insert(o);
   auto flags = tracking_flag_options();
   flags.insert({"json", "help", "progress"});
+  for (const auto& o : clip_process_flag_options()) flags.insert(o);
   Args args(argv, value_options, flags);
   if (args.has("help")) {
     usage(stdout);
@@ -63,8 +69,43 @@ int run_scan(const std::vector<std::string>& argv) {
   const std::string withheld = verdict_withheld_reason(args);
   const bool json = args.has("json");
   const bool progress = args.has("progress") || ::isatty(::fileno(stderr));
-  if (!withheld.empty() && !json) std::printf("note: scores only, no verdict: %s\n", withheld.c_str());
+  const bool clip_child = args.has(kClipChildFlag);
+  if (!withheld.empty() && !json && !clip_child) std::printf("note: scores only, no verdict: %s\n", withheld.c_str());
   int failures = 0;
+  if (!clip_child && !args.has("in-process")) {
+    // One child per clip, one at a time (the output keeps the clips' order); the model was loaded
+    // above to check it once, each child loads it again.
+    ClipProcessLimits limits = clip_process_limits(args);
+    if (device.is_cuda() && !args.has("clip-memory")) limits.memory_bytes = 0;  // CUDA maps far more
+    std::vector<std::string> base = {"scan"};
+    for (auto& a : argv_without(argv, value_options, {"in-process"})) base.push_back(a);
+    base.push_back(std::string("--") + kClipChildFlag);
+    std::vector<std::vector<std::string>> jobs;
+    for (const auto& clip : args.positionals()) {
+      jobs.push_back(base);
+      jobs.back().push_back(clip);
+    }
+    run_clip_processes(jobs, 1, limits, [&](size_t i, const ClipProcessResult& r) {
+      const std::string& clip = args.positionals()[i];
+      if (r.exited() && !r.out.empty()) {  // its own output, errors included
+        std::fwrite(r.out.data(), 1, r.out.size(), stdout);
+        failures += r.exit_code != 0;
+      } else {  // killed, or it ended before its result (it said why on stderr)
+        if (progress) std::fprintf(stderr, "\r\033[K");
+        train::ClipVerdict v;
+        v.file = clip;
+        v.error = r.exited() ? "internal: the process reading this clip exited with status " +
+                                   std::to_string(r.exit_code) + " before its result"
+                             : r.failure(limits);
+        v.decide(threshold, withheld);
+        ++failures;
+        std::fprintf(stderr, "%s: error: %s\n", clip.c_str(), v.error.c_str());
+        if (json) std::printf("%s\n", v.to_json().dump().c_str());
+      }
+      std::fflush(stdout);
+    });
+    return failures ? 1 : 0;
+  }
   for (const auto& clip : args.positionals()) {
     std::function<void(double, double)> on_progress;
     if (progress)
@@ -74,6 +115,8 @@ int run_scan(const std::vector<std::string>& argv) {
       };
     train::ClipVerdict v = train::scan_clip(detector.model, clip, o, args.get_int("batch", 8), device, on_progress);
     if (progress) std::fprintf(stderr, "\r\033[K");
+    if (clip_child && v.error == "internal: std::bad_alloc" && args.get_double("clip-memory", 1) > 0)
+      v.error = "out_of_memory: reading this clip needed more memory than its process may have (--clip-memory)";
     v.decide(threshold, withheld);
     failures += !v.error.empty();
     if (!v.error.empty()) std::fprintf(stderr, "%s: error: %s\n", clip.c_str(), v.error.c_str());
