@@ -197,7 +197,8 @@ const char* clip_process_usage() {
          "hangs is reported as that clip's error (crashed: ... killed by SIGSEGV, timed_out: ...) and the\n"
          "others go on. --clip-timeout SECONDS (default 3600; 0 = none) stops a clip that takes longer;\n"
          "--clip-memory MB (default 16384; 0 = none; none by default on a GPU) bounds one clip's address\n"
-         "space. --in-process reads every clip in this process instead (a crash then ends the batch).\n";
+         "space. --in-process reads every clip in this process instead (a crash then ends the batch).\n"
+         "scan reads a single clip in its own process only when --clip-timeout or --clip-memory is given.\n";
 }
 
 ClipProcessLimits clip_process_limits(const Args& args) {
