@@ -15,8 +15,10 @@
 #   built), the `tiny` preset, a few steps, and ONNX Runtime Web's WebGPU EP in headless Chromium
 #   (SwiftShader: a correctness path, not a speed figure).
 # A missing prerequisite is one row saying what is missing; the script goes on with the rest.
-# Prints the summary table last; full logs go to $OUT when set, else build-gpu-check/.
-# Exit status: 0 when every row that could run ran; 1 when a step failed or timed out.
+# Prints the summary table last; full logs in build-gpu-check/logs/, and when $OUT is set (the device
+# tool) summary.md and gpu-check-logs.tar.gz there.
+# Exit status: 0 when every row ran (the CPU mode's SwiftShader row may time out); 1 when the build is
+# missing or a step failed or ran out of time.
 # Knobs: AVLENS_GPU_CHECK_BUDGET (s, whole run: gpu 450, cpu 240), AVLENS_GPU_CHECK_STEPS (training
 # steps: gpu 200, cpu 2), AVLENS_GPU_CHECK_WEBGPU_TIMEOUT (s, cpu: 100).
 set -uo pipefail
@@ -32,8 +34,9 @@ while [ $# -gt 0 ]; do
 done
 case "$MODE" in auto|gpu|cpu) ;; *) echo "run.sh: --mode must be auto, gpu or cpu, not '$MODE'" >&2; exit 2 ;; esac
 
-LOGS="${OUT:-$ROOT/build-gpu-check}"
+LOGS="$ROOT/build-gpu-check/logs"
 WORK="$ROOT/build-gpu-check/work"
+rm -rf "$LOGS"
 mkdir -p "$LOGS" "$WORK"
 DEPS="$(cd "${AVLENS_GPU_DEPS:-$ROOT/build-gpu-deps}" 2>/dev/null && pwd || echo "${AVLENS_GPU_DEPS:-$ROOT/build-gpu-deps}")"
 # python3 with torch (the GPU machine's is its venv's; Debian's is /usr/bin/python3), else python3.
@@ -142,7 +145,7 @@ if [ "$MODE" = cpu ] || [ -n "${AVLENS_BUILD_DIR:-}" ]; then
     row build reused "$BUILD (not rebuilt)"
   else
     row build missing "${AVLENS_BUILD_DIR:-$ROOT/build} has no bin/bench_train_step and bin/avlens (a build with the trainer and benchmarks)"
-    BUILD=""
+    BUILD=""; FAILED=1
   fi
 else
   missing=()
@@ -153,7 +156,7 @@ else
   command -v ninja >/dev/null || missing+=("ninja")
   [ -f "$DEPS/avlens-gpu-deps.txt" ] || missing+=("the prefix $DEPS (bench/gpu/prepare.sh, carried)")
   if [ ${#missing[@]} -gt 0 ]; then
-    row build "not built" "missing: ${missing[*]}"
+    row build "not built" "missing: $(printf '%s; ' "${missing[@]}" | sed 's/; $//')"; FAILED=1
   else
     BUILD="$ROOT/build-gpu"
     export PATH="$(dirname "$nvcc_bin"):$PATH" CUDACXX="$nvcc_bin"
@@ -171,60 +174,29 @@ else
         row build FAILED "$(why_failed build $?)"; FAILED=1; BUILD=""
       fi
     else
-      row build FAILED "configure: $(grep -m1 -iE 'error|LibTorch not found' "$LOGS/configure.log" | cut -c1-140)"; FAILED=1; BUILD=""
+      reason="$(grep -m1 -iE 'error' "$LOGS/configure.log" | cut -c1-140)"
+      if [ -z "$reason" ] && grep -q "LibTorch not found" "$LOGS/configure.log"; then
+        # The project looks for LibTorch QUIET: a probe that requires it says why (configure-torch.log).
+        run_step configure-torch 60 cmake -S "$ROOT/bench/gpu/torch_probe" -B "$WORK/torch_probe" "-DCMAKE_PREFIX_PATH=$torch_cmake" -DTORCH_CUDA_ARCH_LIST=9.0
+        reason="LibTorch not found: $(grep -A3 -m1 -E 'CMake Error' "$LOGS/configure-torch.log" | tr -s ' \n' ' ' | cut -c1-200)"
+      fi
+      row build FAILED "configure: $reason"; FAILED=1; BUILD=""
     fi
   fi
-fi
-
-# --- trainer tests --------------------------------------------------------------------------------
-if [ -n "$BUILD" ]; then
-  labels='^(model|train|export)$'
-  exclude=()
-  if ! command -v ffmpeg >/dev/null; then
-    # The tests that make clips with the ffmpeg CLI (tests/support/test_clips.hpp) cannot run here.
-    suites="$(grep -l 'test_clips.hpp' tests/model/*.cpp tests/train/*.cpp tests/export/*.cpp 2>/dev/null \
-              | xargs -r grep -ohE '^TEST(_F|_P)?\(\w+' | sed -E 's/^TEST(_F|_P)?\(//' | sort -u | paste -sd'|')"
-    [ -n "$suites" ] && exclude=(-E "^($suites)\\.")
-  fi
-  if [ "$MODE" = cpu ]; then
-    # CI runs the whole suite (scripts/test.sh); here one quick test of the trainer's binary checks
-    # the row (run directly: ctest would write into a build this script only reads).
-    run_step tests 60 "$BUILD/tests/test_train" --gtest_filter='DataParallel.BackendIsCheckedBeforeJoining'
-    rc=$?
-    summary="$(grep -E '^\[  PASSED  \]' "$LOGS/tests.log" | tail -1)"
-    note="test_train --gtest_filter=DataParallel.BackendIsCheckedBeforeJoining (CPU mode; CI runs all)"
-    if [ $rc -eq 0 ] && [ -n "$summary" ]; then
-      row tests "$(grep -oE '[0-9]+ tests?' <<<"$summary") passed" "$note"
-    else
-      row tests FAILED "$(why_failed tests $rc); $note"; FAILED=1
-    fi
-  else
-    run_step tests 180 ctest --test-dir "$BUILD" -L "$labels" "${exclude[@]}" -j4 --timeout 120 --output-on-failure
-    rc=$?
-    summary="$(grep -E 'tests passed' "$LOGS/tests.log" | tail -1)"
-    note="ctest -L '$labels' on LibTorch $torch_version (CUDA)"
-    [ ${#exclude[@]} -gt 0 ] && note="$note; no ffmpeg CLI: the suites that make clips are left out"
-    if [ $rc -eq 0 ] && [ -n "$summary" ]; then
-      row tests "$(grep -oE '[0-9]+ tests? failed out of [0-9]+' <<<"$summary" | awk '{print $6 - $1 " of " $6 " passed"}')" "$note"
-    else
-      row tests FAILED "${summary:-$(why_failed tests $rc)}; $note"; FAILED=1
-    fi
-  fi
-else
-  row tests "not run" "no build"
 fi
 
 # --- training and forward on LibTorch -------------------------------------------------------------
 if [ -n "$BUILD" ]; then
   for batch in "${TRAIN_BATCHES[@]}"; do
     name="train.b$batch"
+    steps=$((STEPS * TRAIN_BATCHES[0] / batch)); [ $steps -ge 20 ] || steps=$((STEPS < 20 ? STEPS : 20))  # same windows per batch size
     if run_step "$name" 150 "$BUILD/bin/bench_train_step" --device "$DEVICE" --preset "$PRESET" --batch "$batch" \
-         --steps "$STEPS" --loader-windows 0 $([ "$MODE" = cpu ] && echo --threads 2); then
+         --steps "$steps" --loader-windows 0 $([ "$MODE" = cpu ] && echo --threads 2); then
       value="$(json_field "$LOGS/$name.log" train_windows_per_second)"
       [ "$(json_field "$LOGS/$name.log" device)" = "$DEVICE" ] || value=""
       if [ -z "$value" ]; then row "$name" FAILED "no result for device $DEVICE in its output (a bench_train_step without --device?)"; FAILED=1; continue; fi
       row "$name" "$value windows/s" \
-        "LibTorch $DEVICE, $PRESET, batch $batch, $STEPS steps, median step $(json_field "$LOGS/$name.log" step_seconds_median) s, generated windows"
+        "LibTorch $DEVICE, $PRESET, batch $batch, $steps steps, median step $(json_field "$LOGS/$name.log" step_seconds_median) s, generated windows"
     else
       row "$name" FAILED "$(why_failed "$name" $?)"; FAILED=1
     fi
@@ -261,7 +233,10 @@ if [ -n "$BUILD" ] && [ $rc -eq 0 ]; then
     done
   }
   # Native ONNX Runtime: Python's package (CUDA EP when it has one), else onnxruntime-node (CPU).
-  runs=$([ "$MODE" = gpu ] && echo 20 || echo 3)
+  runs=3
+  if [ "$MODE" = gpu ] && "$PYTHON" -c 'import onnxruntime as o, sys; sys.exit("CUDAExecutionProvider" not in o.get_available_providers())' 2>/dev/null; then
+    runs=20  # CPU EP on the paper model: seconds per batch-8 run, so only a few
+  fi
   if "$PYTHON" -c 'import onnxruntime' 2>/dev/null; then
     if run_step forward.ort 120 "$PYTHON" bench/gpu/ort_bench.py --model "$MODEL" --batch "$FORWARD_BATCHES" --runs "$runs"; then
       ort_row forward.ort "$LOGS/forward.ort.log"
@@ -302,6 +277,44 @@ else
   row export "not run" "no build"
 fi
 
+# --- trainer tests (last: the measurements come first within the budget) ---------------------
+if [ -n "$BUILD" ]; then
+  labels='^(model|train|export)$'
+  exclude=()
+  if ! command -v ffmpeg >/dev/null; then
+    # The tests that make clips with the ffmpeg CLI (tests/support/test_clips.hpp) cannot run here.
+    suites="$(grep -l 'test_clips.hpp' tests/model/*.cpp tests/train/*.cpp tests/export/*.cpp 2>/dev/null \
+              | xargs -r grep -ohE '^TEST(_F|_P)?\(\w+' | sed -E 's/^TEST(_F|_P)?\(//' | sort -u | paste -sd'|')"
+    [ -n "$suites" ] && exclude=(-E "^($suites)\\.")
+  fi
+  if [ "$MODE" = cpu ]; then
+    # CI runs the whole suite (scripts/test.sh); here one quick test of the trainer's binary checks
+    # the row (run directly: ctest would write into a build this script only reads).
+    run_step tests 60 "$BUILD/tests/test_train" --gtest_filter='DataParallel.BackendIsCheckedBeforeJoining'
+    rc=$?
+    summary="$(grep -E '^\[  PASSED  \]' "$LOGS/tests.log" | tail -1)"
+    note="test_train --gtest_filter=DataParallel.BackendIsCheckedBeforeJoining (CPU mode; CI runs all)"
+    if [ $rc -eq 0 ] && [ -n "$summary" ]; then
+      row tests "$(grep -oE '[0-9]+ tests?' <<<"$summary") passed" "$note"
+    else
+      row tests FAILED "$(why_failed tests $rc); $note"; FAILED=1
+    fi
+  else
+    run_step tests 180 ctest --test-dir "$BUILD" -L "$labels" "${exclude[@]}" -j4 --timeout 120 --output-on-failure
+    rc=$?
+    summary="$(grep -E 'tests passed' "$LOGS/tests.log" | tail -1)"
+    note="ctest -L '$labels' on LibTorch $torch_version (CUDA)"
+    [ ${#exclude[@]} -gt 0 ] && note="$note; no ffmpeg CLI: the suites that make clips are left out"
+    if [ $rc -eq 0 ] && [ -n "$summary" ]; then
+      row tests "$(grep -oE '[0-9]+ tests? failed out of [0-9]+' <<<"$summary" | awk '{print $6 - $1 " of " $6 " passed"}')" "$note"
+    else
+      row tests FAILED "${summary:-$(why_failed tests $rc)}; $note"; FAILED=1
+    fi
+  fi
+else
+  row tests "not run" "no build"
+fi
+
 # --- summary --------------------------------------------------------------------------------------
 {
   echo
@@ -310,4 +323,7 @@ fi
   echo "|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
 } | tee "$LOGS/summary.md"
+if [ -n "${OUT:-}" ]; then  # the device tool brings back at most 8 files from $OUT: two
+  mkdir -p "$OUT" && cp "$LOGS/summary.md" "$OUT/" && tar -czf "$OUT/gpu-check-logs.tar.gz" -C "$LOGS" .
+fi
 exit $FAILED
