@@ -12,7 +12,8 @@
 #   nlohmann-json and stb   Debian's headers                     share/cmake/nlohmann_json, stb.pc
 #   GoogleTest + GMock      static, from Debian's /usr/src/googletest         lib/cmake/GTest
 # Sources and build trees stay in PREFIX-src (not carried). --dry-run prints the plan and checks
-# the prerequisites without building. The carried size must stay under the device tool's 64 MiB.
+# the prerequisites without building. The prefix plus the working tree must stay under the device
+# tool's 64 MiB (checked at the end).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DRY_RUN=0
@@ -75,19 +76,6 @@ seed_download dlib
 "$ROOT/wasm/fetch_debian_source.sh" ffmpeg "$FFMPEG_DEB_VERSION" "$WORK/ffmpeg" "$FFMPEG_DSC_SHA256"
 "$ROOT/wasm/fetch_debian_source.sh" dlib "$DLIB_DEB_VERSION" "$WORK/dlib" "$DLIB_DSC_SHA256"
 
-# FFmpeg ---------------------------------------------------------------------------------------
-ffmpeg_id="$(printf '%s\n' "$FFMPEG_DEB_VERSION" "$(cc --version | head -1)" "${FFMPEG_FLAGS[@]}" | sha256sum | cut -c1-16)"
-if [ "$(cat "$PREFIX/.ffmpeg-built" 2>/dev/null)" != "$ffmpeg_id" ]; then
-  rm -rf "$WORK/ffmpeg/build" && mkdir -p "$WORK/ffmpeg/build"
-  log "FFmpeg: configure ($ffmpeg_id)"
-  (cd "$WORK/ffmpeg/build" && "$WORK/ffmpeg/src/configure" --prefix="$PREFIX" "${FFMPEG_FLAGS[@]}" >configure.log 2>&1) || {
-    tail -30 "$WORK/ffmpeg/build/configure.log" >&2; exit 1; }
-  log "FFmpeg: make -j$JOBS"
-  (cd "$WORK/ffmpeg/build" && make -j"$JOBS" >make.log 2>&1 && make install >install.log 2>&1) || {
-    grep -iE 'error' "$WORK/ffmpeg/build/make.log" | head -30 >&2; exit 1; }
-  echo "$ffmpeg_id" >"$PREFIX/.ffmpeg-built"
-fi
-
 # dlib -----------------------------------------------------------------------------------------
 if [ ! -f "$PREFIX/lib/cmake/dlib/dlibConfig.cmake" ]; then
   log "dlib: build"
@@ -127,6 +115,23 @@ Description: single-file public domain libraries for C/C++ (headers, from Debian
 Version: 0.0
 Cflags: -I${includedir}
 EOF
+# FFmpeg (last: the longest build; the parts above are then ready for a check) -----------------
+ffmpeg_id="$(printf '%s\n' "$FFMPEG_DEB_VERSION" "$(cc --version | head -1)" "${FFMPEG_FLAGS[@]}" | sha256sum | cut -c1-16)"
+if [ "$(cat "$PREFIX/.ffmpeg-built" 2>/dev/null)" != "$ffmpeg_id" ]; then
+  # Resumable: a build folder configured with the same flags is continued (make is incremental).
+  if [ "$(cat "$WORK/ffmpeg/build/.configured" 2>/dev/null)" != "$ffmpeg_id" ]; then
+    rm -rf "$WORK/ffmpeg/build" && mkdir -p "$WORK/ffmpeg/build"
+    log "FFmpeg: configure ($ffmpeg_id)"
+    (cd "$WORK/ffmpeg/build" && "$WORK/ffmpeg/src/configure" --prefix="$PREFIX" "${FFMPEG_FLAGS[@]}" >configure.log 2>&1) || {
+      tail -30 "$WORK/ffmpeg/build/configure.log" >&2; exit 1; }
+    echo "$ffmpeg_id" >"$WORK/ffmpeg/build/.configured"
+  fi
+  log "FFmpeg: make -j$JOBS"
+  (cd "$WORK/ffmpeg/build" && make -j"$JOBS" >>make.log 2>&1 && make install >install.log 2>&1) || {
+    grep -iE 'error' "$WORK/ffmpeg/build/make.log" | head -30 >&2; exit 1; }
+  echo "$ffmpeg_id" >"$PREFIX/.ffmpeg-built"
+fi
+
 # FFmpeg's .pc files name the absolute install prefix: make them relative, so the prefix works
 # wherever it is carried to.
 sed -i "s|^prefix=.*|prefix=\${pcfiledir}/../..|" "$PREFIX"/lib/pkgconfig/lib{avformat,avcodec,avutil,swresample,swscale}.pc
@@ -141,10 +146,12 @@ strip --strip-debug "$PREFIX"/lib/*.a 2>/dev/null || true
   echo "GoogleTest $(dpkg-query -W -f='${Version}' googletest 2>/dev/null), static"
 } >"$PREFIX/avlens-gpu-deps.txt"
 
+# What travels: the prefix plus the working tree (tracked and untracked-not-ignored files).
 size_kib="$(du -sk "$PREFIX" | cut -f1)"
-log "prefix size: $((size_kib / 1024)) MiB ($size_kib KiB) of the device tool's ${LIMIT_MIB} MiB"
-if [ "$size_kib" -ge $((LIMIT_MIB * 1024 * 3 / 4)) ]; then
-  echo "[gpu-prepare] the prefix is over 3/4 of the ${LIMIT_MIB} MiB that can travel: trim it" >&2
+tree_kib="$(git -C "$ROOT" ls-files -z -co --exclude-standard | (cd "$ROOT" && du -ck --files0-from=- 2>/dev/null) | tail -1 | cut -f1)"
+log "prefix size: $((size_kib / 1024)) MiB; with the working tree ($((tree_kib / 1024)) MiB): $(((size_kib + tree_kib) / 1024)) MiB of the device tool's ${LIMIT_MIB} MiB"
+if [ $((size_kib + tree_kib)) -ge $((LIMIT_MIB * 1024 * 15 / 16)) ]; then
+  echo "[gpu-prepare] the prefix and the working tree come near the ${LIMIT_MIB} MiB that can travel: trim the prefix" >&2
   exit 1
 fi
 log "done: carry $(realpath --relative-to="$ROOT" "$PREFIX") and run bench/gpu/run.sh there"
