@@ -8,10 +8,7 @@ the CPU EP. Prints {"skip": "why"} when onnxruntime is missing.
 """
 import argparse
 import json
-import statistics
 import time
-
-import numpy as np
 
 
 def main():
@@ -25,6 +22,7 @@ def main():
     if a.runs < 1 or any(b < 1 for b in batches):
         p.error("--runs and --batch take positive integers")
     try:
+        import numpy as np
         import onnxruntime as ort
     except ImportError:
         print(json.dumps({"skip": "no Python package onnxruntime here"}))
@@ -53,7 +51,7 @@ def main():
             t0 = time.perf_counter()
             session.run(None, feeds)  # outputs are NumPy arrays: the run includes the copy back
             times.append((time.perf_counter() - t0) * 1000)
-        median = statistics.median_low(times)
+        median = sorted(times)[len(times) // 2]  # as ort_bench.mjs
         print(json.dumps({"runtime": f"onnxruntime {ort.__version__} (python)", "ep": ep.replace("ExecutionProvider", "").lower(),
                           "adapter": ep, "batch": batch, "runs": a.runs, "run_ms_median": round(median, 3),
                           "ms_per_window": round(median / batch, 3)}), flush=True)
