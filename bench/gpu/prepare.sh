@@ -77,6 +77,8 @@ seed_download dlib
 "$ROOT/wasm/fetch_debian_source.sh" dlib "$DLIB_DEB_VERSION" "$WORK/dlib" "$DLIB_DSC_SHA256"
 
 # dlib -----------------------------------------------------------------------------------------
+# Debian's rules pass SOVERSION (dlib's CMakeLists.txt needs it even for a static library).
+DLIB_SOVERSION="${DLIB_DEB_VERSION%%+*}.0"
 if [ ! -f "$PREFIX/lib/cmake/dlib/dlibConfig.cmake" ]; then
   log "dlib: build"
   cmake -S "$WORK/dlib/src/dlib" -B "$WORK/dlib/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
@@ -85,6 +87,7 @@ if [ ! -f "$PREFIX/lib/cmake/dlib/dlibConfig.cmake" ]; then
     -DDLIB_PNG_SUPPORT=OFF -DDLIB_JPEG_SUPPORT=OFF -DDLIB_GIF_SUPPORT=OFF -DDLIB_WEBP_SUPPORT=OFF \
     -DDLIB_LINK_WITH_SQLITE3=OFF -DDLIB_USE_MKL_FFT=OFF -DDLIB_USE_FFMPEG=OFF \
     -DUSE_SSE2_INSTRUCTIONS=ON -DUSE_SSE4_INSTRUCTIONS=OFF -DUSE_AVX_INSTRUCTIONS=OFF \
+    -DSOVERSION="$DLIB_SOVERSION" \
     >"$WORK/dlib-configure.log" 2>&1 || { tail -30 "$WORK/dlib-configure.log" >&2; exit 1; }
   ninja -C "$WORK/dlib/build" -j"$JOBS" install >"$WORK/dlib-build.log" 2>&1 || {
     grep -iE 'error' "$WORK/dlib-build.log" | head -30 >&2; exit 1; }
