@@ -229,13 +229,14 @@ if [ -n "$BUILD" ] && [ $rc -eq 0 ]; then
     for batch in ${FORWARD_BATCHES//,/ }; do
       local ms; ms="$(json_field "$log" ms_per_window "\"batch\": $batch,")"
       [ -n "$ms" ] || ms="$(json_field "$log" ms_per_window "\"batch\":$batch,")"
-      [ -n "$ms" ] && row "$name.b$batch" "$ms ms/window" "$(json_field "$log" runtime), $(json_field "$log" adapter), batch $batch"
+      if [ -n "$ms" ]; then row "$name.b$batch" "$ms ms/window" "$(json_field "$log" runtime), $(json_field "$log" adapter), batch $batch"
+      else row "$name.b$batch" FAILED "no batch $batch line in $log"; FAILED=1; fi
     done
   }
   # Native ONNX Runtime: Python's package (CUDA EP when it has one), else onnxruntime-node (CPU).
-  runs=3
+  runs=3  # a CPU EP on the paper model takes seconds per batch-8 run: only a few
   if [ "$MODE" = gpu ] && "$PYTHON" -c 'import onnxruntime as o, sys; sys.exit("CUDAExecutionProvider" not in o.get_available_providers())' 2>/dev/null; then
-    runs=20  # CPU EP on the paper model: seconds per batch-8 run, so only a few
+    runs=20
   fi
   if "$PYTHON" -c 'import onnxruntime' 2>/dev/null; then
     if run_step forward.ort 120 "$PYTHON" bench/gpu/ort_bench.py --model "$MODEL" --batch "$FORWARD_BATCHES" --runs "$runs"; then
