@@ -11,7 +11,7 @@
 #            no GUI, BLAS, LAPACK, image codecs or CUDA; SSE2 as Debian's build   lib/cmake/dlib
 #   nlohmann-json and stb   Debian's headers                     share/cmake/nlohmann_json, stb.pc
 #   GoogleTest + GMock      static, from Debian's /usr/src/googletest         lib/cmake/GTest
-# Sources and build trees stay in PREFIX-src (not carried). --dry-run prints the plan and checks
+# Sources and build trees stay in PREFIX-src; what travels is build-gpu-carry/gpu-deps.tar.xz. --dry-run prints the plan and checks
 # the prerequisites without building. The prefix plus the working tree must stay under the device
 # tool's 64 MiB (checked at the end).
 set -euo pipefail
@@ -149,12 +149,16 @@ strip --strip-debug "$PREFIX"/lib/*.a 2>/dev/null || true
   echo "GoogleTest $(dpkg-query -W -f='${Version}' googletest 2>/dev/null), static"
 } >"$PREFIX/avlens-gpu-deps.txt"
 
-# What travels: the prefix plus the working tree (tracked and untracked-not-ignored files).
-size_kib="$(du -sk "$PREFIX" | cut -f1)"
+# What travels: the prefix as one xz tarball (dlib's headers alone are 15 MiB unpacked; run.sh
+# unpacks it there) plus the working tree (tracked and untracked-not-ignored files).
+CARRY="$ROOT/build-gpu-carry"
+mkdir -p "$CARRY"
+tar -cf - -C "$PREFIX" . | xz -6 -T"$JOBS" >"$CARRY/gpu-deps.tar.xz.part" && mv "$CARRY/gpu-deps.tar.xz.part" "$CARRY/gpu-deps.tar.xz"
+size_kib="$(du -sk "$CARRY" | cut -f1)"
 tree_kib="$(git -C "$ROOT" ls-files -z -co --exclude-standard | (cd "$ROOT" && du -ck --files0-from=- 2>/dev/null) | tail -1 | cut -f1)"
-log "prefix size: $((size_kib / 1024)) MiB; with the working tree ($((tree_kib / 1024)) MiB): $(((size_kib + tree_kib) / 1024)) MiB of the device tool's ${LIMIT_MIB} MiB"
+log "prefix $(du -sm "$PREFIX" | cut -f1) MiB, as $CARRY/gpu-deps.tar.xz $((size_kib / 1024)) MiB; with the working tree ($((tree_kib / 1024)) MiB): $(((size_kib + tree_kib) / 1024)) MiB of the device tool's ${LIMIT_MIB} MiB"
 if [ $((size_kib + tree_kib)) -ge $((LIMIT_MIB * 1024 * 15 / 16)) ]; then
-  echo "[gpu-prepare] the prefix and the working tree come near the ${LIMIT_MIB} MiB that can travel: trim the prefix" >&2
+  echo "[gpu-prepare] the tarball and the working tree come near the ${LIMIT_MIB} MiB that can travel: trim the prefix" >&2
   exit 1
 fi
-log "done: carry $(realpath --relative-to="$ROOT" "$PREFIX") and run bench/gpu/run.sh there"
+log "done: carry $(realpath --relative-to="$ROOT" "$CARRY") and run bench/gpu/run.sh there"

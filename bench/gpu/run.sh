@@ -119,10 +119,14 @@ else
   row env.nvcc none "no nvcc"
 fi
 if command -v node >/dev/null; then row env.node "$(node --version)" "$(command -v node)"; else row env.node none "no node on this machine"; fi
+CARRIED="$ROOT/build-gpu-carry/gpu-deps.tar.xz"  # what prepare.sh makes to travel
+if [ ! -f "$DEPS/avlens-gpu-deps.txt" ] && [ -f "$CARRIED" ]; then
+  mkdir -p "$DEPS" && tar -xJf "$CARRIED" -C "$DEPS" && say "unpacked $CARRIED into $DEPS"
+fi
 if [ -f "$DEPS/avlens-gpu-deps.txt" ]; then
-  row env.prefix present "$DEPS ($(du -sm "$DEPS" | cut -f1) MiB)"
+  row env.prefix present "$DEPS ($(du -sm "$DEPS" | cut -f1) MiB; $(grep -c . "$DEPS/avlens-gpu-deps.txt") parts, see avlens-gpu-deps.txt)"
 else
-  row env.prefix none "$DEPS (bench/gpu/prepare.sh makes it)"
+  row env.prefix none "$DEPS, or $CARRIED to unpack (bench/gpu/prepare.sh makes it)"
 fi
 
 if [ "$MODE" = auto ]; then
@@ -154,7 +158,7 @@ else
   [ -n "$nvcc_bin" ] || missing+=("nvcc")
   command -v cmake >/dev/null || missing+=("cmake")
   command -v ninja >/dev/null || missing+=("ninja")
-  [ -f "$DEPS/avlens-gpu-deps.txt" ] || missing+=("the prefix $DEPS (bench/gpu/prepare.sh, carried)")
+  [ -f "$DEPS/avlens-gpu-deps.txt" ] || missing+=("the prefix (bench/gpu/prepare.sh here, then carry build-gpu-carry)")
   if [ ${#missing[@]} -gt 0 ]; then
     row build "not built" "missing: $(printf '%s; ' "${missing[@]}" | sed 's/; $//')"; FAILED=1
   else
