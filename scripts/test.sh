@@ -30,6 +30,9 @@ fi
 echo "== avlens scan on the bundled model vs the page's pipeline (wasm core + ONNX Runtime)"
 node --test --test-concurrency=1 "$ROOT"/tests/cli/*.test.mjs || failed+=("cli")
 
+echo "== GPU check, CPU mode (bench/gpu/run.sh on this build: tiny preset, SwiftShader WebGPU)"
+node --test --test-concurrency=1 "$ROOT"/tests/bench/*.test.mjs || failed+=("bench")
+
 echo "== exported model vs LibTorch (ONNX Runtime WASM and CPU backends)"
 node --test --test-concurrency=1 "$ROOT"/tests/export/*.test.mjs || failed+=("export")
 

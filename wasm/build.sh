@@ -15,8 +15,7 @@ BUILD_DIR="$(cd "$BUILD_DIR" && pwd)"
 export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"  # Debian's emcc needs its node modules
 
 # dlib: the version the native build uses (libdlib-dev), from Debian's source package.
-DLIB_DEB_VERSION="19.24+dfsg-1"
-DLIB_DSC_SHA256="846b06672e647c0f1bb6ea17ba0ffcff7aba77544c57a98aa58d0744975b01b4"
+source "$ROOT/wasm/debian_sources.sh"
 
 "$ROOT/wasm/build_ffmpeg.sh" "$BUILD_DIR"
 "$ROOT/wasm/fetch_debian_source.sh" dlib "$DLIB_DEB_VERSION" "$BUILD_DIR/deps/dlib" "$DLIB_DSC_SHA256"

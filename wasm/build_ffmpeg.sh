@@ -8,8 +8,7 @@
 # Result: BUILD_DIR/deps/ffmpeg/install/{include,lib}; BUILD_DIR/deps/ffmpeg/install/avlens-ffmpeg.txt
 # lists what it contains. Idempotent: a re-run with the same version and flags returns at once.
 #
-# Codecs: what people upload. AV1 is not included: FFmpeg 5.1 has no software AV1 decoder of
-# its own (its "av1" decoder only drives hardware), so AV1 clips are reported as unsupported.
+# Codecs: what people upload (wasm/debian_sources.sh lists them).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="$(mkdir -p "${1:-$ROOT/build-wasm}" && cd "${1:-$ROOT/build-wasm}" && pwd)"
@@ -19,43 +18,18 @@ JOBS="${AVLENS_JOBS:-$(nproc)}"
 # FFmpeg's C code. FFmpeg has no hand-written wasm SIMD; its x86 asm stays off.
 SIMD="${AVLENS_WASM_SIMD:-1}"
 
-# The version the native build links, and the pinned SHA-256 of its Debian .dsc.
-FFMPEG_DEB_VERSION="7:5.1.9-0+deb12u1"
-FFMPEG_DSC_SHA256="055f82fca9a92f1d47216be2c2488d09373c7ca154806fbc36b0127c191d5104"
+# The pinned Debian source, the codec selection and the configure flags shared with the native
+# build of bench/gpu/prepare.sh.
+source "$ROOT/wasm/debian_sources.sh"
+check_native_ffmpeg_version || { echo "[ffmpeg-wasm] stop" >&2; exit 1; }
+mapfile -t COMMON_FLAGS < <(ffmpeg_common_configure_flags)
 
-native_version="$(dpkg-query -W -f='${source:Version}' libavcodec-dev 2>/dev/null || true)"
-if [ -n "$native_version" ] && [ "$native_version" != "$FFMPEG_DEB_VERSION" ]; then
-  echo "[ffmpeg-wasm] the native libavcodec-dev is $native_version but this script pins" \
-       "$FFMPEG_DEB_VERSION: update FFMPEG_DEB_VERSION and FFMPEG_DSC_SHA256 in $0" >&2
-  exit 1
-fi
-
-DECODERS=(
-  h264 hevc vp8 vp9 mpeg4
-  aac aac_latm mp3 mp3float opus vorbis flac
-  pcm_s16le pcm_s16be pcm_s24le pcm_s24be pcm_s32le pcm_s32be pcm_f32le pcm_f32be pcm_f64le
-  pcm_u8 pcm_alaw pcm_mulaw
-)
-DEMUXERS=(mov matroska avi ogg wav w64 mp3 aac flac)
-PARSERS=(h264 hevc vp8 vp9 mpeg4video aac aac_latm mpegaudio opus vorbis flac)
-PROTOCOLS=(file)
-
-join() { local IFS=,; echo "$*"; }
 CONFIGURE_FLAGS=(
   --target-os=none --arch=x86_32 --enable-cross-compile
   --cc=emcc --cxx=em++ --ar=emar --ranlib=emranlib --nm=emnm --dep-cc=emcc
   --disable-asm --disable-inline-asm --disable-x86asm --disable-runtime-cpudetect
   --disable-pthreads --disable-w32threads --disable-os2threads
-  --disable-autodetect --disable-network --disable-debug --disable-stripping
-  --disable-programs --disable-doc
-  --disable-avdevice --disable-avfilter --disable-postproc
-  --enable-static --disable-shared
-  --disable-everything
-  --enable-decoder="$(join "${DECODERS[@]}")"
-  --enable-demuxer="$(join "${DEMUXERS[@]}")"
-  --enable-parser="$(join "${PARSERS[@]}")"
-  --enable-protocol="$(join "${PROTOCOLS[@]}")"
-  --enable-swscale --enable-swresample
+  "${COMMON_FLAGS[@]}"
   --optflags=-O3
 )
 if [ "$SIMD" = 1 ]; then CONFIGURE_FLAGS+=(--extra-cflags=-msimd128); fi

@@ -1,9 +1,12 @@
 // bench_train_step --preset tiny|small|paper [--batch 8] [--steps 5] [--threads N] [--norm group|batch]
-//                  [--loader-windows N]
+//                  [--loader-windows N] [--device cpu|cuda|auto] [--mode train|forward]
 // Prints one JSON line: the median time of a training step (forward, BCE, backward, Adam) on
 // random windows, and the windows/s that the BatchLoader (with pseudo-fakes) delivers from a
 // window cache written to a temporary folder. Same network, batch and threads as
-// train_step_torch.py, so the two are comparable.
+// train_step_torch.py, so the two are comparable. --mode forward times the inference forward
+// pass alone (eval mode, no gradients) and reports ms per window. On CUDA each timed step ends
+// with a device synchronisation, so the clock reads finished work; the first step (warm-up:
+// allocators, cuDNN's choices) is never counted.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +17,7 @@
 
 #include "avlens/model/detector.hpp"
 #include "avlens/train/batch_loader.hpp"
+#include "avlens/train/trainer.hpp"
 #include "avlens/train/window_cache.hpp"
 
 using namespace avlens;
@@ -67,36 +71,70 @@ int main(int argc, char** argv) {
   const int steps = std::stoi(arg(argc, argv, "steps", "5"));
   const int threads = std::stoi(arg(argc, argv, "threads", "0"));
   const int loader_windows = std::stoi(arg(argc, argv, "loader-windows", "64"));
+  const std::string mode = arg(argc, argv, "mode", "train");
   if (threads > 0) torch::set_num_threads(threads);
+  if (mode != "train" && mode != "forward") {
+    std::fprintf(stderr, "bench_train_step: unknown --mode '%s' (train, forward)\n", mode.c_str());
+    return 2;
+  }
+  torch::Device device = torch::kCPU;
+  try {
+    device = train::resolve_device(arg(argc, argv, "device", "cpu"));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_train_step: %s\n", e.what());
+    return 2;
+  }
+  const auto finish = [&] {  // CUDA runs asynchronously: wait for the step before reading the clock
+    if (device.is_cuda()) torch::cuda::synchronize();
+  };
 
   model::ModelConfig c;
   c.geometry = WindowGeometry::preset(preset);
   c.norm = model::norm_kind_from_name(arg(argc, argv, "norm", "group"));
   torch::manual_seed(0);
   model::Detector net(c);
-  net->train();
+  net->to(device);
+  net->train(mode == "train");
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(1e-3).weight_decay(1e-5));
   const auto& g = c.geometry;
-  auto video = torch::rand({batch, 3, g.frames, g.height, g.width}) * 2 - 1;
-  auto audio = torch::rand({batch, g.samples()}) * 2 - 1;
-  auto labels = torch::randint(0, 2, {batch}).to(torch::kFloat32);
+  // Made on the CPU with the seeded generator (the same numbers on every device), then moved.
+  auto video = (torch::rand({batch, 3, g.frames, g.height, g.width}) * 2 - 1).to(device);
+  auto audio = (torch::rand({batch, g.samples()}) * 2 - 1).to(device);
+  auto labels = torch::randint(0, 2, {batch}).to(torch::kFloat32).to(device);
   std::vector<double> times;
   for (int s = 0; s < steps + 1; ++s) {  // the first step warms up allocators and is not counted
+    finish();
     const double t0 = now();
-    opt.zero_grad();
-    auto loss = torch::binary_cross_entropy_with_logits(net->forward(video, audio).logits, labels);
-    loss.backward();
-    opt.step();
+    if (mode == "forward") {
+      torch::NoGradGuard no_grad;
+      auto logits = net->forward(video, audio).logits;
+    } else {
+      opt.zero_grad();
+      auto loss = torch::binary_cross_entropy_with_logits(net->forward(video, audio).logits, labels);
+      loss.backward();
+      opt.step();
+    }
+    finish();
     if (s > 0) times.push_back(now() - t0);
   }
   std::sort(times.begin(), times.end());
   const double step = times[times.size() / 2];
+  if (mode == "forward") {
+    std::printf(
+        "{\"framework\": \"libtorch-cpp\", \"mode\": \"forward\", \"device\": \"%s\", \"preset\": \"%s\", "
+        "\"batch\": %d, \"threads\": %d, \"norm\": \"%s\", \"steps\": %d, \"forward_seconds_median\": %.6f, "
+        "\"ms_per_window\": %.4f, \"parameters\": %lld}\n",
+        device.str().c_str(), preset.c_str(), batch, torch::get_num_threads(), model::norm_kind_name(c.norm), steps,
+        step, 1000 * step / batch, static_cast<long long>(model::count_parameters(*net)));
+    return 0;
+  }
   const double loader = loader_windows > 0 ? loader_windows_per_second(g, loader_windows, batch, 2) : 0;
   std::printf(
-      "{\"framework\": \"libtorch-cpp\", \"preset\": \"%s\", \"batch\": %d, \"threads\": %d, \"norm\": \"%s\", "
-      "\"step_seconds_median\": %.4f, \"train_windows_per_second\": %.2f, \"loader_windows_per_second\": %.1f, "
-      "\"parameters\": %lld}\n",
-      preset.c_str(), batch, torch::get_num_threads(), model::norm_kind_name(c.norm), step, batch / step, loader,
+      "{\"framework\": \"libtorch-cpp\", \"mode\": \"train\", \"device\": \"%s\", \"preset\": \"%s\", \"batch\": %d, "
+      "\"threads\": %d, \"norm\": \"%s\", \"steps\": %d, \"step_seconds_median\": %.4f, "
+      "\"train_windows_per_second\": %.2f, \"loader_windows_per_second\": %.1f, \"parameters\": %lld}\n",
+      device.str().c_str(), preset.c_str(), batch, torch::get_num_threads(), model::norm_kind_name(c.norm), steps,
+      step, batch / step, loader,
       static_cast<long long>(model::count_parameters(*net)));
   return 0;
 }
