@@ -77,6 +77,20 @@ export async function readBadge(p) {
  * 127.0.0.1 are aborted and pushed to `outside`). Returns { context, extensionId, ... } with the
  * probes the tests read the badge and the popup's report through.
  */
+/** Plays the page's video (#v) once from 0 to its end, without looping. */
+export function playOnceFromStart(p) {
+  return p.evaluate(async () => {
+    const v = document.getElementById('v');
+    v.loop = false;
+    v.pause();
+    v.currentTime = 0;
+    await new Promise((r) => v.addEventListener('seeked', r, { once: true }));
+    const ended = new Promise((r) => v.addEventListener('ended', r, { once: true }));
+    await v.play();
+    await ended;
+  });
+}
+
 export async function launchExtension(dir, outside) {
   const { chromium } = await import('playwright-core');
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'avlens-chromium-')), {
@@ -138,16 +152,7 @@ export async function launchExtension(dir, outside) {
       const r = await report().catch((e) => ({ error: e.message }));
       throw new Error(`${err.message}; badge ${JSON.stringify(await readBadge(p).catch(() => null))}; report ${JSON.stringify({ ...r, videos: r.videos?.map((v) => ({ ...v, windows: v.windows.length })) })}; frames ${JSON.stringify(p.frames().map((f) => f.url()))}`);
     });
-    await p.evaluate(async () => {
-      const v = document.getElementById('v');
-      v.loop = false;
-      v.pause();
-      v.currentTime = 0;
-      await new Promise((r) => v.addEventListener('seeked', r, { once: true }));
-      const ended = new Promise((r) => v.addEventListener('ended', r, { once: true }));
-      await v.play();
-      await ended;
-    });
+    await playOnceFromStart(p);
     // The last windows are scored after the end (the first inference of a fresh engine can take
     // seconds on a loaded machine): wait until some windows are in and their count stops changing.
     let last = -1;

@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildExtension } from '../../web/extension/build.mjs';
 import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, ROOT, untrainedModel } from '../web/helpers.mjs';
-import { launchExtension, page, serveSite } from './helpers.mjs';
+import { launchExtension, page, playOnceFromStart, serveSite } from './helpers.mjs';
 
 const WORK = join(ROOT, 'build-extension', 'test-states');
 const ARTIFACTS = join(WEB_ARTIFACTS, '..', 'extension');
@@ -76,16 +76,7 @@ async function playToEnd(ext, p, { scored = false } = {}) {
     scored,
     { timeout: 240_000 },
   );
-  await p.evaluate(async () => {
-    const v = document.getElementById('v');
-    v.loop = false;
-    v.pause();
-    v.currentTime = 0;
-    await new Promise((r) => v.addEventListener('seeked', r, { once: true }));
-    const ended = new Promise((r) => v.addEventListener('ended', r, { once: true }));
-    await v.play();
-    await ended;
-  });
+  await playOnceFromStart(p);
 }
 
 describe('extension: honest states, and the per-site switch', { skip }, () => {
