@@ -2,6 +2,8 @@
 // separate held-out windows, exact resumption after a kill, checkpoints, the NaN guard, the loader's determinism and the configuration (data-parallel: data_parallel_test.cpp).
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <filesystem>
 
 #include "avlens/error.hpp"
@@ -185,6 +187,22 @@ TEST(BatchLoader, VideoTensorIsScaledToMinusOneOne) {
   EXPECT_EQ(t.sizes(), torch::IntArrayRef({1, 3, kTiny.frames, kTiny.height, kTiny.width}));
   EXPECT_FLOAT_EQ(t[0][0][0][0][0].item<float>(), -1.0f);  // R of pixel 0
   EXPECT_FLOAT_EQ(t[0][1][0][0][0].item<float>(), 1.0f);   // G of pixel 0
+}
+
+TEST(BatchLoader, VideoTensorIsTheCoresWindowTensorBitForBit) {
+  // The trainer's batches and the core's windows (what the page feeds the network) use one pixel
+  // normalisation: every byte value, with a mean and std that are not 0.5, gives the same floats.
+  WindowGeometry g = kTiny;
+  g.video_mean = 0.437f;
+  g.video_std = 0.229f;
+  WindowSample w = fixtures::make_window(g, 0, 1);
+  for (size_t i = 0; i < w.crops.size(); ++i) w.crops[i] = static_cast<uint8_t>((i * 7 + 3) % 256);
+  Window core_window;
+  core_window.crops = w.crops;
+  const std::vector<float> expected = core_window.video_tensor(g);
+  auto t = video_tensor({&w}, g).contiguous();
+  ASSERT_EQ(static_cast<size_t>(t.numel()), expected.size());
+  EXPECT_EQ(std::memcmp(t.data_ptr<float>(), expected.data(), expected.size() * sizeof(float)), 0);
 }
 
 TEST(TrainConfig, RecipesFileAndOverrides) {

@@ -12,14 +12,7 @@
 
 namespace avlens {
 
-void Window::video_tensor(const WindowGeometry& g, float* out) const {
-  // crops are T x H x W x 3; the network wants 3 x T x H x W.
-  const size_t plane = static_cast<size_t>(g.frames) * g.height * g.width;
-  float lut[256];  // exactly (x/255 - mean)/std in float, as docs/METHOD.md §1 writes it
-  for (int x = 0; x < 256; ++x) lut[x] = (static_cast<float>(x) / 255.0f - g.video_mean) / g.video_std;
-  for (size_t p = 0; p < plane; ++p)
-    for (int c = 0; c < 3; ++c) out[c * plane + p] = lut[crops[p * 3 + c]];
-}
+void Window::video_tensor(const WindowGeometry& g, float* out) const { normalise_crops(crops.data(), g, out); }
 
 std::vector<float> Window::video_tensor(const WindowGeometry& g) const {
   std::vector<float> out(static_cast<size_t>(3) * g.frames * g.height * g.width);

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "avlens/error.hpp"
+#include "avlens/geometry.hpp"
 
 namespace avlens::train {
 namespace {
@@ -22,20 +23,10 @@ uint64_t derive_seed(uint64_t seed, uint64_t a, uint64_t b) { return mix(mix(mix
 torch::Tensor video_tensor(const std::vector<const WindowSample*>& samples, const WindowGeometry& g) {
   const int64_t n = static_cast<int64_t>(samples.size());
   auto out = torch::empty({n, 3, g.frames, g.height, g.width}, torch::kFloat32);
-  const int64_t plane = static_cast<int64_t>(g.frames) * g.height * g.width;
-  const float scale = 1.0f / (255.0f * g.video_std), shift = g.video_mean / g.video_std;
+  const int64_t per_window = static_cast<int64_t>(3) * g.frames * g.height * g.width;
   float* dst = out.data_ptr<float>();
-  for (int64_t b = 0; b < n; ++b) {
-    const uint8_t* src = samples[b]->crops.data();
-    float* r = dst + b * 3 * plane;
-    float* gch = r + plane;
-    float* bch = gch + plane;
-    for (int64_t p = 0; p < plane; ++p) {  // HWC (interleaved RGB) -> CHW
-      r[p] = src[3 * p] * scale - shift;
-      gch[p] = src[3 * p + 1] * scale - shift;
-      bch[p] = src[3 * p + 2] * scale - shift;
-    }
-  }
+  // The core's one pixel normalisation, so training sees the bytes the page feeds the network.
+  for (int64_t b = 0; b < n; ++b) normalise_crops(samples[b]->crops.data(), g, dst + b * per_window);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // The geometry of one network input window. It has one source of truth: the exported model's
 // metadata (see model_export/). Everything in the core takes it as a parameter.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -62,5 +63,10 @@ struct WindowGeometry {
 
 const char* audio_norm_name(AudioNorm n);
 AudioNorm audio_norm_from_name(const std::string& name);
+
+// The network's video input from one window's face crops: crops are T x H x W x 3 (RGB bytes),
+// out is 3 x T x H x W floats, each (x/255 - video_mean) / video_std (docs/METHOD.md §1). The one
+// pixel normalisation: the core's windows (native and wasm), the trainer's batches and scan use it.
+void normalise_crops(const uint8_t* crops, const WindowGeometry& g, float* out);
 
 }  // namespace avlens
