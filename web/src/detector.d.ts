@@ -193,7 +193,7 @@ export interface Detector {
 }
 
 export interface EngineOptions {
-  /** 'auto' (WebGPU when offered, else WebAssembly), 'webgpu' or 'wasm'. */
+  /** 'auto' (WebGPU on a hardware adapter, else WebAssembly), 'webgpu' or 'wasm'. */
   backend?: 'auto' | 'webgpu' | 'wasm';
   /** WebAssembly threads for ONNX Runtime (1 unless the page is cross-origin isolated). */
   threads?: number;

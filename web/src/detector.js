@@ -76,7 +76,7 @@ export async function createEngine({ backend = 'auto', threads, coreUrl = DEFAUL
  * metadata and warms it up.
  *   model:   URL or path of an avlens .onnx, its bytes (ArrayBuffer, Uint8Array) or a Blob/File;
  *            default: the model bundled with the built site (model/avlens.onnx)
- *   backend: 'auto' (WebGPU when offered, else WebAssembly), 'webgpu' or 'wasm'
+ *   backend: 'auto' (WebGPU on a hardware adapter, else WebAssembly), 'webgpu' or 'wasm'
  *   threads: WebAssembly threads for ONNX Runtime (default: up to 4 when cross-origin isolated, else 1)
  *   onProgress({ stage: 'runtime'|'core'|'model'|'warmup', fraction })
  *   coreUrl, ortUrl: where the wasm core (avlens_core.js) and ONNX Runtime Web's files are
