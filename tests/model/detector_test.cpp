@@ -155,7 +155,9 @@ TEST(Detector, Variants) {
     out = net->forward(in.video, in.audio);
     EXPECT_EQ(out.distance.sizes(), torch::IntArrayRef({2, s, s}));
     for (const auto& item : net->named_parameters())
-      if (item.key() == "head.weight") EXPECT_EQ(item.value().size(1), s * s);
+      if (item.key() == "head.weight") {
+        EXPECT_EQ(item.value().size(1), s * s);
+      }
   }
 }
 
@@ -254,7 +256,9 @@ TEST(Extractors, ConvolutionsStartHeNormalAsInTheReference) {
   }
   EXPECT_TRUE(expected.empty()) << expected.size() << " parameters not found, e.g. " << expected.begin()->first;
   for (const auto& p : net->named_parameters())
-    if (p.key() == "audio.conv5.bias") EXPECT_EQ(p.value().abs().max().item<float>(), 0.0f);
+    if (p.key() == "audio.conv5.bias") {
+      EXPECT_EQ(p.value().abs().max().item<float>(), 0.0f);
+    }
 }
 
 // docs/METHOD.md §2 "a known trap": a window's score must not depend on the other windows of its batch.

@@ -176,7 +176,9 @@ TEST(BatchLoader, EpochsAreReproducibleAndIndependentOfWorkerCount) {
   // A pseudo-fake window is labelled fake.
   for (const auto& batch : a)
     for (size_t k = 0; k < batch.edits.size(); ++k)
-      if (batch.edits[k] != PseudoFakeKind::kNone) EXPECT_EQ(batch.labels[k].item<float>(), 1.0f);
+      if (batch.edits[k] != PseudoFakeKind::kNone) {
+        EXPECT_EQ(batch.labels[k].item<float>(), 1.0f);
+      }
 }
 
 TEST(BatchLoader, VideoTensorIsScaledToMinusOneOne) {
