@@ -454,11 +454,23 @@ struct MediaDecoder::Impl {
     fail(ErrorCode::kUnreadable, msg);
   }
 
+  // A decoder that cannot get memory is not looking at a damaged file: say so, rather than count
+  // the frames it drops as decode errors and call the clip truncated.
+  [[noreturn]] void out_of_memory(AVCodecContext* dec) {
+    char msg[200];
+    if (dec == vdec)
+      std::snprintf(msg, sizeof(msg), "ran out of memory while decoding its %dx%d video", dec->width, dec->height);
+    else
+      std::snprintf(msg, sizeof(msg), "ran out of memory while decoding its audio");
+    fail(ErrorCode::kInternal, msg);
+  }
+
   // Drains a decoder after a packet (or at the flush).
   void receive(AVCodecContext* dec, const VideoFn& on_video, const AudioFn& on_audio) {
     for (;;) {
       int err = avcodec_receive_frame(dec, frame);
       if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) return;
+      if (err == AVERROR(ENOMEM)) out_of_memory(dec);
       if (err < 0) {  // a broken frame: skip it, and count it
         ++decode_errors;
         return;
@@ -479,7 +491,9 @@ struct MediaDecoder::Impl {
                               : packet->stream_index == audio_index ? adec
                                                                     : nullptr;
         if (dec) {
-          if (avcodec_send_packet(dec, packet) >= 0) receive(dec, on_video, on_audio);
+          const int sent = avcodec_send_packet(dec, packet);
+          if (sent == AVERROR(ENOMEM)) out_of_memory(dec);
+          if (sent >= 0) receive(dec, on_video, on_audio);
           else ++decode_errors;  // a damaged packet: skipped
         }
         av_packet_unref(packet);
