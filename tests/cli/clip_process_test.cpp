@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli/clip_process.hpp"
+#include "process_memory.hpp"
 
 using avlens::cli::ClipProcessLimits;
 using avlens::cli::ClipProcessResult;
@@ -100,20 +101,11 @@ TEST(ClipProcess, AHangIsStoppedAtTheLimitAndTheNextJobRuns) {
   EXPECT_EQ(r[1].exit_code, 0);
 }
 
-// Address space this program has mapped: the child is the same program, with the same libraries
-// (LibTorch's alone map hundreds of megabytes when the trainer is built).
-size_t mapped_bytes() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmSize:", 0) == 0) return std::stoull(line.substr(7)) * 1024;
-  return 0;
-}
-
 TEST(ClipProcess, TheMemoryLimitAppliesToTheChild) {
   ClipProcessLimits limits;
-  // Room to start and run, but not for the child's gigabyte.
-  limits.memory_bytes = mapped_bytes() + (size_t{512} << 20);
+  // The child is this program with its libraries (LibTorch's alone map hundreds of megabytes when
+  // the trainer is built): room to start and run, but not for its gigabyte.
+  limits.memory_bytes = avlens::testing::mapped_bytes() + (size_t{512} << 20);
   auto r = run({"AllocatesAGigabyte"}, 1, limits);
   EXPECT_NE(r[0].out.find("bad_alloc"), std::string::npos) << r[0].out;
   limits.memory_bytes = 0;

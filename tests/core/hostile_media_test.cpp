@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "avlens/windows.hpp"
+#include "process_memory.hpp"
 #include "test_clips.hpp"
 
 using namespace avlens;
@@ -37,13 +38,6 @@ constexpr bool kLimitAddressSpace = true;
 constexpr bool kLimitAddressSpace = true;
 #endif
 
-size_t mapped_bytes() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmSize:", 0) == 0) return std::stoull(line.substr(7)) * 1024;
-  return 0;
-}
 
 struct Outcome {
   int signal = 0;                // the child was killed by this signal (a crash)
