@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <numeric>
+#include <utility>
+#include <vector>
 
 #include "image_resample.hpp"
 
@@ -54,16 +56,16 @@ TEST(ImageResample, FourQuarterTurnsAreIdentity) {
   int cw = w, ch = h;
   std::vector<uint8_t> cur = img;
   for (int i = 0; i < 4; ++i) {
-    int nw, nh;
-    cur = rotate_rgb(cur.data(), cw, ch, cw * 3, 90, &nw, &nh);
-    cw = nw, ch = nh;
+    std::vector<uint8_t> next(cur.size());
+    rotate_plane(cur.data(), cw, ch, cw * 3, 3, 90, next.data());
+    cur = std::move(next);
+    std::swap(cw, ch);  // a quarter turn swaps width and height
   }
   EXPECT_EQ(cw, w);
   EXPECT_EQ(cur, img);
-  int nw, nh;
-  auto r = rotate_rgb(img.data(), w, h, w * 3, 90, &nw, &nh);
-  EXPECT_EQ(nw, h);
-  EXPECT_EQ(nh, w);
+  std::vector<uint8_t> r(img.size());
+  rotate_plane(img.data(), w, h, w * 3, 3, 90, r.data());
+  const int nw = h;
   // Clockwise: the top-left pixel goes to the top-right corner.
   EXPECT_EQ(r[(0 * nw + (nw - 1)) * 3], img[0]);
 }

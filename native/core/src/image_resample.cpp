@@ -120,14 +120,4 @@ void rotate_plane(const uint8_t* src, int w, int h, int stride, int channels, in
   }
 }
 
-std::vector<uint8_t> rotate_rgb(const uint8_t* rgb, int w, int h, int stride, int degrees, int* out_w, int* out_h) {
-  const bool swap = degrees == 90 || degrees == 270;
-  const int ow = swap ? h : w, oh = swap ? w : h;
-  std::vector<uint8_t> out(static_cast<size_t>(ow) * oh * 3);
-  rotate_plane(rgb, w, h, stride, 3, degrees, out.data());
-  *out_w = ow;
-  *out_h = oh;
-  return out;
-}
-
 }  // namespace avlens

@@ -29,7 +29,4 @@ void rgb_to_gray(const uint8_t* rgb, int w, int h, int stride, uint8_t* gray);
 // into dst (tightly packed; the rotated width is h for 90 and 270).
 void rotate_plane(const uint8_t* src, int w, int h, int stride, int channels, int degrees, uint8_t* dst);
 
-// Rotates a packed RGB24 image clockwise by 90, 180 or 270 degrees.
-std::vector<uint8_t> rotate_rgb(const uint8_t* rgb, int w, int h, int stride, int degrees, int* out_w, int* out_h);
-
 }  // namespace avlens
