@@ -330,25 +330,14 @@ struct MediaDecoder::Impl {
     const int flags = SWS_BILINEAR | SWS_BITEXACT | SWS_ACCURATE_RND | (rgb ? SWS_FULL_CHR_H_INT : 0);
     sws = sws_getCachedContext(sws, w, h, format, ow, oh, to, flags, nullptr, nullptr, nullptr);
     if (!sws) fail(ErrorCode::kUnsupportedCodec, "cannot convert its pixel format");
-    PictureView v;
-    v.width = ow;
-    v.height = oh;
-    if (rgb) {
-      converted.resize(static_cast<size_t>(ow) * oh * 3);
-      v = PictureView::rgb24(converted.data(), ow, oh, ow * 3);
-    } else {
-      v.layout = PixelLayout::kYuvPlanar;
-      v.chroma_shift_x = v.chroma_shift_y = 1;
-      const size_t luma = static_cast<size_t>(ow) * oh;
-      const size_t chroma = static_cast<size_t>(v.plane_width(1)) * v.plane_height(1);
-      converted.resize(luma + 2 * chroma);
-      uint8_t* at = converted.data();
-      for (int i = 0; i < 3; ++i) {
-        v.data[i] = at;
-        v.stride[i] = v.plane_width(i);
-        at += i == 0 ? luma : chroma;
-      }
+    PictureView shape;  // RGB24, or 4:2:0 YUV in the video range
+    shape.width = ow;
+    shape.height = oh;
+    if (!rgb) {
+      shape.layout = PixelLayout::kYuvPlanar;
+      shape.chroma_shift_x = shape.chroma_shift_y = 1;
     }
+    const PictureView v = packed_layout(shape, &converted);
     uint8_t* dst[4] = {const_cast<uint8_t*>(v.data[0]), const_cast<uint8_t*>(v.data[1]),
                        const_cast<uint8_t*>(v.data[2]), nullptr};
     int dst_stride[4] = {v.stride[0], v.stride[1], v.stride[2], 0};

@@ -54,43 +54,42 @@ int PictureView::plane_height(int plane) const {
   return -((-height) >> chroma_shift_y);
 }
 
-Picture::Picture(const PictureView& view) : view_(view) {
-  const int planes = view.layout == PixelLayout::kRgb24 ? 1 : 3;
-  const int bytes_per_pixel = view.layout == PixelLayout::kRgb24 ? 3 : 1;
+size_t PictureView::packed_bytes() const {
   size_t total = 0;
-  for (int i = 0; i < planes; ++i)
-    total += static_cast<size_t>(view.plane_width(i)) * bytes_per_pixel * view.plane_height(i);
-  bytes_.resize(total);
-  uint8_t* at = bytes_.data();
-  for (int i = 0; i < planes; ++i) {
-    const size_t row = static_cast<size_t>(view.plane_width(i)) * bytes_per_pixel;
+  for (int i = 0; i < planes(); ++i) total += plane_row_bytes(i) * plane_height(i);
+  return total;
+}
+
+PictureView packed_layout(PictureView shape, std::vector<uint8_t>* storage) {
+  storage->resize(shape.packed_bytes());
+  uint8_t* at = storage->data();
+  for (int i = 0; i < shape.planes(); ++i) {
+    shape.data[i] = at;
+    shape.stride[i] = static_cast<int>(shape.plane_row_bytes(i));
+    at += shape.plane_row_bytes(i) * shape.plane_height(i);
+  }
+  return shape;
+}
+
+Picture::Picture(const PictureView& view) : view_(packed_layout(view, &bytes_)) {
+  for (int i = 0; i < view.planes(); ++i) {
+    const size_t row = view.plane_row_bytes(i);
     for (int y = 0; y < view.plane_height(i); ++y)
-      std::memcpy(at + y * row, view.data[i] + static_cast<std::ptrdiff_t>(y) * view.stride[i], row);
-    view_.data[i] = at;
-    view_.stride[i] = static_cast<int>(row);
-    at += row * view.plane_height(i);
+      std::memcpy(const_cast<uint8_t*>(view_.data[i]) + y * row,
+                  view.data[i] + static_cast<std::ptrdiff_t>(y) * view.stride[i], row);
   }
 }
 
 PictureView rotate_picture(const PictureView& p, int degrees, std::vector<uint8_t>* storage) {
-  const bool swap = degrees == 90 || degrees == 270;
-  const int planes = p.layout == PixelLayout::kRgb24 ? 1 : 3;
-  const int channels = p.layout == PixelLayout::kRgb24 ? 3 : 1;
-  size_t total = 0;
-  for (int i = 0; i < planes; ++i) total += static_cast<size_t>(p.plane_width(i)) * p.plane_height(i) * channels;
-  storage->resize(total);
-  PictureView r = p;
-  if (swap) {
-    std::swap(r.width, r.height);
-    std::swap(r.chroma_shift_x, r.chroma_shift_y);
+  PictureView shape = p;
+  if (degrees == 90 || degrees == 270) {
+    std::swap(shape.width, shape.height);
+    std::swap(shape.chroma_shift_x, shape.chroma_shift_y);
   }
-  uint8_t* at = storage->data();
-  for (int i = 0; i < planes; ++i) {
-    rotate_plane(p.data[i], p.plane_width(i), p.plane_height(i), p.stride[i], channels, degrees, at);
-    r.data[i] = at;
-    r.stride[i] = r.plane_width(i) * channels;
-    at += static_cast<size_t>(p.plane_width(i)) * p.plane_height(i) * channels;
-  }
+  const PictureView r = packed_layout(shape, storage);
+  for (int i = 0; i < p.planes(); ++i)
+    rotate_plane(p.data[i], p.plane_width(i), p.plane_height(i), p.stride[i], p.bytes_per_pixel(), degrees,
+                 const_cast<uint8_t*>(r.data[i]));
   return r;
 }
 

@@ -3,6 +3,7 @@
 // model's size, the detector's small grey picture straight from the luma plane) avoids converting
 // every full frame to RGB, which was about half of the wasm core's time (docs/BENCHMARKS.md).
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -24,7 +25,15 @@ struct PictureView {
   static PictureView rgb24(const uint8_t* rgb, int width, int height, int stride);
   int plane_width(int plane) const;
   int plane_height(int plane) const;
+  int planes() const { return layout == PixelLayout::kRgb24 ? 1 : 3; }
+  int bytes_per_pixel() const { return layout == PixelLayout::kRgb24 ? 3 : 1; }  // in each plane
+  size_t plane_row_bytes(int plane) const { return static_cast<size_t>(plane_width(plane)) * bytes_per_pixel(); }
+  size_t packed_bytes() const;  // all planes, rows without padding
 };
+
+// `shape` (layout, size, chroma subsampling, range) laid out tightly packed in *storage, which is
+// resized to fit: planes one after the other, rows without padding. Its data points into *storage.
+PictureView packed_layout(PictureView shape, std::vector<uint8_t>* storage);
 
 // An owned, tightly packed copy of a frame, shared (not copied) between the frame-rate converter
 // and the tracker.

@@ -244,11 +244,10 @@ void WindowMaker::push_frame(const uint8_t* rgb, int width, int height, int stri
 
 void WindowMaker::push_picture(const PictureView& frame, double time, double source_scale) {
   if (impl_->finished) throw Error(ErrorCode::kInvalidArgument, "push_frame after finish");
-  const int planes = frame.layout == PixelLayout::kRgb24 ? 1 : 3;
-  const int bytes_per_pixel = frame.layout == PixelLayout::kRgb24 ? 3 : 1;
   bool ok = frame.width > 0 && frame.height > 0 && frame.chroma_shift_x >= 0 && frame.chroma_shift_x <= 2 &&
             frame.chroma_shift_y >= 0 && frame.chroma_shift_y <= 2;
-  for (int i = 0; ok && i < planes; ++i) ok = frame.data[i] && frame.stride[i] >= frame.plane_width(i) * bytes_per_pixel;
+  for (int i = 0; ok && i < frame.planes(); ++i)
+    ok = frame.data[i] && frame.stride[i] >= 0 && static_cast<size_t>(frame.stride[i]) >= frame.plane_row_bytes(i);
   if (!ok)
     throw Error(ErrorCode::kInvalidArgument,
                 "push_frame: bad frame (" + std::to_string(frame.width) + "x" + std::to_string(frame.height) + ")");
