@@ -114,29 +114,15 @@ async function loadDetector(engine, ort, model, { name, onProgress } = {}) {
 
 /** What a window of the core looked like to the network, as an image: the middle frame's crop (PNG Blob). */
 async function cropImage(w, g) {
-  const t = Math.floor(g.frames / 2);
+  // The core's own RGB crops (every window carries them): no second copy of its normalisation here.
   const n = g.height * g.width;
+  const base = Math.floor(g.frames / 2) * n * 3;
   const rgba = new Uint8ClampedArray(n * 4);
-  if (w.crops && w.crops.length === g.frames * n * 3) {
-    const base = t * n * 3;
-    for (let i = 0; i < n; i++) {
-      rgba[i * 4] = w.crops[base + i * 3];
-      rgba[i * 4 + 1] = w.crops[base + i * 3 + 1];
-      rgba[i * 4 + 2] = w.crops[base + i * 3 + 2];
-      rgba[i * 4 + 3] = 255;
-    }
-  } else {
-    // The video tensor mapped back to pixels by the geometry's own normalisation.
-    const plane = g.frames * n;
-    const frame = t * n;
-    const scale = 255 * g.videoStd;
-    const offset = 255 * g.videoMean;
-    for (let i = 0; i < n; i++) {
-      rgba[i * 4] = w.video[frame + i] * scale + offset;
-      rgba[i * 4 + 1] = w.video[plane + frame + i] * scale + offset;
-      rgba[i * 4 + 2] = w.video[2 * plane + frame + i] * scale + offset;
-      rgba[i * 4 + 3] = 255;
-    }
+  for (let i = 0; i < n; i++) {
+    rgba[i * 4] = w.crops[base + i * 3];
+    rgba[i * 4 + 1] = w.crops[base + i * 3 + 1];
+    rgba[i * 4 + 2] = w.crops[base + i * 3 + 2];
+    rgba[i * 4 + 3] = 255;
   }
   const canvas = new OffscreenCanvas(g.width, g.height);
   canvas.getContext('2d').putImageData(new ImageData(rgba, g.width, g.height), 0, 0);
