@@ -9,14 +9,13 @@
 // attributes), never sampled on a timer, so a slow machine changes nothing but the wait.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildExtension } from '../../web/extension/build.mjs';
 import { modelNotice, readModelCard } from '../../web/src/model-card.js';
 import { AVLENS } from '../web/native-reference.mjs';
 import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, ROOT, coreMetadata, untrainedModel } from '../web/helpers.mjs';
-import { launchExtension, serveSite } from './helpers.mjs';
+import { faceClip as makeFaceClip, launchExtension, recordBadgeStates as recordStates, serveSite } from './helpers.mjs';
 
 const WORK = join(ROOT, 'build-extension', 'test-coverage');
 const ARTIFACTS = join(WEB_ARTIFACTS, '..', 'extension');
@@ -31,32 +30,8 @@ const missing = [
 ].filter(Boolean);
 const skip = missing.length ? missing.join('; ') : false;
 
-/** The test photo (a face) with a tone, `seconds` long, as the browser plays it (H.264/AAC in MP4). */
-function faceClip(seconds) {
-  mkdirSync(WORK, { recursive: true });
-  const out = join(WORK, `face-${seconds}s.mp4`);
-  if (!existsSync(out)) {
-    execFileSync('nice', ['ffmpeg', '-v', 'error', '-y', '-loop', '1', '-framerate', '30', '-i', join(ROOT, 'tests', 'data', 'astronaut.png'),
-      '-f', 'lavfi', '-i', `sine=frequency=220:sample_rate=48000:duration=${seconds}`, '-t', String(seconds),
-      '-vf', 'scale=480:-2,format=yuv420p', '-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'aac', '-ar', '48000', out]);
-  }
-  return out;
-}
-
-/** Records, in the page, every state the badge shows: its host's data attributes after each change. */
-function recordBadgeStates(page) {
-  return page.evaluate(() => {
-    window.__badgeStates = [];
-    new MutationObserver(() => {
-      const host = document.querySelector('avlens-badge');
-      if (!host) return;
-      const { state, verdict, windows, scored, needed, score } = host.dataset;
-      const last = window.__badgeStates.at(-1);
-      const now = { state, verdict, windows, scored, needed, score };
-      if (!last || Object.keys(now).some((k) => now[k] !== last[k])) window.__badgeStates.push(now);
-    }).observe(document.documentElement, { subtree: true, attributes: true, attributeFilter: ['data-state', 'data-verdict', 'data-windows', 'data-scored', 'data-needed', 'data-score'] });
-  });
-}
+const faceClip = (seconds) => makeFaceClip(WORK, seconds);
+const recordBadgeStates = (p) => recordStates(p, ['state', 'verdict', 'windows', 'scored', 'needed', 'score']);
 
 describe('extension: no verdict from too few windows (the core\'s coverage)', { skip }, () => {
   let ext;

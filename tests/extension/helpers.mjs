@@ -1,10 +1,40 @@
 // Shared by the extension's tests: a local test site, Chromium with the unpacked extension (kept
 // off the network), and the probes that read what the extension shows.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, CHROMIUM_ARGS } from '../web/helpers.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, ROOT } from '../web/helpers.mjs';
+
+/**
+ * The test photo (a face) with a tone, `seconds` long, at `fps`, with the video codec `codec`
+ * (H.264 by default; `mpeg4` is MPEG-4 Part 2, which the browser cannot show), in `dir`.
+ */
+export function faceClip(dir, seconds, { codec = 'libx264', fps = 30 } = {}) {
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, `face-${seconds}s-${codec}-${fps}.mp4`);
+  if (!existsSync(out)) {
+    execFileSync('nice', ['ffmpeg', '-v', 'error', '-y', '-loop', '1', '-framerate', String(fps), '-i', join(ROOT, 'tests', 'data', 'astronaut.png'),
+      '-f', 'lavfi', '-i', `sine=frequency=220:sample_rate=48000:duration=${seconds}`, '-t', String(seconds),
+      '-vf', 'scale=480:-2,format=yuv420p', '-c:v', codec, ...(codec === 'libx264' ? ['-preset', 'veryfast'] : ['-q:v', '5']), '-c:a', 'aac', '-ar', '48000', out]);
+  }
+  return out;
+}
+
+/** Records, in the page, every state the badge shows: the `keys` of its host's dataset after each change. */
+export function recordBadgeStates(p, keys) {
+  return p.evaluate((keys) => {
+    window.__badgeStates = [];
+    new MutationObserver(() => {
+      const host = document.querySelector('avlens-badge');
+      if (!host) return;
+      const now = Object.fromEntries(keys.map((k) => [k, host.dataset[k]]));
+      const last = window.__badgeStates.at(-1);
+      if (!last || keys.some((k) => now[k] !== last[k])) window.__badgeStates.push(now);
+    }).observe(document.documentElement, { subtree: true, attributes: true, attributeFilter: keys.map((k) => `data-${k}`) });
+  }, keys);
+}
 
 export function serve(handler) {
   const server = createServer(handler);

@@ -12,12 +12,11 @@
 //   reload, and switched on again the video is analysed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildExtension } from '../../web/extension/build.mjs';
 import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, ROOT, untrainedModel } from '../web/helpers.mjs';
-import { launchExtension, page, playOnceFromStart, serveSite } from './helpers.mjs';
+import { faceClip as makeFaceClip, launchExtension, page, playOnceFromStart, recordBadgeStates as recordStates, serveSite } from './helpers.mjs';
 
 const WORK = join(ROOT, 'build-extension', 'test-states');
 const ARTIFACTS = join(WEB_ARTIFACTS, '..', 'extension');
@@ -31,37 +30,13 @@ const missing = [
 ].filter(Boolean);
 const skip = missing.length ? missing.join('; ') : false;
 
-/** The test photo (a face) with a tone, `seconds` long, at `fps`, with the video codec `codec`. */
-function faceClip(seconds, { codec = 'libx264', fps = 30 } = {}) {
-  mkdirSync(WORK, { recursive: true });
-  const out = join(WORK, `face-${seconds}s-${codec}-${fps}.mp4`);
-  if (!existsSync(out)) {
-    execFileSync('nice', ['ffmpeg', '-v', 'error', '-y', '-loop', '1', '-framerate', String(fps), '-i', join(ROOT, 'tests', 'data', 'astronaut.png'),
-      '-f', 'lavfi', '-i', `sine=frequency=220:sample_rate=48000:duration=${seconds}`, '-t', String(seconds),
-      '-vf', 'scale=480:-2,format=yuv420p', '-c:v', codec, ...(codec === 'libx264' ? ['-preset', 'veryfast'] : ['-q:v', '5']), '-c:a', 'aac', '-ar', '48000', out]);
-  }
-  return out;
-}
-
-/** Records every state the badge shows (its host's data attributes after each change). */
-function recordBadgeStates(p) {
-  return p.evaluate(() => {
-    window.__badgeStates = [];
-    new MutationObserver(() => {
-      const host = document.querySelector('avlens-badge');
-      if (!host) return;
-      const { state, reason, verdict, scored } = host.dataset;
-      const last = window.__badgeStates.at(-1);
-      const now = { state, reason, verdict, scored };
-      if (!last || Object.keys(now).some((k) => now[k] !== last[k])) window.__badgeStates.push(now);
-    }).observe(document.documentElement, { subtree: true, attributes: true, attributeFilter: ['data-state', 'data-reason', 'data-verdict', 'data-scored'] });
-  });
-}
-
 /**
  * Plays the page's video (looping) until the extension analyses it (with `scored`: until it has
  * scored a window, so that the engine is warm on a loaded machine), then once from 0 to its end.
  */
+const faceClip = (seconds, options) => makeFaceClip(WORK, seconds, options);
+const recordBadgeStates = (p) => recordStates(p, ['state', 'reason', 'verdict', 'scored']);
+
 async function playToEnd(ext, p, { scored = false } = {}) {
   await p.evaluate(() => {
     const v = document.getElementById('v');
