@@ -18,7 +18,7 @@ const EXTENSION = fileURLToPath(new URL('.', import.meta.url));
 const WEB = resolve(EXTENSION, '..');
 const ROOT = resolve(WEB, '..');
 // The page's modules the extension imports (analysis worker, content script, popup).
-const SHARED_MODULES = ['core.js', 'detector.js', 'onnx-model.js', 'scorer.js', 'format.js', 'verdict.js', 'model-card.js'];
+const SHARED_MODULES = ['core.js', 'core-worker.js', 'detector.js', 'onnx-model.js', 'scorer.js', 'format.js', 'verdict.js', 'model-card.js'];
 const BUILD_ONLY = new Set(['build.mjs', 'icons.mjs']);
 
 function parseArgs(argv) {

@@ -28,7 +28,7 @@ const worker = new AnalysisWorker({
 });
 
 function startWorker() {
-  worker.start({ backend: el.backendSelect.value, build: app.build });
+  worker.start({ backend: el.backendSelect.value, build: app.build, ...app.engineOptions });
 }
 
 function onWorkerCrash(detail) {
@@ -307,6 +307,12 @@ async function main() {
   show('intake');
   const params = new URLSearchParams(location.search);
   if (['auto', 'webgpu', 'wasm'].includes(params.get('backend'))) el.backendSelect.value = params.get('backend');
+  // For measurements (tests/web/bench.mjs): ONNX Runtime's threads, and ?overlap=0 for the core
+  // and the network taking turns on one thread as they did before they overlapped.
+  app.engineOptions = {
+    threads: /^[1-9]$/.test(params.get('threads') ?? '') ? Number(params.get('threads')) : undefined,
+    overlap: params.get('overlap') !== '0',
+  };
   try {
     app.build = await (await fetch('build-info.json', { cache: 'no-store' })).json();
   } catch (err) {

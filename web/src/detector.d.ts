@@ -118,7 +118,26 @@ export interface ScanResult {
   aggregate: Aggregate;
   coverage: Coverage;
   report: Record<string, unknown>;
+  /**
+   * Milliseconds: windows is the core's own time (reading, decoding, face tracking, windows),
+   * inference the network's; with overlap they run at the same time and total (the wall clock
+   * from the file to the verdict) is less than their sum.
+   */
   timings: { windows: number; inference: number; heatmaps: number; aggregate: number; total: number };
+  pipeline: PipelineStats;
+}
+
+/** How the core and the network shared the scan (null fields: they took turns, overlap false). */
+export interface PipelineStats {
+  overlap: boolean;
+  /** Windows the core may make ahead of the network. */
+  queueLimit: number | null;
+  /** The most windows that were made and not yet scored at one time (never above queueLimit). */
+  maxQueued: number | null;
+  /** Time the core waited for the network (the queue was full), ms. */
+  coreWaitedMs: number | null;
+  /** Time the network waited for the core's next window, ms. */
+  networkWaitedMs: number | null;
 }
 
 export interface Progress {
@@ -137,6 +156,13 @@ export interface ScanOptions {
   onProgress?: (progress: Progress) => void;
   /** Give each window its face crop (default true). */
   crops?: boolean;
+  /**
+   * Make the windows in a worker of the core's own while the network scores the ones before
+   * (default true where workers exist; false: the core and the network take turns on this thread).
+   */
+  overlap?: boolean;
+  /** With overlap: windows the core may make ahead of the network, 1 to 16 (default 3). */
+  queueLimit?: number;
 }
 
 export interface StreamWindow {
@@ -188,6 +214,8 @@ export interface Detector {
   /** The verdict on a score under this model (its threshold, its card) and a coverage. */
   verdict(score: number, coverage?: Coverage | null): Verdict;
   scanFile(file: Blob & { name?: string }, options?: ScanOptions): Promise<ScanResult>;
+  /** Starts the core's worker for scanFile now, so that the first scan does not wait for it to load. */
+  prepareScans(): void;
   openVideo(options?: VideoOptions): VideoStream;
   close(): Promise<void>;
 }

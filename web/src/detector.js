@@ -28,6 +28,10 @@ const DEFAULT_MODEL_URL = new URL('../model/avlens.onnx', import.meta.url).href;
 // oldest waiting windows are dropped (and reported as skipped 'slow') rather than letting the delay
 // grow without end.
 const MAX_WAITING_WINDOWS = 4;
+// Files: windows the core (in its worker) may have made and the network not yet scored. A few
+// keep both threads busy when their pace varies from window to window; memory is bounded by them.
+const DEFAULT_QUEUE_LIMIT = 3;
+const MAX_QUEUE_LIMIT = 16;
 // A window whose sound is flat (digital silence, or a site whose sound cannot be read) is not scored.
 const SILENT_SPAN = 1e-6;
 // The counts of a report that the core's coverage rule reads; a video's stretches add up.
@@ -61,6 +65,8 @@ export async function createEngine({ backend = 'auto', threads, coreUrl = DEFAUL
   }
   const engine = {
     backend: chosen,
+    // Where a scan's core worker (core-worker.js) loads the core from; null without a core.
+    coreUrl: core ? new URL(coreUrl, import.meta.url).href : null,
     ortVersion: ort.env.versions?.web ?? null,
     core,
     coreStatus,
@@ -77,7 +83,7 @@ export async function createEngine({ backend = 'auto', threads, coreUrl = DEFAUL
  *   model:   URL or path of an avlens .onnx, its bytes (ArrayBuffer, Uint8Array) or a Blob/File;
  *            default: the model bundled with the built site (model/avlens.onnx)
  *   backend: 'auto' (WebGPU on a hardware adapter, else WebAssembly), 'webgpu' or 'wasm'
- *   threads: WebAssembly threads for ONNX Runtime (default: up to 4 when cross-origin isolated, else 1)
+ *   threads: WebAssembly threads for ONNX Runtime (default when cross-origin isolated: the cores less one, one left to the wasm core, up to 4; else 1)
  *   onProgress({ stage: 'runtime'|'core'|'model'|'warmup', fraction })
  *   coreUrl, ortUrl: where the wasm core (avlens_core.js) and ONNX Runtime Web's files are
  *            (default: core/ and vendor/ort/ of the built site)
@@ -159,6 +165,7 @@ class Detector {
     this.waiting = []; // streaming: windows waiting for the network
     this.scoring = false;
     this.videos = new Set();
+    this.spareCoreWorkers = []; // core workers (core-worker.js) with no clip, for scanFile
   }
 
   get core() {
@@ -179,18 +186,27 @@ class Detector {
 
   /**
    * Scans a video file (File or Blob): the core decodes it and makes the windows, the network scores
-   * each, the core aggregates. Options: signal (anything with `aborted`, e.g. an AbortSignal; the
-   * core polls it between frames), onWindow(window) for each scored window as it comes,
-   * onClip({ info, expectedWindows }) once the clip is open, onProgress({ stage: 'analyse'|
-   * 'aggregate', fraction, done, expected, elapsedMs }), crops (default true: each window gets the
-   * face crop the network saw, a PNG Blob, for its heat map).
+   * each, the core aggregates. The core makes the next windows in a worker of its own while the
+   * network scores the ones before (overlap), with at most `queueLimit` windows made and not yet
+   * scored. Options: signal (anything with `aborted`, e.g. an AbortSignal), onWindow(window) for each
+   * scored window as it comes, onClip({ info, expectedWindows }) once the clip is open,
+   * onProgress({ stage: 'analyse'|'aggregate', fraction, done, expected, elapsedMs }), crops (default
+   * true: each window gets the face crop the network saw, a PNG Blob, for its heat map), overlap
+   * (default true where workers exist; false: the core and the network take turns on this thread,
+   * as before), queueLimit (default 3).
    * Resolves { file, clip, declaredDuration, windows, score, max, threshold, verdict, timeline,
-   * aggregate, coverage, report, timings }; rejects with a CoreError (code 'aborted' when cancelled).
+   * aggregate, coverage, report, timings, pipeline }; rejects with a CoreError (code 'aborted' when
+   * cancelled).
    */
-  async scanFile(file, { signal, onWindow, onClip, onProgress, crops = true } = {}) {
+  async scanFile(file, { signal, onWindow, onClip, onProgress, crops = true, overlap = true, queueLimit = DEFAULT_QUEUE_LIMIT } = {}) {
     this.checkOpen();
     if (!this.core) throw Object.assign(new Error(this.engine.coreStatus.message || 'The analysis core is not available.'), { code: 'core_missing' });
+    if (!(Number.isInteger(queueLimit) && queueLimit >= 1 && queueLimit <= MAX_QUEUE_LIMIT)) {
+      throw new CoreError('invalid_argument', `queueLimit must be a whole number from 1 to ${MAX_QUEUE_LIMIT}, not ${queueLimit}`);
+    }
     const g = this.model.geometry;
+    // windows: the core's own time (reading, decoding, tracking, windows; on its thread when it
+    // overlaps); inference: the network's; total: the wall clock, less than their sum when overlapping.
     const timings = { windows: 0, inference: 0, heatmaps: 0, aggregate: 0, total: 0 };
     const tStart = now();
     const progress = (stage, fraction, extra = {}) => onProgress?.({ stage, fraction, elapsedMs: now() - tStart, ...extra });
@@ -198,36 +214,27 @@ class Detector {
       if (aborted(signal)) throw new CoreError('aborted', 'cancelled');
     };
 
-    // The core reads the File slice by slice as it decodes (FileReaderSync in a worker): it is
-    // never copied whole, so reading is part of the windows' time.
     checkCancel();
-    let decodeFraction = 0;
-    let t = now();
-    const clip = await this.core.openClip(file, file.name ?? 'clip', this.model.metadata, {
-      onProgress: (f) => {
-        decodeFraction = f;
-      },
-      signal: { get aborted() { return aborted(signal); } },
-    });
-    timings.windows += now() - t;
+    const name = file.name ?? 'clip';
+    const source = overlap && this.canOverlap(file)
+      ? await workerWindows(this.takeCoreWorker(), file, name, this.model.metadata, queueLimit, signal, (w) => this.keepCoreWorker(w))
+      : await threadWindows(this.core, file, name, this.model.metadata, signal);
     try {
       progress('analyse', 0);
       const windowSeconds = g.frames / g.fps;
-      const expected = Math.max(1, Math.floor((clip.info.duration + 1e-6) / windowSeconds));
-      onClip?.({ info: clip.info, expectedWindows: expected });
+      const expected = Math.max(1, Math.floor((source.info.duration + 1e-6) / windowSeconds));
+      onClip?.({ info: source.info, expectedWindows: expected });
       const windows = [];
       let skippedNoFace = 0;
-      for (;;) {
-        t = now();
-        const w = clip.next();
-        timings.windows += now() - t;
-        if (!w) break;
+      let t;
+      for (let w = await source.next(); w; w = await source.next()) {
         checkWindow(w, g);
         checkCancel();
         // As `avlens scan`: a window whose face was missing in more than half of its frames is not
         // scored (the report and the timeline show those seconds as without a face).
         if (!w.hasFace) {
           skippedNoFace++;
+          source.done();
           continue;
         }
         t = now();
@@ -248,31 +255,33 @@ class Detector {
           maps,
           crop,
         };
+        source.done(); // the core may make one more window
         windows.push(window);
         onWindow?.(window);
         const done = windows.length;
-        progress('analyse', Math.min(0.99, Math.max(done / Math.max(expected, done + 1), decodeFraction * 0.98)), { done, expected });
+        progress('analyse', Math.min(0.99, Math.max(done / Math.max(expected, done + 1), source.decodeFraction * 0.98)), { done, expected });
       }
-      const name = file.name ?? 'the clip';
-      if (windows.length === 0 && skippedNoFace > 0) throw new CoreError('no_face', `${name}: no window with a face (${skippedNoFace} window${skippedNoFace > 1 ? 's' : ''} without one)`);
+      // Read to the end, the core has capped the duration the container declared at what was
+      // decoded (a container may declare anything): the timeline is sized from that.
+      const { info, report } = await source.end();
+      timings.windows = source.coreMs;
+      const clipName = file.name ?? 'the clip';
+      if (windows.length === 0 && skippedNoFace > 0) throw new CoreError('no_face', `${clipName}: no window with a face (${skippedNoFace} window${skippedNoFace > 1 ? 's' : ''} without one)`);
       if (windows.length === 0) throw new CoreError('too_short', `the clip gave no complete ${windowSeconds.toFixed(2)} s window`);
       progress('aggregate', 0.995);
       t = now();
       const scored = windows.map((w) => ({ startTime: w.startTime, duration: w.duration, score: w.score }));
-      // Read to the end, the core has capped the duration the container declared at what was
-      // decoded (a container may declare anything): the timeline is sized from that.
-      const info = clip.readInfo();
       const aggregate = this.core.aggregate(scored, info.duration);
-      // What the score rests on, and whether a verdict may be given: the core's rule, as in `avlens scan`.
-      const coverage = clip.coverage(scored);
+      // What the score rests on, and whether a verdict may be given: the core's rule on the clip's
+      // report, as in `avlens scan`.
+      const coverage = this.core.coverage(report, scored, this.model.metadata);
       timings.aggregate = now() - t;
-      const report = clip.report();
       timings.total = now() - tStart;
       const verdict = this.verdict(aggregate.mean, coverage);
       return {
         file: { name: file.name ?? null, bytes: file.size, type: file.type ?? '' },
         clip: info,
-        declaredDuration: clip.info.duration,
+        declaredDuration: source.info.duration,
         windows,
         score: aggregate.mean,
         max: aggregate.max,
@@ -283,11 +292,38 @@ class Detector {
         coverage,
         report,
         timings,
+        pipeline: source.stats(),
       };
     } finally {
-      clip.close();
+      source.close();
     }
   }
+
+  /** Whether this scan can make its windows in a worker: workers exist and the file can be sent to one. */
+  canOverlap(file) {
+    return typeof Worker !== 'undefined' && typeof Blob !== 'undefined' && file instanceof Blob && Boolean(this.engine.coreUrl);
+  }
+
+  /** A core worker that has no clip (started now when there is none). */
+  takeCoreWorker() {
+    return this.spareCoreWorkers.pop() ?? new CoreWorker(this.engine.coreUrl);
+  }
+
+  /** A core worker whose clip is over waits for the next one (unless this detector is closed). */
+  keepCoreWorker(coreWorker) {
+    if (this.closed) coreWorker.terminate();
+    else this.spareCoreWorkers.push(coreWorker);
+  }
+
+  /**
+   * Starts the worker that makes a scan's windows now, so that the first scanFile does not wait
+   * for the core to load in it (the page calls this once its model is ready).
+   */
+  prepareScans() {
+    this.checkOpen();
+    if (this.spareCoreWorkers.length === 0 && typeof Worker !== 'undefined' && this.engine.coreUrl) this.spareCoreWorkers.push(new CoreWorker(this.engine.coreUrl));
+  }
+
 
   /**
    * The streaming form: a video that plays while it is analysed (the extension). Its frames and
@@ -341,8 +377,166 @@ class Detector {
     for (const v of [...this.videos]) v.close();
     this.closed = true;
     this.waiting.length = 0;
+    for (const w of this.spareCoreWorkers.splice(0)) w.terminate();
     await this.loaded.session.release();
   }
+}
+
+/**
+ * A clip's windows made on this thread: the core and the network take turns (overlap: false, or
+ * where there are no workers). Interface of a window source: info (as opened), next() -> a window
+ * of the core or null, done() (the caller is finished with the last window), decodeFraction,
+ * coreMs, end() -> { info, report } once read to the end, stats(), close().
+ */
+async function threadWindows(core, file, name, metadata, signal) {
+  let decodeFraction = 0;
+  let t = now();
+  // The core reads the File slice by slice as it decodes (FileReaderSync in a worker): it is
+  // never copied whole, so reading is part of the windows' time.
+  const clip = await core.openClip(file, name, metadata, {
+    onProgress: (f) => {
+      decodeFraction = f;
+    },
+    signal: { get aborted() { return aborted(signal); } },
+  });
+  let coreMs = now() - t;
+  return {
+    info: clip.info,
+    get decodeFraction() {
+      return decodeFraction;
+    },
+    get coreMs() {
+      return coreMs;
+    },
+    async next() {
+      t = now();
+      const w = clip.next();
+      coreMs += now() - t;
+      return w;
+    },
+    done() {},
+    async end() {
+      return { info: clip.readInfo(), report: clip.report() };
+    },
+    stats: () => ({ overlap: false, queueLimit: null, maxQueued: null, coreWaitedMs: null, networkWaitedMs: null }),
+    close: () => clip.close(),
+  };
+}
+
+/** The wasm core in a worker of its own (core-worker.js), loading as soon as it is made. */
+class CoreWorker {
+  constructor(coreUrl) {
+    this.worker = new Worker(new URL('./core-worker.js', import.meta.url), { type: 'module', name: 'avlens-core' });
+    this.listener = null; // the running scan's
+    this.worker.onmessage = ({ data }) => this.listener?.(data);
+    this.worker.onerror = (e) => {
+      e.preventDefault?.();
+      this.listener?.({ type: 'error', error: { code: 'internal', message: `the analysis core's worker failed (${e.message || 'it could not start'})` } });
+    };
+    this.worker.postMessage({ type: 'load', coreUrl });
+  }
+
+  terminate() {
+    this.listener = null;
+    this.worker.terminate();
+  }
+}
+
+/**
+ * A clip's windows made by a core worker while this thread scores the ones before: at most
+ * `queueLimit` of them made and not yet done() with (the worker waits for each done()). A cancel
+ * (signal.aborted, polled while waiting) or a failure ends the worker; a clip read to the end,
+ * or refused by the core with an error about the clip, leaves it ready for the next one.
+ */
+async function workerWindows(coreWorker, file, name, metadata, queueLimit, signal, keep) {
+  const inbox = [];
+  let waiter = null;
+  let stopped = null;
+  let workerFinished = false; // the worker has no clip open: an `end` or an `error` came
+  let internalError = false; // the core failed inside: its state goes with its worker
+  let networkWaitedMs = 0;
+  let last = null; // the last window's message
+  const deliver = () => {
+    if (!waiter || (!stopped && inbox.length === 0)) return;
+    const { resolve, reject } = waiter;
+    waiter = null;
+    if (stopped) return reject(stopped);
+    const msg = inbox.shift();
+    if (msg.type === 'error') {
+      workerFinished = true;
+      internalError = msg.error.code === 'internal';
+      stopped = new CoreError(msg.error.code, msg.error.message);
+      return reject(stopped);
+    }
+    return resolve(msg);
+  };
+  coreWorker.listener = (msg) => {
+    if (msg.type === 'loaded') return;
+    inbox.push(msg);
+    deliver();
+  };
+  const receive = () => {
+    const t = now();
+    return new Promise((resolve, reject) => {
+      waiter = { resolve, reject };
+      deliver();
+    }).finally(() => {
+      networkWaitedMs += now() - t;
+    });
+  };
+  // The core runs on its own thread, so this one is free to notice a cancel while it waits.
+  const poll = setInterval(() => {
+    if (aborted(signal) && !stopped) {
+      stopped = new CoreError('aborted', 'cancelled');
+      deliver();
+    }
+  }, 50);
+  const close = () => {
+    clearInterval(poll);
+    if (workerFinished && !internalError) {
+      coreWorker.listener = null;
+      keep(coreWorker);
+    } else {
+      coreWorker.terminate();
+    }
+  };
+  coreWorker.worker.postMessage({ type: 'scan', file, name, metadata, queueLimit });
+  let opened;
+  try {
+    opened = await receive();
+    networkWaitedMs = 0; // opening the clip is the core's time, not the network's wait
+  } catch (err) {
+    close();
+    throw err;
+  }
+  let endMsg = null;
+  return {
+    info: opened.info,
+    get decodeFraction() {
+      return last?.decodeFraction ?? 0;
+    },
+    get coreMs() {
+      return (endMsg ?? last ?? opened).coreMs;
+    },
+    async next() {
+      const msg = await receive();
+      if (msg.type === 'end') {
+        endMsg = msg;
+        workerFinished = true;
+        return null;
+      }
+      last = msg;
+      return msg.window;
+    },
+    done() {
+      coreWorker.worker.postMessage({ type: 'scored' });
+    },
+    async end() {
+      return { info: endMsg.info, report: endMsg.report };
+    },
+    stats: () => ({ overlap: true, queueLimit, maxQueued: endMsg.maxQueued, coreWaitedMs: endMsg.coreWaitedMs, networkWaitedMs }),
+    close,
+  };
 }
 
 const emptyReport = () => Object.fromEntries(REPORT_COUNTS.map((k) => [k, 0]));

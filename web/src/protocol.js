@@ -5,9 +5,11 @@
 // trust boundary of its own, kept apart from this one.
 //
 // Page -> worker
-//   init        { backend: 'auto'|'webgpu'|'wasm', abortFlag: SharedArrayBuffer(4) | null, build }
+//   init        { backend: 'auto'|'webgpu'|'wasm', abortFlag: SharedArrayBuffer(4) | null, build, threads?, overlap }
 //               build: build-info.json (where the core is); abortFlag: the page sets it to 1 to cancel
-//               (the worker is busy inside the core and polls it between frames)
+//               (a core on this worker's thread polls it between frames); threads: ONNX Runtime's
+//               WebAssembly threads (undefined: its default); overlap: the core makes a clip's
+//               windows in a worker of its own while this one scores (false: they take turns)
 //   load-model  { name, bytes: ArrayBuffer (transferred), source: 'default'|'file' }
 //               the worker keeps its current model until this one has loaded and passed its checks
 //   analyze     { runId, file: File }

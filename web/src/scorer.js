@@ -20,7 +20,8 @@ export function softwareAdapterName(adapter) {
 /**
  * Imports ONNX Runtime Web from `ortDir` (the build's vendor/ort/): the WebGPU build when the
  * browser offers a hardware adapter (or WebGPU is asked for by name), else the WASM build, with
- * `threads` WebAssembly threads (default: up to 4; 1 when the page is not cross-origin isolated).
+ * `threads` WebAssembly threads (default: the cores less one, up to 4; 1 when the page is not
+ * cross-origin isolated).
  * Returns { ort, backend: { name: 'webgpu'|'wasm', label, threads, adapter, skipped? } } with ORT
  * configured; `skipped` says why "Automatic" passed over the browser's adapter.
  */
@@ -46,7 +47,10 @@ export async function startOrt(preference, ortDir, { threads: asked } = {}) {
   if (asked !== undefined && !(Number.isInteger(asked) && asked >= 1 && asked <= 64)) {
     throw new CoreError('invalid_argument', `threads must be a whole number from 1 to 64, not ${asked}`);
   }
-  const threads = !self.crossOriginIsolated ? 1 : asked ?? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+  // Default: one core is left to the wasm core, which makes a clip's windows on its own thread
+  // while the network runs (detector.js scanFile); with every core given to ONNX Runtime its
+  // threads and the core's took turns on the CPU and both ran 2-3x slower (docs/BENCHMARKS.md).
+  const threads = !self.crossOriginIsolated ? 1 : asked ?? Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 1) - 1));
   let ort;
   let backend;
   if (adapter) {

@@ -19,10 +19,14 @@ export class AnalysisWorker {
     this.init = null;
   }
 
-  /** A fresh worker (the old one, if any, is ended) with ONNX Runtime on `backend` and the build's core. */
-  start({ backend, build }) {
+  /**
+   * A fresh worker (the old one, if any, is ended) with ONNX Runtime on `backend` with `threads`
+   * (undefined: its default) and the build's core; overlap false: the core and the network take
+   * turns on one thread (the way before they overlapped; for side-by-side measurements).
+   */
+  start({ backend, build, threads, overlap = true }) {
     this.worker?.terminate();
-    this.init = { backend, build };
+    this.init = { backend, build, threads, overlap };
     this.onStart();
     this.abortFlag = self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'avlens-analysis' });
@@ -36,7 +40,7 @@ export class AnalysisWorker {
       e.preventDefault?.();
       if (worker === this.worker) this.onCrash(e.message || 'the analysis worker failed');
     };
-    worker.postMessage({ type: 'init', backend, abortFlag: this.abortFlag ? this.abortFlag.buffer : null, build });
+    worker.postMessage({ type: 'init', backend, abortFlag: this.abortFlag ? this.abortFlag.buffer : null, build, threads, overlap });
   }
 
   /** The same worker again, fresh: the page reloads its model on `ready`. */

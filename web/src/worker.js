@@ -13,6 +13,7 @@ const state = {
   abortFlag: null, // Int32Array over a SharedArrayBuffer shared with the page
   cancelRequested: false,
   running: false,
+  overlap: true, // scanFile's: the core makes windows in its own worker while the network scores
 };
 
 const post = (msg, transfer = []) => self.postMessage(msg, transfer);
@@ -21,11 +22,13 @@ function isCancelled() {
   return state.cancelRequested || (state.abortFlag !== null && Atomics.load(state.abortFlag, 0) !== 0);
 }
 
-async function init({ backend = 'auto', abortFlag = null, build = {} }) {
+async function init({ backend = 'auto', abortFlag = null, build = {}, threads, overlap = true }) {
   state.abortFlag = abortFlag ? new Int32Array(abortFlag) : null;
+  state.overlap = overlap;
   const hasCore = build.core?.kind && build.core.kind !== 'missing';
   state.engine = await createEngine({
     backend,
+    threads,
     ortUrl: new URL('../vendor/ort/', import.meta.url).href,
     coreUrl: hasCore ? new URL(`../${build.core.module}`, import.meta.url).href : null,
   });
@@ -39,6 +42,8 @@ async function loadModel({ name, bytes, source }) {
   if (state.detector) await state.detector.close();
   state.detector = detector;
   state.source = { name, source };
+  // The core's worker for clips loads now, not when the first clip is dropped.
+  if (state.overlap) detector.prepareScans();
   const { model } = detector;
   post({
     type: 'model',
@@ -65,6 +70,7 @@ async function analyze({ runId, file }) {
   }
   state.cancelRequested = false;
   const result = await state.detector.scanFile(file, {
+    overlap: state.overlap,
     // The core polls `aborted` between frames, while this thread is busy inside it: the page's
     // cancel reaches it through the shared flag, not through a message.
     signal: {

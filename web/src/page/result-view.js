@@ -362,6 +362,7 @@ function reportJson() {
     backend: r.backend,
     core: r.core,
     timings_ms: r.timings,
+    pipeline: r.pipeline ?? null,
   };
 }
 
