@@ -22,7 +22,7 @@ const now = () => performance.now();
 const post = (msg, transfer = []) => self.postMessage(msg, transfer);
 
 let corePromise = null;
-let credits = 0;
+let scored = 0; // windows of the running clip the detector is done with
 let wakeUp = null;
 
 function load(coreUrl) {
@@ -35,7 +35,7 @@ function buffersOf(w) {
   return [...new Set(Object.values(w).filter((v) => ArrayBuffer.isView(v)).map((v) => v.buffer))];
 }
 
-function waitForCredit() {
+function waitForScored() {
   return new Promise((resolve) => {
     wakeUp = resolve;
   });
@@ -53,13 +53,14 @@ async function scan({ file, name, metadata, queueLimit }) {
   let coreMs = now() - t;
   try {
     post({ type: 'opened', info: clip.info, coreMs });
-    credits = queueLimit;
+    scored = 0;
+    let made = 0;
     let maxQueued = 0;
     let coreWaitedMs = 0;
     for (;;) {
-      if (credits <= 0) {
+      if (made - scored >= queueLimit) {
         t = now();
-        await waitForCredit();
+        await waitForScored();
         coreWaitedMs += now() - t;
         continue;
       }
@@ -67,8 +68,8 @@ async function scan({ file, name, metadata, queueLimit }) {
       const w = clip.next();
       coreMs += now() - t;
       if (!w) break;
-      credits--;
-      const queued = queueLimit - credits;
+      made++;
+      const queued = made - scored; // made and not yet scored, this one included
       maxQueued = Math.max(maxQueued, queued);
       post({ type: 'window', window: w, coreMs, decodeFraction, queued }, buffersOf(w));
     }
@@ -81,7 +82,7 @@ async function scan({ file, name, metadata, queueLimit }) {
 self.onmessage = async ({ data: msg }) => {
   try {
     if (msg.type === 'scored') {
-      credits++;
+      scored++;
       wakeUp?.();
       wakeUp = null;
     } else if (msg.type === 'load') {
