@@ -140,9 +140,12 @@ export class LiveSound {
     this.listeners = {
       // Buffers rendered before the seek may still be on their way: the target applies from the first
       // buffer rendered after this event (its stamp says), counted from there.
+      // What was not sent of the old position is dropped: a segment begun after the seek must not get it.
       seeking: () => {
         this.seek = { target: video.currentTime, at: performance.now(), speed: video.playbackRate };
         this.stopped = true;
+        this.chunk = null;
+        this.resampler = null;
       },
       pause: () => {
         this.stopped = true;
@@ -228,6 +231,10 @@ export class LiveSound {
       this.lostSamples = (this.lostSamples ?? 0) + lost;
     }
     this.stopped = false;
+    if (this.seek) {
+      this.count += data.numberOfFrames; // rendered before the seek: counted, not sent
+      return;
+    }
     if (this.reanchor || !this.anchor) {
       const offset = this.offsets.length ? median(this.offsets) : TYPICAL_STAMP_OFFSET_MS;
       this.setAnchor({ media: clock + (stampMs - offset - now) / 1000, count: this.count, speed: this.video.playbackRate, exact: false });
