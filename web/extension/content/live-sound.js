@@ -153,8 +153,10 @@ export class LiveSound {
       ratechange: () => this.anchor && this.setAnchor({ ...this.anchor, media: this.inRate ? this.mediaAt(this.count) : this.anchor.media, count: this.count, speed: video.playbackRate }),
       // A stall: the element may render silence while its media time stands still.
       waiting: () => {
-        this.reanchor = true;
         this.stopped = true;
+        // Nothing rendered since the known position (a play that waits for data): it still holds.
+        if (this.anchor?.exact && this.count === this.anchor.count && !this.resampler) return;
+        this.reanchor = true;
       },
     };
     for (const [type, f] of Object.entries(this.listeners)) video.addEventListener(type, f);

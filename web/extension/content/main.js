@@ -110,7 +110,10 @@ class Watch {
   openTap(knownStart) {
     let track;
     try {
-      track = this.video.captureStream().getAudioTracks()[0];
+      const stream = this.video.captureStream();
+      // Only the sound is read from the stream: its picture track would be fed every frame for nothing.
+      for (const t of stream.getVideoTracks()) t.stop();
+      track = stream.getAudioTracks()[0];
     } catch (err) {
       this.soundError = err;
       return;
@@ -308,11 +311,12 @@ class Watch {
       }
       if (!this.sound) {
         // No audio track when the video started (a video with sound gets one when it loads: look again).
-        if (this.video.captureStream().getAudioTracks().length === 0) {
+        this.openTap(null);
+        if (this.soundError) return this.openAudio(g);
+        if (!this.sound) {
           this.block('no_audio_track');
           return false;
         }
-        this.openTap(null);
       }
       this.sound.rate ??= g.sampleRate;
       this.sound.chunkSamples ??= Math.round(g.sampleRate * AUDIO_CHUNK_SECONDS);
