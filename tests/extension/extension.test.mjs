@@ -172,6 +172,14 @@ describe('browser extension with the real wasm core', { skip }, () => {
         await p.goto(`${site.origin}/?src=/${kind}.mp4`);
         await playFromStart(p);
         for (const x of busy) x.kill();
+        // The engine scores the last windows after the end; with the machine loaded it may need longer
+        // than playFromStart waits: wait again, unloaded, until their count has not changed for 3 s.
+        for (let last = -1, stable = 0, deadline = Date.now() + 60_000; load && stable < 3 && Date.now() < deadline; ) {
+          await p.waitForTimeout(1000);
+          const n = (await report()).videos[0].windows.length;
+          stable = n === last ? stable + 1 : 0;
+          last = n;
+        }
         const b = await badge(p);
         assert.ok(b, 'no badge on the video');
         assert.ok(b.score !== '' && Number(b.score) >= 0 && Number(b.score) <= 1, `badge: ${JSON.stringify(b)}`);
@@ -191,8 +199,9 @@ describe('browser extension with the real wasm core', { skip }, () => {
         const nativeClipRange = await nativeWindowScores(modelPath, kind === 'real' ? clips.real : clips.fake);
         const scored = video.windows.filter((w) => w.score !== null);
         t.diagnostic(`clips: ${clips.source}; segments ${JSON.stringify(video.segments)}; sound placement ${video.placement}`);
-        // Counted from the seek to 0 (content/live-sound.js): the sound lies where the picture does.
-        assert.equal(video.placement, 'exact', video.placementNote);
+        // Counted from the seek to 0 (content/live-sound.js), or after a stall placed by the
+        // timestamps from then on; never by Web Audio's clocks in Chromium.
+        assert.ok(['exact', 'timestamps'].includes(video.segments.find((x) => x.start < 0.5)?.placement), JSON.stringify(video.segments));
         let maxDiff = 0;
         let maxDiffClipRange = 0;
         const diffs = [];

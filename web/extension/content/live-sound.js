@@ -118,12 +118,13 @@ const median = (xs) => {
  * element will start rendering (it does not render yet), or null if it may already render.
  */
 export class LiveSound {
-  constructor(video, track, { rate = null, chunkSamples = null, knownStart, onChunk }) {
+  constructor(video, track, { rate = null, chunkSamples = null, knownStart, onChunk, onError }) {
     this.video = video;
     this.track = track;
     this.rate = rate;
     this.chunkSamples = chunkSamples;
     this.onChunk = onChunk;
+    this.onError = onError; // the sound cannot be read on (a sample rate the resampler refuses)
     this.count = 0; // input samples read since the anchor's format began
     this.anchor = knownStart === null ? null : { media: knownStart, count: 0, speed: 1, exact: true };
     this.reanchor = knownStart === null; // place the next buffer by its timestamp
@@ -195,6 +196,10 @@ export class LiveSound {
       const data = result.value;
       try {
         this.take(data);
+      } catch (err) {
+        this.close();
+        this.onError?.(err);
+        return;
       } finally {
         data.close();
       }

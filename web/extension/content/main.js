@@ -31,6 +31,7 @@ export const REASONS = {
   no_audio_track: 'the video has no sound track',
   silent: 'no sound reaches the extension (the video is silent, or its sound cannot be read)',
   audio_blocked: 'this page does not let the extension listen to the video',
+  audio_format: 'the video\'s sound comes at a sample rate the extension cannot convert to the model\'s',
   audio_suspended: 'click the page once so that the extension may listen to the sound',
   speed: 'analysis needs normal playback speed (1×)',
   hidden: 'paused while the tab is in the background',
@@ -125,7 +126,11 @@ class Watch {
       }
       return;
     }
-    this.sound = new LiveSound(this.video, track, { knownStart, onChunk: (samples, media, exact) => this.onSound(samples, media, exact) });
+    this.sound = new LiveSound(this.video, track, {
+      knownStart,
+      onChunk: (samples, media, exact) => this.onSound(samples, media, exact),
+      onError: (err) => this.block('audio_format', err.message),
+    });
   }
 
   /** A chunk of sound from the tap, at the model's rate, placed on the media time. */
@@ -135,7 +140,7 @@ class Watch {
       this.placement = placement;
       this.render();
     }
-    if (this.segment) this.segment.audio(samples, media, exact);
+    if (this.segment) this.segment.audio(samples, media, placement);
   }
 
   set(state, reason = null, detail = '') {
@@ -398,7 +403,7 @@ class Watch {
     }
     const media = this.mediaTimeOfAudio(contextTime);
     if (media === null) return; // no frame yet: nothing to align the sound to
-    this.segment.audio(samples, media);
+    this.segment.audio(samples, media, 'web_audio');
   }
 
   onFrame(now, metadata) {
@@ -573,12 +578,22 @@ class Segment {
     this.send({ type: 'frame', pixels: pixels.buffer, width, height, time }, [pixels.buffer]);
   }
 
-  /** Sound from `media` on; `exact`: placed by counting samples, so a gap or an overlap is real. */
-  audio(samples, media, exact = false) {
+  /**
+   * Sound from `media` on, placed as `placement` says (Watch.placement). The tap's placements are
+   * counted in samples from an anchor, so a gap or an overlap against the sound before is real (lost
+   * buffers; silence the element rendered in a stall, which the timestamps see); Web Audio's jitter
+   * by a display frame from chunk to chunk, so its sound is kept contiguous.
+   */
+  audio(samples, media, placement) {
     if (!this.open) return;
+    // The stretch's placement, for the report: the least exact of its sound's.
+    const order = ['exact', 'timestamps', 'web_audio'];
+    if (this.placement === undefined || order.indexOf(placement) > order.indexOf(this.placement)) this.placement = placement;
+    this.trace.placement = this.placement;
+    if (this.timing) this.timing.placement = this.placement;
     if (this.anchor === null) this.anchor = { media, samples: 0 };
     let expected = this.anchor.media + this.anchor.samples / this.rate;
-    if (exact && Math.abs(media - expected) <= RESYNC_SECONDS) {
+    if (placement !== 'web_audio' && Math.abs(media - expected) <= RESYNC_SECONDS) {
       // Samples lost on the way (a gap: silence in their place) or given twice (an overlap: skipped).
       const shift = Math.round((media - expected) * this.rate);
       if (shift > 0) {
@@ -632,7 +647,8 @@ class Segment {
     if (this.start !== null || this.frames.length === 0 || this.anchor === null) return;
     this.start = Math.max(this.frames[0].media, this.anchor.media);
     this.trace.start = this.start;
-    this.watch.timing.push({ start: this.start, firstFrame: this.frames[0].media, firstSound: this.anchor.media });
+    this.timing = { start: this.start, firstFrame: this.frames[0].media, firstSound: this.anchor.media, placement: this.placement };
+    this.watch.timing.push(this.timing);
     this.send({ type: 'open', start: this.start });
     for (const f of this.frames) this.sendFrame(f, f.luma);
     this.frames = [];
