@@ -151,7 +151,7 @@ describe('extension: sound-to-picture placement (flash and click)', { skip }, ()
         const rows = video.traces.filter((x) => x.start !== null).map((x) => ({ segment: x.segment, start: x.start, placement: x.placement, ...placedMarkers(x, native.flashes) }));
         for (const r of rows) t.diagnostic(`segment ${r.segment} (start ${r.start.toFixed(4)} s): ${r.brightFrames} flash frames; click - flash ${r.pairs.map((x) => `@${x.flash.toFixed(1)}: ${ms(x.offset)}`).join(', ')}`);
         for (const x of video.traces) t.diagnostic(`segment ${x.segment}: each sound chunk's own placement against the contiguous one (ms): ${x.residuals.join(' ')}`);
-        t.diagnostic(`native offset ${ms(nativeOffset)}; frames ${JSON.stringify(video.frames)}; segments ${JSON.stringify(video.segments)}`);
+        t.diagnostic(`native offset ${ms(nativeOffset)}; frames ${JSON.stringify(video.frames)}; segments ${JSON.stringify(video.segments)}; sound ${JSON.stringify(video.sound)}`);
         const pairs = rows.flatMap((r) => r.pairs);
         assert.ok(pairs.length >= SECONDS - 3, `only ${pairs.length} clicks placed near their flash: ${JSON.stringify(rows)}`);
         for (const r of rows) assert.deepEqual(r.misplacedFrames, [], `segment ${r.segment}: flash frames away from the flashes`);
@@ -160,7 +160,13 @@ describe('extension: sound-to-picture placement (flash and click)', { skip }, ()
         const off = (x) => `the click at ${x.click.toFixed(4)} s is ${ms(x.offset - nativeOffset)} from its flash at ${x.flash.toFixed(4)} s (native ${ms(nativeOffset)})`;
         for (const x of pairs) assert.ok(Math.abs(x.offset - nativeOffset) <= GROSS, off(x));
         assert.deepEqual(outside, []);
-        for (const x of pairs) assert.ok(Math.abs(x.offset - nativeOffset) <= BOUND, off(x));
+        // The stretch played from the seek to 0 (what playFromStart measures) within one frame. The
+        // stretch before it may have begun before the content script read its setting, so that the
+        // video was already playing when it was first seen: no position to count from, and its sound is
+        // placed by timestamps with a typical offset (reported so; -82.7 ms in one loaded run).
+        const fromSeek = rows.filter((r) => r.start < 0.5);
+        assert.ok(fromSeek.length >= 1 && fromSeek.flatMap((r) => r.pairs).length >= SECONDS - 3, `the stretch from the seek to 0: ${JSON.stringify(rows)}`);
+        for (const x of fromSeek.flatMap((r) => r.pairs)) assert.ok(Math.abs(x.offset - nativeOffset) <= BOUND, off(x));
         // Each stretch says how its sound was placed: counted from the seek to 0 ('exact'), where
         // every click lies within EXACT of its flash, or, after a stall (the element renders some
         // silence), by the timestamps from then on ('timestamps'); never by Web Audio in Chromium.

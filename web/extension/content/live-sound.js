@@ -16,15 +16,22 @@
 export const TAP_SUPPORTED = typeof MediaStreamTrackProcessor === 'function';
 
 // AudioData stamp minus the perf time the element's clock gives the same sound, before one is
-// measured (the measurements: -28 ms as the machine was, -63 ms under load; docs/EXTENSION.md).
-const TYPICAL_STAMP_OFFSET_MS = -45;
+// measured: -127.9 ms in each of four runs (headless Chromium 156, as the machine was and loaded;
+// docs/EXTENSION.md). It depends on the output device, so a measured one replaces it.
+const TYPICAL_STAMP_OFFSET_MS = -128;
 const OFFSET_SAMPLES = 64; // the offset is the median of the last this many buffers of an exact placement
 // The processor drops the oldest buffers once this many wait unread (Chromium's default for audio is
 // 10, about 0.2 s, which a busy page thread outlasts): 10 s of 1024-sample buffers.
 const MAX_BUFFERED = 480;
 // A buffer stamped later than the previous one's end by this much, with no pause, seek or stall in
-// between, follows buffers that were lost (whole buffers; the stamps jitter by a few ms).
+// between: buffers lost on the way, or (far more often, the queue being long) the audio thread
+// starved on a loaded machine, which delays the rendering and the element's clock alike. The
+// timestamps tell them apart (LOST_CHECK_SECONDS).
 const LOST_GAP_SHARE = 0.6;
+// Counted and timestamp placements further apart than this after such a gap: samples were lost,
+// and the timestamps place the sound from there (they agree to about a millisecond otherwise).
+const LOST_CHECK_SECONDS = 0.008;
+const CALIBRATED_BUFFERS = 8; // offsets measured before the timestamps are trusted over the count
 
 /**
  * Streaming band-limited resampler: a Blackman-windowed sinc, one kernel per phase of the rational
@@ -133,6 +140,7 @@ export class LiveSound {
     this.chunk = null;
     this.offsets = []; // stamp minus the element's clock, ms, measured while exact
     this.buffers = 0;
+    this.timestampAnchors = 0; // times the sound was placed by its timestamps
     this.closed = false;
     this.stopped = true; // a pause, seek or stall since the last buffer: a gap in the stamps is no loss
     this.lastStampEnd = null; // ms
@@ -168,6 +176,11 @@ export class LiveSound {
   /** How the sound is placed now: 'exact' (counted), 'approximate' (timestamps) or null (no sound yet). */
   get placement() {
     return this.anchor ? (this.anchor.exact ? 'exact' : 'approximate') : null;
+  }
+
+  /** For the report: what the placement rests on. */
+  state() {
+    return { buffers: this.buffers, stampOffsetMs: this.offsets.length ? Number(median(this.offsets).toFixed(1)) : null, timestampAnchors: this.timestampAnchors };
   }
 
   mediaAt(count) {
@@ -231,20 +244,29 @@ export class LiveSound {
       // The first buffer rendered after the seek: its first sample is the target.
       this.setAnchor({ media: this.seek.target, count: this.count, speed: this.seek.speed, exact: true });
       this.seek = null;
-    } else if (!this.seek && !this.stopped && this.anchor && gap > LOST_GAP_SHARE * duration) {
-      // Buffers were lost on the way (the page's thread was too busy to read them): count them.
-      const lost = Math.round(gap / duration) * data.numberOfFrames;
-      this.setAnchor({ ...this.anchor, media: this.mediaAt(this.count + lost), count: this.count });
-      this.lostSamples = (this.lostSamples ?? 0) + lost;
+    } else if (!this.seek && !this.stopped && this.anchor && gap > LOST_GAP_SHARE * duration && this.offsets.length >= CALIBRATED_BUFFERS) {
+      const stamped = clock + (stampMs - median(this.offsets) - now) / 1000;
+      if (Math.abs(stamped - this.mediaAt(this.count)) > LOST_CHECK_SECONDS) {
+        this.setAnchor({ media: stamped, count: this.count, speed: this.video.playbackRate, exact: false });
+        this.timestampAnchors++;
+      }
     }
     this.stopped = false;
     if (this.seek) {
       this.count += data.numberOfFrames; // rendered before the seek: counted, not sent
       return;
     }
-    if (this.reanchor || !this.anchor) {
+    if (!this.anchor) {
+      // No known position at all: the timestamps, with the offset measured so far (else a typical one).
       const offset = this.offsets.length ? median(this.offsets) : TYPICAL_STAMP_OFFSET_MS;
       this.setAnchor({ media: clock + (stampMs - offset - now) / 1000, count: this.count, speed: this.video.playbackRate, exact: false });
+      this.timestampAnchors++;
+    } else if (this.reanchor) {
+      // After a stall: the timestamps once their offset is measured; before that the count goes on
+      // (a typical offset can be further off than the silence a stall renders), reported approximate.
+      const media = this.offsets.length >= CALIBRATED_BUFFERS ? clock + (stampMs - median(this.offsets) - now) / 1000 : this.mediaAt(this.count);
+      this.setAnchor({ media, count: this.count, speed: this.video.playbackRate, exact: false });
+      this.timestampAnchors++;
     }
     const media = this.mediaAt(this.count);
     // While the placement is exact, measure how the stamps lie against the element's clock (the first

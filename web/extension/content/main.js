@@ -492,6 +492,7 @@ class Watch {
       size: { width: v.videoWidth, height: v.videoHeight },
       placement: this.placement,
       placementNote: PLACEMENT_NOTES[this.placement] ?? '',
+      sound: this.sound?.state() ?? null,
       ...(trace ? { traces: this.traces } : {}),
     };
   }
