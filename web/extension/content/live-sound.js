@@ -16,7 +16,7 @@
 export const TAP_SUPPORTED = typeof MediaStreamTrackProcessor === 'function';
 
 // AudioData stamp minus the perf time the element's clock gives the same sound, before one is
-// measured: -127.9 ms in each of four runs (headless Chromium 156, as the machine was and loaded;
+// measured: -127.9 to -128.0 ms in three runs, six pages (headless Chromium 156, as it was and loaded;
 // docs/EXTENSION.md). It depends on the output device, so a measured one replaces it.
 const TYPICAL_STAMP_OFFSET_MS = -128;
 const OFFSET_SAMPLES = 64; // the offset is the median of the last this many buffers of an exact placement

@@ -291,6 +291,8 @@ class Watch {
 
   endSegment(flush) {
     if (!this.segment) return;
+    // The tap's last, partial chunk belongs to this stretch (the end of a clip, a pause, a seek).
+    if (flush) this.sound?.flush();
     this.segment.end(flush);
     this.segment = null;
   }
@@ -598,7 +600,7 @@ class Segment {
       // Samples lost on the way (a gap: silence in their place) or given twice (an overlap: skipped).
       const shift = Math.round((media - expected) * this.rate);
       if (shift > 0) {
-        this.audio(new Float32Array(shift), expected);
+        this.audio(new Float32Array(shift), expected, placement);
         if (!this.open) return;
       } else if (shift < 0) {
         if (-shift >= samples.length) return;
