@@ -12,7 +12,7 @@
 // Skipped, with the reason, until build-wasm/avlens_core.js and build/bin/avlens exist.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,14 +25,18 @@ import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, PYTHON, ROOT, coreGeometry, coreM
 import { launchExtension, serve, serveSite } from './helpers.mjs';
 
 // |extension score - native score| per window, and for the mean of the clip's windows. The browser
-// decodes (its own H.264/AAC decoders, YUV->RGB and resampler, not FFmpeg's), captures in real time
-// and places the sound on the picture's clock to within tens of milliseconds; docs/EXTENSION.md
-// explains the numbers. A model that reacts to sync swings a single window by up to 0.46 when a few
-// of its frames are missed under load (CI, 2026-11-30), so no bound on the worst window holds; the
-// real clip's median window (gross errors: wrong frames, sound from the wrong time, move most
-// windows) and both clips' means (what the user sees) are checked. On the swapped-voice clip the
-// median window moved by 0.27 under load (5 windows, mean within 0.06), so it is reported only. MEAN_TOLERANCE stays below MARGIN (further down).
-const MEDIAN_TOLERANCE = 0.2;
+// decodes (its own H.264/AAC decoders and YUV->RGB, not FFmpeg's), the content script resamples, and
+// frames are captured in real time (most are missed on a loaded machine); the sound is placed on
+// the picture exactly (counted in samples: content/live-sound.js). docs/EXTENSION.md explains the
+// numbers. The real clip's median window (gross errors: wrong frames, sound from the wrong time,
+// move most windows) and both clips' means (what the user sees) are checked, the real clip also with
+// two busy processes loading the machine. The real clip's median window read 0.036 to 0.040 with
+// the exact placement (2026-11-30, 68 to 77 % of frames missed, as it is and loaded), against up to
+// 0.26 per window with Web Audio's placement (bound 0.2 then). On the swapped-voice clip sync means
+// nothing and single windows follow the frames that were missed (median window 0.12 to 0.13, mean
+// within 0.10 with 68 % of frames missed), so its windows are reported only and the mean's bound
+// stays. MEAN_TOLERANCE stays below MARGIN (further down).
+const MEDIAN_TOLERANCE = 0.1;
 const MEAN_TOLERANCE = 0.14;
 const WORK = join(ROOT, 'build-extension', 'test');
 const ARTIFACTS = join(WEB_ARTIFACTS, '..', 'extension');
@@ -158,12 +162,24 @@ describe('browser extension with the real wasm core', { skip }, () => {
   const report = () => ext.report();
   const playFromStart = (p) => ext.playFromStart(p);
 
-  for (const kind of ['real', 'fake']) {
-    test(`${kind} clip: the badge shows a score; window scores agree with the native core (median window ±${MEDIAN_TOLERANCE}, mean ±${MEAN_TOLERANCE})`, async (t) => {
+  // The real clip again with two busy processes (`node -e 'for(;;){}'`) loading the machine: a
+  // person's machine is often busy, and the live scores must hold there too (issue 16).
+  for (const [kind, load] of [['real', 0], ['fake', 0], ['real', 2]]) {
+    test(`${kind} clip${load ? `, with ${load} busy processes loading the machine` : ''}: the badge shows a score; window scores agree with the native core (median window ±${MEDIAN_TOLERANCE}, mean ±${MEAN_TOLERANCE})`, async (t) => {
+      const busy = Array.from({ length: load }, () => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
       const p = await ext.context.newPage();
       try {
         await p.goto(`${site.origin}/?src=/${kind}.mp4`);
         await playFromStart(p);
+        for (const x of busy) x.kill();
+        // The engine scores the last windows after the end; with the machine loaded it may need longer
+        // than playFromStart waits: wait again, unloaded, until their count has not changed for 3 s.
+        for (let last = -1, stable = 0, deadline = Date.now() + 60_000; load && stable < 3 && Date.now() < deadline; ) {
+          await p.waitForTimeout(1000);
+          const n = (await report()).videos[0].windows.length;
+          stable = n === last ? stable + 1 : 0;
+          last = n;
+        }
         const b = await badge(p);
         assert.ok(b, 'no badge on the video');
         assert.ok(b.score !== '' && Number(b.score) >= 0 && Number(b.score) <= 1, `badge: ${JSON.stringify(b)}`);
@@ -182,7 +198,10 @@ describe('browser extension with the real wasm core', { skip }, () => {
         assert.equal(native.error, undefined, native.message);
         const nativeClipRange = await nativeWindowScores(modelPath, kind === 'real' ? clips.real : clips.fake);
         const scored = video.windows.filter((w) => w.score !== null);
-        t.diagnostic(`clips: ${clips.source}; segments ${JSON.stringify(video.segments)}`);
+        t.diagnostic(`clips: ${clips.source}; segments ${JSON.stringify(video.segments)}; sound placement ${video.placement}`);
+        // Counted from the seek to 0 (content/live-sound.js), or after a stall placed by the
+        // timestamps from then on; never by Web Audio's clocks in Chromium.
+        assert.ok(['exact', 'timestamps'].includes(video.segments.find((x) => x.start < 0.5)?.placement), JSON.stringify(video.segments));
         let maxDiff = 0;
         let maxDiffClipRange = 0;
         const diffs = [];
@@ -221,10 +240,11 @@ describe('browser extension with the real wasm core', { skip }, () => {
         assert.equal(shown.notice, verdictFor(video.aggregate.mean, card).notice?.text ?? null);
         if (!card.realFaces) assert.match(shown.notice, /not meaningful/);
         assert.equal(shown.evidence, verdictFor(video.aggregate.mean, card).evidence);
-        await popup.screenshot({ path: join(ARTIFACTS, `popup-${kind}.png`) });
+        await popup.screenshot({ path: join(ARTIFACTS, `popup-${kind}${load ? '-loaded' : ''}.png`) });
         await popup.close();
-        await p.screenshot({ path: join(ARTIFACTS, `badge-${kind}.png`) });
+        await p.screenshot({ path: join(ARTIFACTS, `badge-${kind}${load ? '-loaded' : ''}.png`) });
       } finally {
+        for (const x of busy) x.kill();
         await p.close();
       }
     });

@@ -108,6 +108,10 @@ function render(report) {
   // The model's notice goes with any score it gives, a verdict or not.
   $('notice').textContent = judged?.notice?.text ?? '';
   $('notice').hidden = !judged?.notice;
+  // Sound placed against the picture only approximately (no MediaStreamTrackProcessor, or by timestamps).
+  $('placement').textContent = v.placementNote ? `Approximate timing: ${v.placementNote}.` : '';
+  $('placement').hidden = !v.placementNote;
+  $('placement').dataset.placement = v.placement ?? '';
   $('state').textContent = describeState(v);
   $('state').dataset.blocked = String(v.state === 'blocked');
   const timeline = $('timeline');

@@ -49,9 +49,12 @@ async function loadDefaultModel() {
   app.modelLoading = true;
   updateEngineLine();
   try {
+    // Whether the service worker sees this download is decided when it starts (it may take over the page meanwhile).
+    const uncontrolled = app.serviceWorker && !navigator.serviceWorker.controller;
     const res = await fetch(app.build.model.url);
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const bytes = await res.arrayBuffer();
+    if (uncontrolled) keepForOffline(app.build.model.url, bytes);
     app.modelSource = { name: app.build.model.name ?? 'avlens default model', bytes, source: 'default' };
     sendModel(app.modelSource);
   } catch (err) {
@@ -59,6 +62,16 @@ async function loadDefaultModel() {
     updateEngineLine();
     showModelMessage('error', 'The default model could not be loaded.', err.message);
   }
+}
+
+/**
+ * On a first visit the service worker does not see the page's requests yet (it controls the page
+ * from its activation on), and it no longer downloads the model itself: the page hands it a copy
+ * of what it downloaded, to keep for offline use (web/sw.js). A download the worker saw, it kept.
+ */
+function keepForOffline(url, bytes) {
+  const copy = bytes.slice(0);
+  navigator.serviceWorker.ready.then((reg) => reg.active?.postMessage({ type: 'keep', url: new URL(url, location.href).href, bytes: copy }, [copy])).catch(() => {});
 }
 
 // The worker keeps its current model until a new one has loaded and passed its checks.
@@ -319,9 +332,8 @@ async function main() {
     showModelMessage('error', 'This page is incomplete (build-info.json is missing).', err.message);
     return;
   }
-  if ('serviceWorker' in navigator && params.get('sw') !== 'off') {
-    navigator.serviceWorker.register('sw.js').catch(() => {});
-  }
+  app.serviceWorker = 'serviceWorker' in navigator && params.get('sw') !== 'off';
+  if (app.serviceWorker) navigator.serviceWorker.register('sw.js').catch(() => {});
   startWorker();
 }
 

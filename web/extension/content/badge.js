@@ -3,7 +3,8 @@
 // verdict: host.shadowRoot is null for them), kept at the video's top-left corner. Its host element carries
 // the state as data attributes (data-state, data-reason, data-score, data-windows, data-level,
 // data-verdict, data-threshold, data-notice, and from the core's coverage of the video data-scored:
-// windows scored, data-needed: windows a verdict needs; empty while unknown).
+// windows scored, data-needed: windows a verdict needs; empty while unknown; data-placement: how the
+// sound is placed against the picture, 'exact' or why approximate, empty before any sound).
 const STYLE = `
   :host { all: initial; position: fixed; z-index: 2147483647; pointer-events: none; }
   .badge { font: 600 12px/1.3 system-ui, sans-serif; color: #fff; background: rgba(20, 24, 31, 0.86);
@@ -43,7 +44,7 @@ export class Badge {
     this.timer = null;
   }
 
-  show({ text, state, reason, score, level, verdict = '', threshold = null, notice = null, windows, coverage = null, title }) {
+  show({ text, state, reason, score, level, verdict = '', threshold = null, notice = null, windows, coverage = null, placement = null, title }) {
     if (!this.host.isConnected) {
       (document.body ?? document.documentElement).appendChild(this.host);
       this.timer = setInterval(() => this.place(), REFRESH_MS);
@@ -66,6 +67,7 @@ export class Badge {
     d.notice = notice ? 'no-real-faces' : '';
     d.scored = coverage ? String(coverage.windowsScored) : '';
     d.needed = coverage ? String(coverage.windowsForVerdict) : '';
+    d.placement = placement ?? '';
     this.host.setAttribute('aria-label', `avlens: ${text}${notice ? `. ${notice.text}` : ''}`);
     this.place();
   }

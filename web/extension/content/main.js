@@ -1,5 +1,6 @@
 // The content script: finds the videos that play in this frame, reads their pictures (canvas,
-// requestVideoFrameCallback) and sound (Web Audio on the element's captured stream), sends both
+// requestVideoFrameCallback) and sound (the element's captured audio track, read with
+// MediaStreamTrackProcessor: live-sound.js; Web Audio where that is missing), sends both
 // with their media times to the analysis worker, and shows each video's rolling fake
 // probability on a badge. A video that cannot be read says why; it never gets a score.
 import { percent } from '../../src/format.js';
@@ -7,6 +8,7 @@ import { readModelCard } from '../../src/model-card.js';
 import { scoreLevelFor, verdictFor } from '../../src/verdict.js';
 import { Badge } from './badge.js';
 import { Analyser } from './analyser.js';
+import { LiveSound, TAP_SUPPORTED } from './live-sound.js';
 import { LIMITS } from './protocol.js';
 
 const ROLLING_WINDOWS = 5; // the badge shows the mean of the last five scored windows
@@ -29,6 +31,7 @@ export const REASONS = {
   no_audio_track: 'the video has no sound track',
   silent: 'no sound reaches the extension (the video is silent, or its sound cannot be read)',
   audio_blocked: 'this page does not let the extension listen to the video',
+  audio_format: 'the video\'s sound comes at a sample rate the extension cannot convert to the model\'s',
   audio_suspended: 'click the page once so that the extension may listen to the sound',
   speed: 'analysis needs normal playback speed (1×)',
   hidden: 'paused while the tab is in the background',
@@ -36,6 +39,12 @@ export const REASONS = {
   engine: 'the analysis engine could not start',
   no_picture: 'the browser shows no picture for this video (no picture track, or a format it cannot decode, such as MPEG-4 Part 2), so there is nothing to analyse',
   slow: 'this computer is too slow for this video: most frames were dropped, so the scores rest on few pictures',
+};
+// Why the sound's placement against the picture is approximate (report.placement, the badge's
+// data-placement and title, the popup): a sync-aware model's scores move with it.
+export const PLACEMENT_NOTES = {
+  web_audio: 'this browser cannot read the sound\'s samples directly (no MediaStreamTrackProcessor), so the sound is placed against the picture to within tens of milliseconds; scores may lean towards fake',
+  timestamps: 'the sound is placed against the picture by its timestamps (the video was already playing, or it stalled), to within a few milliseconds to tens; it is exact again after the next seek',
 };
 // Reasons that still hold once playback stops: they say what the scores (or their absence) rest on.
 const LASTING_REASONS = new Set(['no_face', 'silent', 'slow']);
@@ -60,7 +69,8 @@ function rollingScore(windows) {
 }
 
 class Watch {
-  constructor(video) {
+  /** `knownStart`: the media time at which the video starts rendering sound (it does not yet), or null. */
+  constructor(video, knownStart = null) {
     this.video = video;
     this.id = `v${nextWatchId++}`;
     this.badge = new Badge(video);
@@ -74,7 +84,10 @@ class Watch {
     this.blocked = false;
     this.segment = null;
     this.segments = 0;
-    this.audio = null; // { context, node, stream } once built
+    this.audio = null; // Web Audio fallback: { context, node, stream } once built
+    this.sound = null; // LiveSound: the captured track read directly (where MediaStreamTrackProcessor exists)
+    this.soundError = null; // why the captured track could not be opened
+    this.placement = null; // once sound was placed: 'exact' (counted), else a key of PLACEMENT_NOTES
     this.audioStart = null; // the pending startAudio(), shared by concurrent callers
     this.inFlight = 0;
     this.droppedFrames = 0; // frames presented while analysing and not sent (missed, or too many in flight)
@@ -90,6 +103,44 @@ class Watch {
       video.addEventListener(type, () => this.update(type));
     }
     video.requestVideoFrameCallback(this.onFrame);
+    // The tap opens now, before the element renders (the play event), so that its samples can be
+    // counted from a known position; the model's rate follows when the engine is ready.
+    if (TAP_SUPPORTED) this.openTap(knownStart);
+  }
+
+  openTap(knownStart) {
+    let track;
+    try {
+      const stream = this.video.captureStream();
+      // Only the sound is read from the stream: its picture track would be fed every frame for nothing.
+      for (const t of stream.getVideoTracks()) t.stop();
+      track = stream.getAudioTracks()[0];
+    } catch (err) {
+      this.soundError = err;
+      return;
+    }
+    if (!track) {
+      // No sound track yet (the video started before its metadata): open when it has one, before it renders.
+      if (knownStart !== null && this.video.readyState < HTMLMediaElement.HAVE_METADATA) {
+        this.video.addEventListener('loadedmetadata', () => !this.forgotten && !this.sound && this.openTap(this.video.currentTime), { once: true });
+      }
+      return;
+    }
+    this.sound = new LiveSound(this.video, track, {
+      knownStart,
+      onChunk: (samples, media, exact) => this.onSound(samples, media, exact),
+      onError: (err) => this.block('audio_format', err.message),
+    });
+  }
+
+  /** A chunk of sound from the tap, at the model's rate, placed on the media time. */
+  onSound(samples, media, exact) {
+    const placement = exact ? 'exact' : 'timestamps';
+    if (placement !== this.placement) {
+      this.placement = placement;
+      this.render();
+    }
+    if (this.segment) this.segment.audio(samples, media, placement);
   }
 
   set(state, reason = null, detail = '') {
@@ -138,12 +189,14 @@ class Watch {
       notice: verdict?.notice ?? null,
       windows: scored,
       coverage: this.coverage,
+      placement: this.placement,
       title: score === null ? '' : withheld ? `${verdict.withheld.short}: ${verdict.withheld.reason}.` : [
         `Mean fake score of the last ${Math.min(ROLLING_WINDOWS, scored)} analysed seconds (avlens).`,
         card && card.verdictSupported && `This model calls a clip fake from ${percent(card.threshold)}.`,
         verdict?.evidence,
         verdict?.warning && `Warning: ${verdict.warning}.`,
         verdict?.notice?.text,
+        PLACEMENT_NOTES[this.placement] && `The ${PLACEMENT_NOTES[this.placement]}.`,
       ].filter(Boolean).join(' '),
     });
   }
@@ -208,6 +261,11 @@ class Watch {
   reset() {
     this.endSegment(false);
     analyser.send({ type: 'forget', video: this.id });
+    // A new source has new tracks: count its samples from its start.
+    this.sound?.close();
+    this.sound = null;
+    this.placement = null;
+    if (TAP_SUPPORTED) this.openTap(this.video.currentTime);
     this.source = this.video.currentSrc;
     this.windows = [];
     this.aggregate = null;
@@ -233,6 +291,8 @@ class Watch {
 
   endSegment(flush) {
     if (!this.segment) return;
+    // The tap's last, partial chunk belongs to this stretch (the end of a clip, a pause, a seek).
+    if (flush) this.sound?.flush();
     this.segment.end(flush);
     this.segment = null;
   }
@@ -249,8 +309,31 @@ class Watch {
     return this.audioStart;
   }
 
-  /** Captured stream -> AudioContext at the model's rate -> worklet; false when it cannot run now. */
+  /** The tap (or, without MediaStreamTrackProcessor, Web Audio) set to the model's rate; false when it cannot run now. */
   async openAudio(g) {
+    if (TAP_SUPPORTED) {
+      if (this.soundError) {
+        this.block(this.soundError.name === 'SecurityError' ? 'cross_origin' : 'audio_blocked', this.soundError.message);
+        return false;
+      }
+      if (!this.sound) {
+        // No audio track when the video started (a video with sound gets one when it loads: look again).
+        this.openTap(null);
+        if (this.soundError) return this.openAudio(g);
+        if (!this.sound) {
+          this.block('no_audio_track');
+          return false;
+        }
+      }
+      this.sound.rate ??= g.sampleRate;
+      this.sound.chunkSamples ??= Math.round(g.sampleRate * AUDIO_CHUNK_SECONDS);
+      return true;
+    }
+    return this.openWebAudio(g);
+  }
+
+  /** Captured stream -> AudioContext at the model's rate -> worklet; false when it cannot run now. */
+  async openWebAudio(g) {
     if (this.audio) {
       if (this.audio.context.state === 'suspended') await this.audio.context.resume().catch(() => {});
       if (this.audio.context.state !== 'running') {
@@ -316,9 +399,13 @@ class Watch {
 
   onAudio(samples, contextTime) {
     if (!this.segment) return;
+    if (this.placement !== 'web_audio') {
+      this.placement = 'web_audio';
+      this.render();
+    }
     const media = this.mediaTimeOfAudio(contextTime);
     if (media === null) return; // no frame yet: nothing to align the sound to
-    this.segment.audio(samples, media);
+    this.segment.audio(samples, media, 'web_audio');
   }
 
   onFrame(now, metadata) {
@@ -405,6 +492,9 @@ class Watch {
       frames: { sent: this.sentFrames, dropped: this.droppedFrames },
       segments: this.timing.slice(-10),
       size: { width: v.videoWidth, height: v.videoHeight },
+      placement: this.placement,
+      placementNote: PLACEMENT_NOTES[this.placement] ?? '',
+      sound: this.sound?.state() ?? null,
       ...(trace ? { traces: this.traces } : {}),
     };
   }
@@ -414,6 +504,7 @@ class Watch {
     this.endSegment(false);
     analyser.send({ type: 'forget', video: this.id });
     this.badge.remove();
+    this.sound?.close();
     if (this.audio) {
       this.audio.source.disconnect();
       for (const t of this.audio.stream.getTracks()) t.stop();
@@ -490,10 +581,33 @@ class Segment {
     this.send({ type: 'frame', pixels: pixels.buffer, width, height, time }, [pixels.buffer]);
   }
 
-  audio(samples, media) {
+  /**
+   * Sound from `media` on, placed as `placement` says (Watch.placement). The tap's placements are
+   * counted in samples from an anchor, so a gap or an overlap against the sound before is real (lost
+   * buffers; silence the element rendered in a stall, which the timestamps see); Web Audio's jitter
+   * by a display frame from chunk to chunk, so its sound is kept contiguous.
+   */
+  audio(samples, media, placement) {
     if (!this.open) return;
+    // The stretch's placement, for the report: the least exact of its sound's.
+    const order = ['exact', 'timestamps', 'web_audio'];
+    if (this.placement === undefined || order.indexOf(placement) > order.indexOf(this.placement)) this.placement = placement;
+    this.trace.placement = this.placement;
+    if (this.timing) this.timing.placement = this.placement;
     if (this.anchor === null) this.anchor = { media, samples: 0 };
-    const expected = this.anchor.media + this.anchor.samples / this.rate;
+    let expected = this.anchor.media + this.anchor.samples / this.rate;
+    if (placement !== 'web_audio' && Math.abs(media - expected) <= RESYNC_SECONDS) {
+      // Samples lost on the way (a gap: silence in their place) or given twice (an overlap: skipped).
+      const shift = Math.round((media - expected) * this.rate);
+      if (shift > 0) {
+        this.audio(new Float32Array(shift), expected, placement);
+        if (!this.open) return;
+      } else if (shift < 0) {
+        if (-shift >= samples.length) return;
+        samples = samples.slice(-shift);
+      }
+      media = expected = this.anchor.media + this.anchor.samples / this.rate;
+    }
     if (Math.abs(media - expected) > RESYNC_SECONDS) {
       // A stall or a hidden seek: sound and picture no longer line up. Start a new segment.
       this.watch.endSegment(true);
@@ -536,7 +650,8 @@ class Segment {
     if (this.start !== null || this.frames.length === 0 || this.anchor === null) return;
     this.start = Math.max(this.frames[0].media, this.anchor.media);
     this.trace.start = this.start;
-    this.watch.timing.push({ start: this.start, firstFrame: this.frames[0].media, firstSound: this.anchor.media });
+    this.timing = { start: this.start, firstFrame: this.frames[0].media, firstSound: this.anchor.media, placement: this.placement };
+    this.watch.timing.push(this.timing);
     this.send({ type: 'open', start: this.start });
     for (const f of this.frames) this.sendFrame(f, f.luma);
     this.frames = [];
@@ -621,9 +736,10 @@ function applySetting(off) {
   } else scanPage();
 }
 
-function watch(video) {
+/** `knownStart`: where the video starts rendering sound, when it does not render yet (its play event). */
+function watch(video, knownStart = null) {
   if (!scanning || !(video instanceof HTMLVideoElement) || watches.has(video)) return;
-  watches.set(video, new Watch(video));
+  watches.set(video, new Watch(video, knownStart));
   watches.get(video).update('play');
 }
 
@@ -631,7 +747,8 @@ function watch(video) {
 // soon starts the analysis engine, so that it is ready when playback starts.
 document.addEventListener('loadedmetadata', (e) => scanning && e.target instanceof HTMLVideoElement && analyser.connect(), true);
 document.addEventListener('playing', (e) => watch(e.target), true);
-document.addEventListener('play', (e) => watch(e.target), true);
+// In its play event a video does not render sound yet: its samples are counted from where it is.
+document.addEventListener('play', (e) => e.target instanceof HTMLVideoElement && watch(e.target, e.target.currentTime), true);
 function scanPage() {
   for (const v of document.querySelectorAll('video')) {
     if (!v.paused) watch(v);
