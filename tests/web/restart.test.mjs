@@ -42,7 +42,7 @@ describe('the page after the analysis engine runs out of memory', { skip }, () =
 
   // Without the restarts (worker-client.js, detector.js) the ordinary clip still scores: the core
   // frees what the failed clip held (docs/RELIABILITY.md §9); the worker count checks the restart.
-  test('an out-of-memory failure is reported, then an ordinary clip is checked in the same page', async () => {
+  test('an out-of-memory failure is reported, then an ordinary clip is checked in the same page', async (t) => {
     const { context, page } = await openPage(browser, `${srv.url}?backend=wasm`);
     try {
       // Dedicated workers the page starts (ONNX Runtime's threads are workers too: not counted).
@@ -55,7 +55,9 @@ describe('the page after the analysis engine runs out of memory', { skip }, () =
       await chooseFile(page, hugeClip());
       assert.equal(await waitForView(page, ['result', 'error']), 'error');
       assert.equal(await page.getAttribute('#error', 'data-code'), 'internal');
-      assert.match(await page.textContent('#error-detail'), /out of memory/i, 'the engine ran out of memory');
+      const detail = await page.textContent('#error-detail');
+      t.diagnostic(`the huge clip: ${detail.trim()}`);
+      assert.match(detail, /out of memory/i, 'the engine ran out of memory');
 
       // The same page, the next clip, analysed by the fresh worker.
       await chooseFile(page, synthClip('real', 3));
