@@ -15,9 +15,9 @@ const WASM_PAGES = 2048; // 64 KiB pages: 128 MiB for each WebAssembly memory
 
 /**
  * Half a second of a synthetic talking face scaled to 6000x6000 (4 fps), as VP8 in WebM: more than
- * the capped core can decode. H.264 at this size drops the frames it cannot allocate as damaged ones
- * (the clip reads as truncated); FFmpeg's VP8 decoder returns the failed allocation as ENOMEM, which
- * the core reports as an `internal` out-of-memory error (native/core/src/media_decoder.cpp).
+ * the capped core can hold: it fails as `internal` "out of memory" (a std::bad_alloc in the core,
+ * wasm/embind.cpp). H.264 at this size drops the frames it cannot allocate as damaged ones instead
+ * (the clip reads as `unreadable`, truncated).
  */
 function hugeClip() {
   const out = join(FIXTURES, 'face-6000x6000-vp8.webm');
@@ -40,8 +40,8 @@ describe('the page after the analysis engine runs out of memory', { skip }, () =
     await srv?.close();
   });
 
-  // Without the restarts (worker-client.js, detector.js) the ordinary clip still scores: the core
-  // frees what the failed clip held (docs/RELIABILITY.md §9); the worker count checks the restart.
+  // Without the restarts (worker-client.js, detector.js) the ordinary clip still scores, since the
+  // library closes the failed clip's reader (docs/RELIABILITY.md §9); the worker count checks the restart.
   test('an out-of-memory failure is reported, then an ordinary clip is checked in the same page', async (t) => {
     const { context, page } = await openPage(browser, `${srv.url}?backend=wasm`);
     try {
