@@ -1,7 +1,9 @@
 // Offline support: every file the page fetched from its own origin is kept in the Cache
 // Storage, so once the page has run it also works without the local server or network.
 // Network first (a rebuilt page is picked up at once), the cache when the server is gone.
-// The page shell, its modules and the core are cached at install, less what is cached already. The
+// The page shell, its modules and the core are cached at install, less what is cached already; what
+// the page has downloaded already comes back as a revalidation (304, the server's Last-Modified), not
+// a second download (issue 16: the page's files and the 1.5 MB core). The
 // default model is not: on a first visit the page, not yet controlled by this worker, downloads it
 // itself and hands the bytes over ('keep' below), so that it is downloaded once (issue 16); later
 // visits fetch it through this worker, which keeps it as any other file.
@@ -15,7 +17,8 @@ self.addEventListener('install', (event) => {
       const cache = await caches.open(CACHE);
       await cache.addAll(SHELL);
       try {
-        const info = await (await fetch('build-info.json', { cache: 'no-store' })).json();
+        // The copy just cached: a second download of it would be a third one (the page's is the first).
+        const info = await (await cache.match('build-info.json')).json();
         const eager = info.assets.filter((a) => a.startsWith('src/') || a.startsWith('core/'));
         const missing = [];
         for (const a of eager) if (!(await cache.match(a))) missing.push(a);

@@ -120,7 +120,7 @@ function assertSameVerdict(label, shown, card) {
   const mean = Number(shown.mean);
   const expected = verdictFor(mean, card);
   assert.equal(Number(shown.threshold), card.threshold, `${label}: threshold`);
-  assert.match(shown.thresholdText, new RegExp(card.verdictSupported ? `fake from ${percent(card.threshold)}` : `threshold is ${percent(card.threshold)}; its card gives no verdict`), label);
+  assert.match(shown.thresholdText, new RegExp(card.verdictSupported ? `^This model calls a video fake from ${percent(card.threshold)}\\.$` : `threshold is ${percent(card.threshold)}; its card gives no verdict`), label);
   assert.equal(shown.decision, expected.decision, `${label}: decision on ${mean} with threshold ${card.threshold}`);
   assert.equal(shown.kind, expected.kind, `${label}: verdict on ${mean}`);
   for (const b of shown.bars) assert.equal(b.level, scoreLevelFor(b.score, card), `${label}: bar at ${b.score}`);

@@ -132,7 +132,7 @@ describe('what the score rests on (page, real wasm core, exported tiny model)', 
     assert.equal(got.withheld, true);
     assert.equal(v.title, 'Score only: no verdict');
     assert.match(v.summary, /^Only 2 windows \(2\.0 s\) could be scored; a verdict needs at least 3\. Score: \d+\s%\.$/);
-    assert.doesNotMatch(v.summary, /belong together|deepfake|calls a clip fake|Inconclusive|leans/);
+    assert.doesNotMatch(v.summary, /belong together|deepfake|calls a video fake|Inconclusive|leans/);
     assert.equal(v.warning, null);
     assert.equal(v.coverage, 'Scored 2 s of 2 s (2 windows): picture 2 s, sound 2 s.');
     assert.match(await ctx.page.textContent('#gauge-label'), /\d+\s%/, 'the score is shown');
@@ -149,6 +149,8 @@ describe('what the score rests on (page, real wasm core, exported tiny model)', 
     assert.ok(['real', 'fake', 'uncertain'].includes(v.kind), JSON.stringify(v));
     assert.equal(v.warning, null);
     assert.equal(v.coverage, 'Scored 4 s of 4 s (4 windows): picture 4 s, sound 4 s.');
+    // The model's threshold (the one the native scan used), in the one wording (verdict.js thresholdSentence).
+    assert.match(v.summary, new RegExp(` Score: \\d+\u202f%\\. This model calls a video fake from ${(scan.threshold * 100).toFixed(0)}\u202f%\\.$`));
     assert.equal(v.bars, 4);
   });
 

@@ -1,5 +1,6 @@
-// A first visit downloads the model once (issue 16: "the model is downloaded twice on a first
-// visit": the service worker's install fetched model/ while the page fetched it too). A fresh
+// A first visit downloads each file once (issue 16: "the model is downloaded twice on a first
+// visit": the service worker's install fetched model/ while the page fetched it too; so it did the
+// core and the page's modules, src/ and core/). A fresh
 // browser context opens the page with its service worker allowed; every request for the model,
 // the page's and the service worker's, is counted twice over: as Playwright's network events (a
 // response not answered by the service worker) and as the requests the server received. Then the model must still be kept for offline use (Cache
@@ -12,7 +13,7 @@ import { CORE, launch, missingBuilds, serve, SHIPPED_MODEL, site, untrainedModel
 
 const skip = missingBuilds();
 
-describe('first visit: the model is downloaded once', { skip }, () => {
+describe('first visit: each file is downloaded once', { skip }, () => {
   let browser;
   let srv;
 
@@ -30,8 +31,13 @@ describe('first visit: the model is downloaded once', { skip }, () => {
 
   test('one request for the model (page and service worker together), and the model is kept for offline use', async (t) => {
     const atServer = [];
-    const onRequest = (req) => {
-      if (new URL(req.url, 'http://x').pathname === `/${MODEL_URL}`) atServer.push(req.headers['service-worker'] ?? req.headers['sec-fetch-dest'] ?? '');
+    const downloads = new Map(); // every URL (path and query) the server sent whole (200), and how often
+    const onRequest = (req, res) => {
+      const { pathname: path, search } = new URL(req.url, 'http://x');
+      if (path === `/${MODEL_URL}`) atServer.push(req.headers['service-worker'] ?? req.headers['sec-fetch-dest'] ?? '');
+      res.on('finish', () => {
+        if (req.method === 'GET' && res.statusCode === 200) downloads.set(path + search, (downloads.get(path + search) ?? 0) + 1);
+      });
     };
     srv.server.on('request', onRequest);
     // No request interception (it turns Chromium's HTTP cache off): a visit as a person makes it.
@@ -60,6 +66,12 @@ describe('first visit: the model is downloaded once', { skip }, () => {
       t.diagnostic(`model requests: Playwright ${JSON.stringify(seen)}; server ${atServer.length}`);
       assert.equal(seen.length, 1, `the model was requested ${seen.length} times: ${seen.join(', ')}`);
       assert.equal(atServer.length, 1, `the server was asked for the model ${atServer.length} times`);
+      // Every file, not only the model (issue 16: the 1.5 MB core was downloaded twice as well):
+      // a revalidation (304) is not a download.
+      const twice = [...downloads].filter(([, n]) => n > 1).map(([path, n]) => `${path} x${n}`);
+      t.diagnostic(`${downloads.size} files downloaded`);
+      assert.ok(downloads.has('/core/avlens_core.wasm'), `the core was downloaded (${[...downloads.keys()].join(', ')})`);
+      assert.deepEqual(twice, [], 'each file is downloaded once on a first visit');
       assert.ok(kept, 'the model is in Cache Storage after the first visit (for offline use)');
       const cachedBytes = await page.evaluate(async (url) => (await (await caches.match(url)).arrayBuffer()).byteLength, MODEL_URL);
       const servedBytes = await page.evaluate(async (url) => (await (await fetch(url, { cache: 'no-store' })).arrayBuffer()).byteLength, MODEL_URL);

@@ -450,6 +450,24 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
     }
   });
 
+  test('the verdict names the model\'s own threshold (a copy at 0.25, not 0.5)', async () => {
+    const { context, page, errors } = await ready();
+    try {
+      const bytes = readFileSync(model.onnx);
+      const copy = join(FIXTURES, 'threshold-0.25.onnx');
+      writeFileSync(copy, withMetadata(bytes, { ...(await coreMetadata(bytes)), metrics: JSON.stringify({ threshold: 0.25 }), card: JSON.stringify({ name: 'threshold test copy' }) }));
+      await page.setInputFiles('#model-input', copy);
+      await page.waitForFunction(() => document.getElementById('model-message').classList.contains('notice-success'));
+      await chooseFile(page, synthClip('real', 3));
+      assert.equal(await waitForView(page, ['result', 'error']), 'result');
+      const summary = await page.textContent('#verdict-summary');
+      assert.match(summary, / Score: \d+\u202f%\. This model calls a video fake from 25\u202f%\.$/, summary);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('works offline once loaded', async () => {
     const { context, page, outside } = await ready(`${srv.url}?backend=wasm`, { serviceWorkers: 'allow' });
     try {
@@ -510,7 +528,11 @@ describe('page (WASM backend, real wasm core, exported tiny model)', { skip }, (
         assert.equal(view.notice?.replace(/\s+/g, ' ').trim() ?? null, notice && `${notice.title} ${notice.text}`, kind);
         if (!shipped.verdictSupported) {
           assert.equal(await page.textContent('#verdict-title'), 'Score only: no verdict', kind);
-          assert.doesNotMatch(await page.textContent('#verdict-summary'), /belong together|deepfake|calls a clip fake/, kind);
+          assert.doesNotMatch(await page.textContent('#verdict-summary'), /belong together|deepfake|calls a video fake/, kind);
+        } else {
+          // The model's own threshold (0.668 for the bundled one), not 0.5.
+          const shown = `This model calls a video fake from ${(shipped.threshold * 100).toFixed(0)}\u202f%.`;
+          assert.ok((await page.textContent('#verdict-summary')).endsWith(shown), `${kind}: the summary ends with "${shown}"`);
         }
         assert.equal(view.evidence, verdictFor(got.score, shipped).evidence, kind);
         if (!shipped.calibration) assert.doesNotMatch(view.verdictText, /confiden|On held-out clips/i, kind);

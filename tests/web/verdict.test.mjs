@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { calibrationBin, modelCardRows, modelNotice, readModelCard } from '../../web/src/model-card.js';
-import { calibrationApplies, coverageShortfall, scoreLevel, scoreLevelFor, scoreWording, verdictFor } from '../../web/src/verdict.js';
+import { calibrationApplies, coverageShortfall, scoreLevel, scoreLevelFor, scoreWording, thresholdSentence, verdictFor } from '../../web/src/verdict.js';
 import { CORE, SHIPPED_MODEL, coreMetadata } from './helpers.mjs';
 
 const BINS = [
@@ -268,4 +268,9 @@ test('scoreLevelFor: the colour every view gives a score; neutral ("score") when
   }
   assert.equal(scoreLevelFor(NaN, scoreOnly), 'none');
   assert.equal(scoreLevelFor(null, backed), 'none');
+});
+
+test('the threshold sentence of the page, the badge and the popup names the model\'s threshold', () => {
+  assert.equal(thresholdSentence(0.668), 'This model calls a video fake from 67\u202f%.');
+  assert.equal(thresholdSentence(0.5), 'This model calls a video fake from 50\u202f%.');
 });

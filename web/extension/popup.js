@@ -3,7 +3,7 @@
 // `popup.html?tab=ID` shows that tab instead.
 import { formatSeconds, percent } from '../src/format.js';
 import { readModelCard } from '../src/model-card.js';
-import { coverageShortfall, scoreLevelFor, verdictFor } from '../src/verdict.js';
+import { coverageShortfall, scoreLevelFor, thresholdSentence, verdictFor } from '../src/verdict.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -99,7 +99,7 @@ function render(report) {
   }
   $('threshold').textContent = withheld
     ? `No verdict yet: ${withheld.reason}.`
-    : !verdict ? '' : verdict.kind === 'unsupported' ? `This model’s threshold is ${percent(verdict.threshold)}; its card gives no verdict.` : `This model calls a video fake from ${percent(verdict.threshold)}.`;
+    : !verdict ? '' : verdict.kind === 'unsupported' ? `This model’s threshold is ${percent(verdict.threshold)}; its card gives no verdict.` : thresholdSentence(verdict.threshold);
   // The core's warning goes with a verdict: most of what played was not scored, damaged data, ...
   $('warning').textContent = verdict?.warning ? `Warning: ${verdict.warning}.` : '';
   $('warning').hidden = !verdict?.warning;

@@ -327,7 +327,9 @@ async function main() {
     overlap: params.get('overlap') !== '0',
   };
   try {
-    app.build = await (await fetch('build-info.json', { cache: 'no-store' })).json();
+    // Always revalidated (never stale), yet kept in the HTTP cache: the service worker's install
+    // caches it with a 304, not a second download (issue 16).
+    app.build = await (await fetch('build-info.json', { cache: 'no-cache' })).json();
   } catch (err) {
     showModelMessage('error', 'This page is incomplete (build-info.json is missing).', err.message);
     return;

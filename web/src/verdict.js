@@ -62,6 +62,11 @@ export function scoreWording(card) {
     : { calibrated: false, name: 'score', title: 'Score', unit: 'score' };
 }
 
+/** The model's threshold in words, the one sentence the page, the badge and the popup show. */
+export function thresholdSentence(threshold) {
+  return `This model calls a video fake from ${percent(threshold)}.`;
+}
+
 /**
  * What the model's held-out calibration says about clips scoring like this one, or null when it
  * has none that applies. A model that has not shown real faces gets none: its calibration (if

@@ -5,7 +5,7 @@
 // probability on a badge. A video that cannot be read says why; it never gets a score.
 import { percent } from '../../src/format.js';
 import { readModelCard } from '../../src/model-card.js';
-import { scoreLevelFor, verdictFor } from '../../src/verdict.js';
+import { scoreLevelFor, thresholdSentence, verdictFor } from '../../src/verdict.js';
 import { Badge } from './badge.js';
 import { Analyser } from './analyser.js';
 import { LiveSound, TAP_SUPPORTED } from './live-sound.js';
@@ -192,7 +192,7 @@ class Watch {
       placement: this.placement,
       title: score === null ? '' : withheld ? `${verdict.withheld.short}: ${verdict.withheld.reason}.` : [
         `Mean fake score of the last ${Math.min(ROLLING_WINDOWS, scored)} analysed seconds (avlens).`,
-        card && card.verdictSupported && `This model calls a clip fake from ${percent(card.threshold)}.`,
+        card && card.verdictSupported && thresholdSentence(card.threshold),
         verdict?.evidence,
         verdict?.warning && `Warning: ${verdict.warning}.`,
         verdict?.notice?.text,

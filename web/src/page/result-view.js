@@ -3,7 +3,7 @@
 // timings, and the report download.
 import { drawHeatmap } from '../heatmap.js';
 import { formatDuration, formatSecondRanges, formatSeconds, percent, secondsOfFrames, secondsText, sentence } from '../format.js';
-import { scoreLevelFor, scoreWording } from '../verdict.js';
+import { scoreLevelFor, scoreWording, thresholdSentence } from '../verdict.js';
 import { modelCardRows, readModelCard } from '../model-card.js';
 import { describeGeometry } from '../onnx-model.js';
 import { $, el } from './dom.js';
@@ -73,7 +73,7 @@ function renderVerdict(result) {
   el.verdictCard.dataset.pfake = String(p);
   el.verdictCard.dataset.realFaces = String(card.realFaces);
   el.verdictTitle.textContent = v.title;
-  const scoreLine = v.kind === 'unsupported' || v.kind === 'withheld' ? `Score: ${percent(p)}.` : `Score: ${percent(p)}; this model calls a clip fake from ${percent(v.threshold)}.`;
+  const scoreLine = v.kind === 'unsupported' || v.kind === 'withheld' ? `Score: ${percent(p)}.` : `Score: ${percent(p)}. ${thresholdSentence(v.threshold)}`;
   el.verdictSummary.textContent = `${v.summary} ${scoreLine}`;
   el.verdictCoverage.textContent = result.coverage ? coverageLine(result.coverage) : '';
   el.verdictCoverage.hidden = !result.coverage;
