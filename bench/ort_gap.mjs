@@ -9,11 +9,10 @@
 // project's server, env.wasm.numThreads = threads, a fresh page per measurement because the thread
 // count is fixed when ORT's wasm starts), alternating which runtime goes first. Web variants are
 // session options on top of what web/src/scorer.js loadModel passes:
-//   page   - scorer.js before issue 14 item 3 (graphOptimizationLevel 'all' only; ORT Web then turns
-//            the CPU memory arena and memory patterns off, native ORT's defaults are on)
+//   page   - what web/src/scorer.js passes (sessionOptions('wasm'): graphOptimizationLevel 'all';
+//            ORT Web then leaves the CPU memory arena and memory patterns off, native ORT has them on)
 //   arena  - + enableCpuMemArena, enableMemPattern (native ORT's defaults)
 //   nospin - + session.intra_op.allow_spinning = '0'
-//   scorer - the options scorer.js passes now (sessionOptions('wasm'))
 // Prints a table of medians (ms per window) and web/node ratios per round, and with --profile the
 // top operators by time of both runtimes (ORT's own profiler: a JSON file in Node, the profiler's
 // log lines on the page's console in the WASM build).
@@ -29,7 +28,7 @@ const require = createRequire(import.meta.url);
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 function parseArgs(argv) {
-  const o = { models: [join(ROOT, 'web/model/avlens.onnx')], threads: [1, 2], rounds: 3, runs: 5, variants: ['page', 'arena', 'nospin', 'scorer'], profile: false };
+  const o = { models: [join(ROOT, 'web/model/avlens.onnx')], threads: [1, 2], rounds: 3, runs: 5, variants: ['page', 'arena', 'nospin'], profile: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -50,12 +49,11 @@ function parseArgs(argv) {
   return o;
 }
 
-const PAGE_BEFORE = { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
+const PAGE = sessionOptions('wasm');
 const WEB_VARIANTS = {
-  page: PAGE_BEFORE,
-  arena: { ...PAGE_BEFORE, enableCpuMemArena: true, enableMemPattern: true },
-  nospin: { ...PAGE_BEFORE, extra: { session: { intra_op: { allow_spinning: '0' } } } },
-  scorer: sessionOptions('wasm'),
+  page: PAGE,
+  arena: { ...PAGE, enableCpuMemArena: true, enableMemPattern: true },
+  nospin: { ...PAGE, extra: { ...PAGE.extra, session: { intra_op: { allow_spinning: '0' } } } },
 };
 
 function nodeOptions(threads, profilePrefix) {
