@@ -109,6 +109,17 @@ function asModelError(core, what, read) {
   }
 }
 
+/** ONNX Runtime's session options for a model on `backendName` ('wasm' or 'webgpu'). */
+export function sessionOptions(backendName) {
+  return {
+    executionProviders: [backendName],
+    graphOptimizationLevel: 'all',
+    // Errors only: ORT's warning that shape-only nodes run on the CPU is expected (see
+    // docs/TEAM_NOTES.md, WebGPU node placement); tests/web/webgpu.test.mjs checks that list.
+    logSeverityLevel: 3,
+  };
+}
+
 /**
  * Loads model bytes into a session on `backend` and checks that it fits its own metadata (its
  * geometry read by the wasm core `core`, which must be loaded first) and really runs at that
@@ -122,13 +133,7 @@ export async function loadModel(ort, backend, bytes, core) {
   const geometry = modelGeometry(core, metadata);
   let session;
   try {
-    session = await ort.InferenceSession.create(data, {
-      executionProviders: [backend.name],
-      graphOptimizationLevel: 'all',
-      // Errors only: ORT's warning that shape-only nodes run on the CPU is expected (see
-      // docs/TEAM_NOTES.md, WebGPU node placement); tests/web/webgpu.test.mjs checks that list.
-      logSeverityLevel: 3,
-    });
+    session = await ort.InferenceSession.create(data, sessionOptions(backend.name));
   } catch (err) {
     throw new ModelError(`ONNX Runtime could not load the model: ${err.message}`);
   }
