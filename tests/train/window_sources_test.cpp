@@ -86,7 +86,7 @@ namespace {
 // scales a window, with its raw range recorded.
 WindowSample scaled_window(const std::vector<float>& raw, int n, int w) {
   WindowSample s;
-  s.crops.assign(1, 0);
+  s.crops.assign(static_cast<size_t>(kTiny.frames) * kTiny.height * kTiny.width * 3, 0);
   s.audio.assign(raw.begin() + w * n, raw.begin() + (w + 1) * n);
   const auto [mn, mx] = std::minmax_element(s.audio.begin(), s.audio.end());
   s.audio_low = *mn, s.audio_high = *mx;

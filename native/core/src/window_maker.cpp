@@ -2,6 +2,7 @@
 #include <cmath>
 #include <deque>
 #include <sstream>
+#include <tuple>
 
 #include "avlens/audio_scale.hpp"
 #include "avlens/windows.hpp"
@@ -160,33 +161,23 @@ struct WindowMaker::Impl {
   }
 
   void normalise_audio(Window& w, size_t window_end) {
-    std::vector<float>& a = w.audio;
-    float lo = 0, hi = 0;
-    switch (g.audio_norm) {
-      case AudioNorm::kNone: return;
-      case AudioNorm::kMinMaxWindow: {
-        auto [mn, mx] = std::minmax_element(a.begin(), a.end());
-        lo = *mn, hi = *mx;
-        break;
-      }
-      case AudioNorm::kMinMaxClip: {
-        if (has_clip_range) {
-          lo = clip_min, hi = clip_max;
-        } else {
-          // Live capture: the range of everything heard up to the end of this window.
-          for (size_t i = std::max(range_upto, audio_base); i < window_end; ++i) {
-            const float v = audio[i - audio_base];
-            if (!seen_any) seen_min = seen_max = v, seen_any = true;
-            seen_min = std::min(seen_min, v), seen_max = std::max(seen_max, v);
-          }
-          range_upto = std::max(range_upto, window_end);
-          lo = seen_min, hi = seen_max;
+    if (g.audio_norm == AudioNorm::kNone) return;
+    float clip_lo = 0, clip_hi = 0;
+    if (g.audio_norm == AudioNorm::kMinMaxClip) {
+      if (has_clip_range) {
+        clip_lo = clip_min, clip_hi = clip_max;
+      } else {
+        // Live capture: the range of everything heard up to the end of this window.
+        for (size_t i = std::max(range_upto, audio_base); i < window_end; ++i) {
+          const float v = audio[i - audio_base];
+          if (!seen_any) seen_min = seen_max = v, seen_any = true;
+          seen_min = std::min(seen_min, v), seen_max = std::max(seen_max, v);
         }
-        break;
+        range_upto = std::max(range_upto, window_end);
+        clip_lo = seen_min, clip_hi = seen_max;
       }
     }
-    scale_audio(a, lo, hi);
-    w.audio_low = lo, w.audio_high = hi;
+    std::tie(w.audio_low, w.audio_high) = scale_window_audio(w.audio, g.audio_norm, clip_lo, clip_hi);
   }
 };
 
@@ -217,6 +208,22 @@ void scale_audio(std::vector<float>& a, float lo, float hi) {
 void unscale_audio(std::vector<float>& a, float lo, float hi) {
   const float half = (hi - lo) / 2.0f;
   for (float& v : a) v = lo + (v + 1.0f) * half;
+}
+
+std::pair<float, float> scale_window_audio(std::vector<float>& a, AudioNorm norm, float clip_low, float clip_high) {
+  float lo = -1.f, hi = 1.f;
+  switch (norm) {
+    case AudioNorm::kNone: return {lo, hi};
+    case AudioNorm::kMinMaxWindow: {
+      if (a.empty()) return {0.f, 0.f};
+      const auto [mn, mx] = std::minmax_element(a.begin(), a.end());
+      lo = *mn, hi = *mx;
+      break;
+    }
+    case AudioNorm::kMinMaxClip: lo = clip_low, hi = clip_high; break;
+  }
+  scale_audio(a, lo, hi);
+  return {lo, hi};
 }
 
 WindowMaker::WindowMaker(const WindowMakerOptions& options) {

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "avlens/error.hpp"
+#include "avlens/train/clip_stretch.hpp"
 #include "avlens/geometry.hpp"
 
 namespace avlens::train {
@@ -46,6 +47,10 @@ BatchLoader::BatchLoader(std::shared_ptr<const WindowSource> source, LoaderOptio
     throw Error(ErrorCode::kInvalidArgument, "the batch size " + std::to_string(options_.batch_size) +
                                                  " must be a multiple of the world size " +
                                                  std::to_string(options_.world_size));
+  if (options_.twins && (options_.batch_size % 2 != 0 || (options_.batch_size / 2) % options_.world_size != 0))
+    throw Error(ErrorCode::kInvalidArgument, "with twins the batch size " + std::to_string(options_.batch_size) +
+                                                 " must be even and its half a multiple of the world size " +
+                                                 std::to_string(options_.world_size));
   if (options_.pseudo_fakes) options_.pseudo.validate();
   options_.mismatch.validate();
   options_.workers = std::max(1, options_.workers);
@@ -54,17 +59,40 @@ BatchLoader::BatchLoader(std::shared_ptr<const WindowSource> source, LoaderOptio
 
 BatchLoader::~BatchLoader() { stop_workers(); }
 
+size_t BatchLoader::windows_per_batch() const {
+  return static_cast<size_t>(options_.twins ? options_.batch_size / 2 : options_.batch_size);
+}
+
 size_t BatchLoader::batches_per_epoch() const {
-  const size_t n = source_->size(), b = static_cast<size_t>(options_.batch_size);
+  const size_t n = source_->size(), b = windows_per_batch();
   return options_.drop_last ? n / b : (n + b - 1) / b;
 }
 
-MismatchKind BatchLoader::make_mismatch(int epoch, size_t pos, size_t window, WindowSample& sample) const {
-  if (options_.mismatch.probability <= 0) return MismatchKind::kNone;
+MismatchKind BatchLoader::move_and_mismatch(int epoch, size_t pos, size_t window, WindowSample& sample,
+                                            double probability) const {
   const WindowGeometry& g = source_->geometry();
-  // Its own stream: switching mismatches on leaves the pseudo-fakes' draws as they were.
+  WindowCut cut;
+  if (options_.jitter) {  // its own stream, as every edit: switching one on leaves the others' draws
+    std::mt19937_64 rng(derive_seed(options_.seed ^ 0x6A6974746572ull, static_cast<uint64_t>(epoch) + 1, pos));
+    cut.frame_offset = std::uniform_int_distribution<int>(-(g.frames - 1), g.frames - 1)(rng);
+  }
+  MismatchEdit edit;
   std::mt19937_64 rng(derive_seed(options_.seed ^ 0x6D69736D61746368ull, static_cast<uint64_t>(epoch) + 1, pos));
-  MismatchEdit edit = draw_mismatch(options_.mismatch, g, rng);
+  if (sample.label == 0 && probability > 0) {
+    MismatchOptions mismatch = options_.mismatch;
+    mismatch.probability = probability;
+    edit = draw_mismatch(mismatch, g, rng);
+  }
+  if (edit.kind == MismatchKind::kAudioShift) {
+    // Late voice needs the clip before the window, early voice the clip after it: flip when missing.
+    for (int delay : {edit.shift_samples, -edit.shift_samples}) {
+      cut.voice_delay = delay;
+      if (cut_window(*source_, window, cut, sample)) return MismatchKind::kAudioShift;
+    }
+    cut.voice_delay = 0;
+    edit.kind = MismatchKind::kNone;
+  }
+  if (cut.frame_offset != 0) cut_window(*source_, window, cut, sample);  // without a delay it always fits
   if (edit.kind == MismatchKind::kVoiceSwap) {
     const auto& groups = source_->groups();
     const std::string& own = groups[source_->video_of(window)];
@@ -76,51 +104,68 @@ MismatchKind BatchLoader::make_mismatch(int epoch, size_t pos, size_t window, Wi
       apply_voice_swap(sample, donor_sample);
       return edit.kind;
     }
-    return MismatchKind::kNone;
-  }
-  if (edit.kind == MismatchKind::kAudioShift) {
-    WindowSample neighbour;
-    // Late voice needs the window before, early voice the one after; flip when that is missing.
-    for (int flip = 0; flip < 2; ++flip) {
-      if (source_->load_neighbour(window, edit.shift_samples > 0 ? -1 : 1, neighbour)) {
-        apply_audio_shift(edit, g, sample, neighbour);
-        return edit.kind;
-      }
-      edit.shift_samples = -edit.shift_samples;
-    }
   }
   return MismatchKind::kNone;
+}
+
+PseudoFakeKind BatchLoader::pseudo_fake(int epoch, size_t pos, size_t window, WindowSample& sample,
+                                        double probability) const {
+  const size_t n = source_->size();
+  if (!options_.pseudo_fakes || n < 2 || probability <= 0) return PseudoFakeKind::kNone;
+  std::mt19937_64 rng(derive_seed(options_.seed, static_cast<uint64_t>(epoch) + 1, pos));
+  PseudoFakeOptions pseudo = options_.pseudo;
+  pseudo.probability = probability;
+  const PseudoFakeEdit edit = draw_pseudo_fake(pseudo, source_->geometry(), rng);
+  if (edit.kind == PseudoFakeKind::kNone) return edit.kind;
+  size_t donor = std::uniform_int_distribution<size_t>(0, n - 2)(rng);
+  if (donor >= window) ++donor;  // any window but itself
+  WindowSample donor_sample;
+  source_->load(donor, donor_sample);
+  apply_pseudo_fake(edit, source_->geometry(), sample, donor_sample);
+  return edit.kind;
 }
 
 Batch BatchLoader::build(int epoch, size_t batch_index) const {
   const WindowGeometry& g = source_->geometry();
   const size_t n = source_->size();
-  const size_t first = batch_index * options_.batch_size;
-  const size_t last = std::min(n, first + options_.batch_size);
+  const size_t first = batch_index * windows_per_batch();
+  const size_t last = std::min(n, first + windows_per_batch());
   Batch batch;
   std::vector<WindowSample> samples;
-  for (size_t pos = first + options_.rank; pos < last; pos += options_.world_size) {
-    const size_t window = order_.empty() ? pos : order_[pos];
-    WindowSample sample;
-    source_->load(window, sample);
-    const MismatchKind mismatch = sample.label == 0 ? make_mismatch(epoch, pos, window, sample) : MismatchKind::kNone;
-    PseudoFakeKind kind = PseudoFakeKind::kNone;
-    if (options_.pseudo_fakes && n > 1 && mismatch == MismatchKind::kNone) {
-      std::mt19937_64 rng(derive_seed(options_.seed, static_cast<uint64_t>(epoch) + 1, pos));
-      PseudoFakeEdit edit = draw_pseudo_fake(options_.pseudo, g, rng);
-      if (edit.kind != PseudoFakeKind::kNone) {
-        size_t donor = std::uniform_int_distribution<size_t>(0, n - 2)(rng);
-        if (donor >= window) ++donor;  // any window but itself
-        WindowSample donor_sample;
-        source_->load(donor, donor_sample);
-        apply_pseudo_fake(edit, g, sample, donor_sample);
-        kind = edit.kind;
-      }
+  auto add = [&](size_t pos, size_t window, WindowSample sample, PseudoFakeKind kind, MismatchKind mismatch) {
+    if (options_.mirror) {  // a window and its twin are mirrored alike: the same draw
+      std::mt19937_64 rng(derive_seed(options_.seed ^ 0x6D6972726F72ull, static_cast<uint64_t>(epoch) + 1, pos));
+      if (std::uniform_int_distribution<int>(0, 1)(rng)) mirror_crops(sample.crops, g);
     }
     batch.windows.push_back(window);
     batch.edits.push_back(kind);
     batch.mismatches.push_back(mismatch);
     samples.push_back(std::move(sample));
+  };
+  for (size_t pos = first + options_.rank; pos < last; pos += options_.world_size) {
+    const size_t window = order_.empty() ? pos : order_[pos];
+    WindowSample sample;
+    source_->load(window, sample);
+    if (!options_.twins) {
+      const MismatchKind mismatch = move_and_mismatch(epoch, pos, window, sample, options_.mismatch.probability);
+      const PseudoFakeKind kind = mismatch == MismatchKind::kNone
+                                      ? pseudo_fake(epoch, pos, window, sample, options_.pseudo.probability)
+                                      : PseudoFakeKind::kNone;
+      add(pos, window, std::move(sample), kind, mismatch);
+      continue;
+    }
+    // Twins: the window as it is, and beside it the same picture made fake, so that within a batch
+    // a real window and its fake differ only in how its sound and picture relate, never in the face.
+    WindowSample twin = sample;
+    move_and_mismatch(epoch, pos, window, sample, 0.0);  // moved in time only
+    const bool real = sample.label == 0;
+    add(pos, window, std::move(sample), PseudoFakeKind::kNone, MismatchKind::kNone);
+    MismatchKind mismatch = move_and_mismatch(epoch, pos, window, twin, options_.mismatch.probability);
+    PseudoFakeKind kind = PseudoFakeKind::kNone;
+    if (mismatch == MismatchKind::kNone) kind = pseudo_fake(epoch, pos, window, twin, real ? 1.0 : options_.pseudo.probability);
+    if (real && mismatch == MismatchKind::kNone && kind == PseudoFakeKind::kNone)
+      mismatch = move_and_mismatch(epoch, pos, window, twin, 1.0);  // pseudo-fakes off: a mismatch
+    add(pos, window, std::move(twin), kind, mismatch);
   }
   std::vector<const WindowSample*> ptrs;
   std::vector<float> labels;

@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
 
-#include "avlens/audio_scale.hpp"
+#include "avlens/train/clip_stretch.hpp"
 #include "avlens/error.hpp"
 
 namespace avlens::train {
@@ -55,41 +54,14 @@ void apply_audio_shift(const MismatchEdit& edit, const WindowGeometry& g, Window
     throw Error(ErrorCode::kInvalidArgument, "audio shift: the shift must be 1 .. S-1 samples");
   if (target.audio.size() != static_cast<size_t>(n) || neighbour.audio.size() != static_cast<size_t>(n))
     throw Error(ErrorCode::kInvalidArgument, "audio shift: windows do not match the geometry");
-  const auto has_range = [](const WindowSample& w) { return std::isfinite(w.audio_low) && std::isfinite(w.audio_high); };
-  if (!has_range(target) || !has_range(neighbour))
-      throw Error(ErrorCode::kInvalidArgument,
-                  "audio shift: the window cache does not store the audio's raw range (made by an older avlens); "
-                  "run `avlens prep` again into a new folder");
-  // Join the raw samples: each window was scaled on its own, so joining the scaled ones would leave
-  // a step at the seam that a real shifted voice does not have, and the network would learn the step.
-  std::vector<float> ours = target.audio, theirs = neighbour.audio;
-  unscale_audio(ours, target.audio_low, target.audio_high);
-  unscale_audio(theirs, neighbour.audio_low, neighbour.audio_high);
-  std::vector<float> out(n);
-  if (edit.shift_samples > 0) {  // late: the previous window's last d samples, then ours
-    std::copy(theirs.end() - d, theirs.end(), out.begin());
-    std::copy(ours.begin(), ours.end() - d, out.begin() + d);
-  } else {  // early: ours from d on, then the next window's first d samples
-    std::copy(ours.begin() + d, ours.end(), out.begin());
-    std::copy(theirs.begin(), theirs.begin() + d, out.end() - d);
-  }
-  // Scale again as the core scales a window (docs/METHOD.md §1).
-  float lo = -1.f, hi = 1.f;
-  switch (g.audio_norm) {
-    case AudioNorm::kNone: break;
-    case AudioNorm::kMinMaxWindow: {
-      const auto [mn, mx] = std::minmax_element(out.begin(), out.end());
-      lo = *mn, hi = *mx;
-      break;
-    }
-    case AudioNorm::kMinMaxClip:  // one range for the whole clip: the target's
-      lo = target.audio_low, hi = target.audio_high;
-      break;
-  }
-  if (g.audio_norm != AudioNorm::kNone) scale_audio(out, lo, hi);
-  target.audio = std::move(out);
-  target.audio_low = lo, target.audio_high = hi;
-  target.label = 1;
+  // The raw samples are joined (ClipStretch): joining the scaled ones would leave a step at the seam
+  // that a real shifted voice does not have, and the network would learn the step.
+  const bool late = edit.shift_samples > 0;
+  ClipStretch stretch(g);
+  stretch.append(late ? neighbour : target);
+  stretch.append(late ? target : neighbour);
+  const int first = late ? g.frames : 0;
+  target = stretch.cut(first, first * (n / g.frames) - edit.shift_samples, 1);
 }
 
 }  // namespace avlens::train

@@ -66,7 +66,7 @@ const std::map<std::string, Field>& fields() {
     AVLENS_FIELD(map_size); AVLENS_FIELD(distance); AVLENS_FIELD(attention_scale); AVLENS_FIELD(norm);
     AVLENS_FIELD(pseudo_fakes); AVLENS_FIELD(pseudo_probability); AVLENS_FIELD(r_min); AVLENS_FIELD(r_max);
     AVLENS_FIELD(mismatch_probability); AVLENS_FIELD(min_shift); AVLENS_FIELD(max_shift);
-    AVLENS_FIELD(balance_classes);
+    AVLENS_FIELD(balance_classes); AVLENS_FIELD(jitter); AVLENS_FIELD(mirror); AVLENS_FIELD(twins);
     AVLENS_FIELD(device); AVLENS_FIELD(threads); AVLENS_FIELD(loader_workers); AVLENS_FIELD(progress);
     AVLENS_FIELD(backend); AVLENS_FIELD(world_size); AVLENS_FIELD(rank); AVLENS_FIELD(master_addr);
     AVLENS_FIELD(master_port);
@@ -130,6 +130,8 @@ void TrainConfig::validate() const {
   if (backend == "nccl" && device == "cpu") bad("backend nccl needs device cuda (or auto on a GPU machine)");
   if (world_size < 1 || rank < 0 || rank >= world_size) bad("rank must be in [0, world_size)");
   if (batch % world_size != 0) bad("batch must be a multiple of world_size");
+  if (twins && (batch % 2 != 0 || (batch / 2) % world_size != 0))
+    bad("with twins, batch must be even and batch / 2 a multiple of world_size");
   if (master_port < 1 || master_port > 65535) bad("master_port must be a TCP port");
   pseudo_fake_options().validate();
   mismatch_options().validate();

@@ -106,6 +106,9 @@ EpochRecord Trainer::run_epoch(int epoch, const TrainHooks& hooks, bool& stopped
   lo.pseudo_fakes = config_.pseudo_fakes;
   lo.pseudo = config_.pseudo_fake_options();
   lo.mismatch = config_.mismatch_options();
+  lo.jitter = config_.jitter;
+  lo.mirror = config_.mirror;
+  lo.twins = config_.twins;
   lo.seed = config_.seed;
   lo.workers = config_.loader_workers;
   lo.rank = config_.rank;

@@ -34,6 +34,12 @@ struct LoaderOptions {
   bool pseudo_fakes = false;
   PseudoFakeOptions pseudo;
   MismatchOptions mismatch;  // real windows become voice swaps / shifts (probability 0 = off)
+  bool jitter = false;      // each window starts 0..T-1 frames before or after its cached start (clip_stretch.hpp)
+  bool mirror = false;      // half the windows are mirrored left to right
+  // Each window comes with a twin made from the same picture: a real window's twin is a mismatch
+  // (with mismatch.probability) or else a pseudo-fake of it, a fake window's twin a fake again. A
+  // batch then holds batch_size / 2 windows of the source, each twice.
+  bool twins = false;
   uint64_t seed = 1;
   int workers = 2;          // threads building batches
   int prefetch = 4;         // batches built ahead of the consumer
@@ -61,8 +67,12 @@ class BatchLoader {
   Batch build(int epoch, size_t batch_index) const;
 
  private:
-  // Turns a real window into a mismatch fake, or leaves it (kNone): seeded by (epoch, pos).
-  MismatchKind make_mismatch(int epoch, size_t pos, size_t window, WindowSample& sample) const;
+  size_t windows_per_batch() const;  // source windows per batch (half the batch with twins)
+  // Moves the window in time (jitter) and turns a real one into a mismatch fake with the given
+  // probability, or leaves it (kNone): seeded by (epoch, pos).
+  MismatchKind move_and_mismatch(int epoch, size_t pos, size_t window, WindowSample& sample, double probability) const;
+  // The paper's pseudo-fake with the given probability (docs/METHOD.md §3), seeded by (epoch, pos).
+  PseudoFakeKind pseudo_fake(int epoch, size_t pos, size_t window, WindowSample& sample, double probability) const;
   void stop_workers();
   void worker_loop();
 

@@ -51,6 +51,13 @@ struct TrainConfig {
   bool balance_classes = false;  // real and fake windows weigh half each in every batch's loss
   double min_shift = 0.15;
   double max_shift = 0.85;
+  // Augmentation (clip_stretch.hpp): windows start up to T-1 frames before or after their cached
+  // start (cut from the clip around them), and half are mirrored left to right.
+  bool jitter = false;
+  bool mirror = false;
+  // Every window is trained beside a fake twin made from the same picture (batch_loader.hpp), so
+  // the face alone never tells a real window from its fake.
+  bool twins = false;
 
   // Machine.
   std::string device = "auto";  // auto (CUDA when available), cpu, cuda
