@@ -1,5 +1,5 @@
-// The page reads a dropped File slice by slice (issue 17 item 10): its worker hands the File to the
-// wasm core, which reads what it needs with FileReaderSync, 1 MiB at a time, instead of copying the
+// The page reads a dropped File slice by slice (issue 17 item 10): the File goes to the wasm core in
+// its worker (core-worker.js), which reads what it needs with FileReaderSync, 1 MiB at a time, instead of copying the
 // file into the heap. A 3.8 MB clip whose MP4 index is at the end (a seek to the end, then back)
 // gives the windows, scores and verdict of `avlens scan` (the native core reading the file), and
 // the worker's reads are slices, never the whole file.
@@ -45,8 +45,13 @@ describe('page: a File read slice by slice', { skip }, () => {
     const { context, page, outside, errors } = await openPage(browser, `${srv.url}?backend=wasm`);
     try {
       await waitForModel(page);
-      const worker = page.workers().find((w) => /\/worker\.js/.test(w.url()));
-      assert.ok(worker, `the analysis worker among ${page.workers().map((w) => w.url()).join(', ')}`);
+      // The core reads the File in its own worker (core-worker.js), which the page starts early.
+      let worker;
+      for (let i = 0; i < 300 && !worker; i++) {
+        worker = page.workers().find((w) => /\/core-worker\.js/.test(w.url()));
+        if (!worker) await page.waitForTimeout(100);
+      }
+      assert.ok(worker, `the core's worker among ${page.workers().map((w) => w.url()).join(', ')}`);
       // Count what the worker reads from the File: each FileReaderSync read and each whole read.
       await worker.evaluate(() => {
         self.avlensReads = { slices: [], whole: 0 };
