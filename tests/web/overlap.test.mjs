@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, launch, missingBuilds, openPage, serve, site, synthClip, untrainedModel } from './helpers.mjs';
+import { launch, missingBuilds, openPage, serve, site, synthClip, untrainedModel } from './helpers.mjs';
 
 const skip = missingBuilds();
 
@@ -71,7 +71,7 @@ describe('scanFile with the core in its own worker (real wasm core, exported tin
     writeFileSync(join(root, 'overlap.html'), PAGE);
     writeFileSync(join(root, 'overlap.js'), SCRIPT);
     copyFileSync(synthClip('desync', 4), join(root, 'clip.mp4')); // 4 s: 4 windows of the tiny model
-    copyFileSync(join(FIXTURES, 'bad-garbage.mp4'), join(root, 'garbage.mp4'));
+    writeFileSync(join(root, 'garbage.mp4'), Buffer.from('definitely not a video file\n'.repeat(200)));
     srv = await serve(root);
     browser = await launch();
     ({ context, page } = await openPage(browser, new URL('overlap.html', srv.url).href));
