@@ -421,8 +421,8 @@ class Watch {
       this.segment.dropped(1);
       return;
     }
-    const frame = this.readFrame();
-    if (frame) this.segment.frame(frame, metadata.mediaTime);
+    const frame = this.readFrame(metadata.mediaTime);
+    if (frame) this.segment.frame(frame, frame.media);
   }
 
   /** Frames were dropped; says so once most of the video's frames were. */
@@ -431,7 +431,13 @@ class Watch {
     if (this.state === 'running' && this.reason !== 'slow' && this.mostlyDropped()) this.set('running', 'slow');
   }
 
-  readFrame() {
+  /**
+   * The element's current picture and its own media time. The picture is taken as one VideoFrame so
+   * that its pixels and its timestamp cannot disagree: drawing the element itself can, on a loaded
+   * machine, give the picture one frame before the callback's `mediaTime` (a CI run: a flash frame
+   * drawn at 4.0997 s, one frame after the flash). `mediaTime` is used only where VideoFrame is missing.
+   */
+  readFrame(mediaTime) {
     const v = this.video;
     if (!v.videoWidth || !v.videoHeight) return null;
     const scale = Math.min(1, MAX_SIDE / Math.max(v.videoWidth, v.videoHeight));
@@ -441,15 +447,19 @@ class Watch {
       this.canvas = new OffscreenCanvas(width, height);
       this.canvasContext = this.canvas.getContext('2d', { willReadFrequently: true, alpha: false });
     }
-    this.canvasContext.drawImage(v, 0, 0, width, height);
-    let image;
+    let picture = null;
     try {
-      image = this.canvasContext.getImageData(0, 0, width, height);
+      picture = typeof VideoFrame === 'function' ? new VideoFrame(v) : null;
+      this.canvasContext.drawImage(picture ?? v, 0, 0, width, height);
+      const media = picture ? picture.timestamp / 1e6 : mediaTime;
+      return { pixels: this.canvasContext.getImageData(0, 0, width, height).data, width, height, media };
     } catch (err) {
+      if (err.name === 'InvalidStateError') return null; // no picture yet (the element has none decoded)
       this.block(err.name === 'SecurityError' ? 'cross_origin' : 'drm', err.message);
       return null;
+    } finally {
+      picture?.close();
     }
-    return { pixels: image.data, width, height };
   }
 
   onWindow(window, aggregate, coverage) {
