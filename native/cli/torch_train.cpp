@@ -20,8 +20,9 @@ void usage() {
   std::printf(
       "\n\n--recipe paper (Adam lr 1e-3) | reference (lr 1e-4); --data CACHE from avlens prep; --out DIR gets\n"
       "last.pt, best_val_auc.pt, best_train_loss.pt, history.json, config.json. --resume continues from\n"
-      "DIR/last.pt. Data-parallel: start one process per rank with --world-size N --rank R --master-addr\n"
-      "HOST --master-port P; --backend auto (NCCL on CUDA when built with it, else Gloo) | gloo | nccl.\n");
+      "DIR/last.pt; --init CKPT starts a new run from another run's weights (fine-tuning).\n"
+      "Data-parallel: start one process per rank with --world-size N --rank R --master-addr HOST\n"
+      "--master-port P; --backend auto (NCCL on CUDA when built with it, else Gloo) | gloo | nccl.\n");
 }
 
 int run_train(const std::vector<std::string>& argv) {
@@ -68,14 +69,18 @@ int run_train(const std::vector<std::string>& argv) {
                                    : ("every validation window is " + one_class).c_str());
   train::Trainer trainer(config, data.train, data.validation);
   const fs::path last = fs::path(config.out) / "last.pt";
+  bool resumed = false;
   if (args.has("resume")) {
     if (fs::exists(last)) {
       trainer.resume(last.string());
+      resumed = true;
       std::fprintf(stderr, "train: resumed from %s after epoch %d\n", last.c_str(), trainer.state().epochs_done);
     } else {
-      std::fprintf(stderr, "train: --resume but no %s yet; starting from scratch\n", last.c_str());
+      std::fprintf(stderr, "train: --resume but no %s yet; starting from %s\n", last.c_str(),
+                   config.init.empty() ? "scratch" : config.init.c_str());
     }
   }
+  if (!resumed && !config.init.empty()) trainer.initialise_from(config.init);
   train::TrainHooks hooks;
   hooks.on_epoch = [&](const train::EpochRecord& r) {
     if (config.rank == 0)

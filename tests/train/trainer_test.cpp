@@ -129,6 +129,43 @@ TEST(Trainer, CheckpointRoundTripGivesTheSameScores) {
   EXPECT_THROW(load_detector(c.out + "/missing.pt"), Error);
 }
 
+// Fine-tuning (--init): a new run starts from another run's weights with a fresh optimiser and no
+// history; a checkpoint of another model is refused by name.
+TEST(Trainer, InitStartsANewRunFromAnotherRunsWeights) {
+  auto source = fixtures::make_source(kTiny, 4, 1, 5);
+  TrainConfig first = small_config(temp_dir("init_first"));
+  first.epochs = 1;
+  Trainer pretrained(first, source, nullptr);
+  pretrained.fit();
+  auto expected = predict_windows(pretrained.model(), *source, 4, torch::kCPU);
+
+  TrainConfig second = small_config(temp_dir("init_second"));
+  second.seed = 99;  // other initial weights, so equal scores can only come from the checkpoint
+  Trainer fresh(second, source, nullptr);
+  auto untouched = predict_windows(fresh.model(), *source, 4, torch::kCPU);
+  fresh.initialise_from(first.out + "/last.pt");
+  auto started = predict_windows(fresh.model(), *source, 4, torch::kCPU);
+  ASSERT_EQ(started.scores.size(), expected.scores.size());
+  double moved = 0;
+  for (size_t i = 0; i < started.scores.size(); ++i) {
+    EXPECT_FLOAT_EQ(started.scores[i], expected.scores[i]) << "window " << i;
+    moved = std::max(moved, std::abs(double(untouched.scores[i]) - expected.scores[i]));
+  }
+  EXPECT_GT(moved, 1e-4) << "the two runs began with the same weights: the test cannot tell";
+  EXPECT_EQ(fresh.state().epochs_done, 0);
+  EXPECT_TRUE(fresh.state().history.empty());
+
+  TrainConfig other = small_config(temp_dir("init_other"));
+  other.attention = !first.attention;
+  Trainer different(other, source, nullptr);
+  try {
+    different.initialise_from(first.out + "/last.pt");
+    FAIL() << "a checkpoint of another model was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot start from"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Trainer, NanGuardStopsWithAClearMessage) {
   auto source = fixtures::make_source(kTiny, 4, 1, 4);
   Trainer t(small_config(temp_dir("nan")), source, nullptr);

@@ -61,6 +61,7 @@ const std::map<std::string, Field>& fields() {
     std::map<std::string, Field> t;
 #define AVLENS_FIELD(name) t.emplace(#name, field(&TrainConfig::name, #name))
     AVLENS_FIELD(data); AVLENS_FIELD(data_list); AVLENS_FIELD(val_data); AVLENS_FIELD(val_list); AVLENS_FIELD(val_fraction); AVLENS_FIELD(out);
+    AVLENS_FIELD(init);
     AVLENS_FIELD(lr); AVLENS_FIELD(weight_decay); AVLENS_FIELD(batch); AVLENS_FIELD(epochs);
     AVLENS_FIELD(seed); AVLENS_FIELD(max_steps_per_epoch); AVLENS_FIELD(attention); AVLENS_FIELD(residual);
     AVLENS_FIELD(map_size); AVLENS_FIELD(distance); AVLENS_FIELD(attention_scale); AVLENS_FIELD(norm);

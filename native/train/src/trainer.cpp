@@ -72,6 +72,17 @@ void Trainer::resume(const std::string& checkpoint) {
   state_ = saved;
 }
 
+void Trainer::initialise_from(const std::string& checkpoint) {
+  const RunState saved = read_checkpoint_state(checkpoint);
+  if (saved.model_config != state_.model_config)
+    throw Error(ErrorCode::kInvalidArgument, "cannot start from '" + checkpoint + "': its model " +
+                                                 saved.model_config.dump() + " differs from this run's " +
+                                                 state_.model_config.dump());
+  load_checkpoint(checkpoint, model_, nullptr);
+  model_->to(device_);
+  if (parallel_) parallel_->broadcast_parameters(*model_);
+}
+
 torch::Tensor detector_loss(const torch::Tensor& logits, const torch::Tensor& labels, bool balance_classes) {
   if (!balance_classes) return torch::binary_cross_entropy_with_logits(logits, labels);
   const double n = static_cast<double>(labels.numel()), fakes = labels.sum().item<double>(), reals = n - fakes;

@@ -23,6 +23,9 @@ struct TrainConfig {
   std::string val_list;
   double val_fraction = 0.1;
   std::string out = "runs/avlens";  // checkpoints, history, config
+  // A checkpoint whose weights start a new run (fine-tuning, e.g. on real faces after the synthetic
+  // benchmark): same model, a fresh optimiser, epochs from 0. A resumed run ignores it.
+  std::string init;
 
   // "paper" (Adam lr 1e-3) or "reference" (lr 1e-4, the authors' code); docs/METHOD.md §4.
   std::string recipe = "paper";

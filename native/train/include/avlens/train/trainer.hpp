@@ -42,6 +42,9 @@ class Trainer {
 
   // Continues the run stored in the checkpoint (weights, optimiser, epoch, bests, history).
   void resume(const std::string& checkpoint);
+  // Starts from another run's weights (TrainConfig::init): the model must be the same; the
+  // optimiser, the epoch count and the history start afresh.
+  void initialise_from(const std::string& checkpoint);
   // Trains until config.epochs epochs are done. Returns this call's epochs.
   std::vector<EpochRecord> fit(const TrainHooks& hooks = {});
 
