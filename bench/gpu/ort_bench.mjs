@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { timeSession } from './ort_timing.mjs';
+import { timeSession } from '../ort/timing.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -90,7 +90,7 @@ async function chromiumWebgpu(o) {
   mkdirSync(join(root, 'vendor', 'ort'), { recursive: true });
   for (const f of ORT_FILES) copyFileSync(join(dist, f), join(root, 'vendor', 'ort', f));
   copyFileSync(o.model, join(root, 'model.onnx'));
-  copyFileSync(fileURLToPath(new URL('./ort_timing.mjs', import.meta.url)), join(root, 'ort_timing.mjs'));
+  copyFileSync(fileURLToPath(new URL('../ort/timing.mjs', import.meta.url)), join(root, 'timing.mjs'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><meta charset="utf-8"><title>ORT WebGPU timing</title>\n');
   const srv = await helpers.serve(root);
   const browser = await helpers.launch({ webgpu: true });
@@ -108,7 +108,7 @@ async function chromiumWebgpu(o) {
         const ort = await import('/vendor/ort/ort.webgpu.min.mjs');
         ort.env.wasm.wasmPaths = '/vendor/ort/';
         ort.env.wasm.numThreads = 1;
-        const { timeSession } = await import('/ort_timing.mjs');
+        const { timeSession } = await import('/timing.mjs');
         const bytes = new Uint8Array(await (await fetch('/model.onnx')).arrayBuffer());
         return timeSession(ort, bytes, ['webgpu'], batches, runs);
       },
