@@ -48,7 +48,8 @@ export async function timeWindows(ort, bytes, options, { runs = 5, warmup = 2, k
 
 /** [{batch, runs, run_ms_median, ms_per_window}] of `executionProviders` on the model `bytes`, one warm-up run per batch. */
 export async function timeSession(ort, bytes, executionProviders, batches, runs) {
-  const session = await ort.InferenceSession.create(bytes, { executionProviders, graphOptimizationLevel: 'all' });
+  // Severity 3: ORT's warnings (nodes placed on the CPU on purpose) would read as the page's errors.
+  const session = await ort.InferenceSession.create(bytes, { executionProviders, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
   const results = [];
   try {
     for (const batch of batches) {
