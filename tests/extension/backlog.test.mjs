@@ -24,8 +24,9 @@ const SECONDS = 14;
 const FPS = 30;
 const REASONS = ['silent', 'no_face', 'slow'];
 // A window cannot be scored before its end has played, bar the sound the element hands to the
-// captured track ahead of playing it (tens of milliseconds): a bound on how far a scored window may
-// be ahead of the playhead when it arrives (GROSS in placement.test.mjs).
+// captured track ahead of playing it and the stretch's last window, which the flush at the clip's end
+// may make to a little past it (tens of milliseconds: 58 ms seen): a bound on how far a scored
+// window's end may be ahead of the playhead (GROSS in placement.test.mjs).
 const AHEAD = 0.15;
 
 const missing = [
@@ -89,6 +90,7 @@ describe('extension: the analysis keeps up with playback (backlog, skipped windo
       const s = video.stream;
       t.diagnostic(`made ${s.made}, scored ${s.scored}, skipped ${JSON.stringify(s.skipped)}, failed ${s.failed}; backlog max ${s.maxWaiting} of ${s.waitingLimit}; lag at the end ${s.lagAtEnd?.toFixed(3)} s, on arrival median ${s.lagOnArrival.median?.toFixed(3)} s max ${s.lagOnArrival.max?.toFixed(3)} s (${s.lagOnArrival.count} windows); frames ${JSON.stringify(video.frames)}`);
       t.diagnostic(`at the end event: ${JSON.stringify({ ...atEnd.videos[0].stream, arrivals: undefined })}`);
+      t.diagnostic(`segments ${JSON.stringify(video.segments)}; duration ${video.duration}; arrivals (window end, playhead): ${JSON.stringify(s.arrivals.map(([a, b]) => [Number(a.toFixed(3)), Number(b.toFixed(3))]))}`);
 
       // The bound is the library's, not a copy of it.
       assert.equal(s.waitingLimit, MAX_WAITING_WINDOWS);
@@ -113,16 +115,16 @@ describe('extension: the analysis keeps up with playback (backlog, skipped windo
       assert.ok(video.ended && video.currentTime > SECONDS - 1, `the clip ended at ${video.currentTime}`);
       assert.ok(Number.isFinite(s.lag), `lag ${s.lag}`);
       assert.equal(s.lag, video.currentTime - (lastScored.startTime + lastScored.duration));
-      assert.ok(s.lag >= 0 && s.lag < video.currentTime, `lag ${s.lag}`);
+      assert.ok(s.lag >= -AHEAD && s.lag < video.currentTime, `lag ${s.lag}`);
       // At the end event, the playhead was the clip's end and the last score was of a window before it.
-      assert.ok(Number.isFinite(s.lagAtEnd) && s.lagAtEnd >= 0 && s.lagAtEnd <= video.duration, `lag at the end ${s.lagAtEnd}`);
+      assert.ok(Number.isFinite(s.lagAtEnd) && s.lagAtEnd >= -AHEAD && s.lagAtEnd <= video.duration, `lag at the end ${s.lagAtEnd}`);
       // On arrival: one [window end, playhead] per scored window that reached the tab; each window
       // lies within the clip, and the summary is of playhead - end.
       const arrivals = s.arrivals;
       assert.equal(arrivals.length, s.received.scored);
       assert.equal(s.lagOnArrival.count, arrivals.length);
       for (const [end, playhead] of arrivals) {
-        assert.ok(end > 0 && end <= video.duration + 1 / FPS && playhead >= 0 && playhead <= video.duration, `arrival ${end} ${playhead}`);
+        assert.ok(end > 0 && end <= video.duration + AHEAD && playhead >= 0 && playhead <= video.duration, `arrival ${end} ${playhead}`);
       }
       const lags = arrivals.map(([end, playhead]) => playhead - end);
       assert.equal(s.lagOnArrival.last, lags.at(-1));
@@ -130,7 +132,7 @@ describe('extension: the analysis keeps up with playback (backlog, skipped windo
       // The play from 0 (the windows that arrived after the pause had settled): each was scored after
       // it had played, and the play made windows.
       const fromStart = arrivals.slice(before.received.scored);
-      t.diagnostic(`before the play from 0: ${before.made} windows made; arrivals since (window end, playhead): ${JSON.stringify(fromStart.map(([a, b]) => [Number(a.toFixed(3)), Number(b.toFixed(3))]))}`);
+      t.diagnostic(`before the play from 0: ${before.made} windows made, ${before.received.scored} scored`);
       assert.ok(s.made > before.made && fromStart.length >= 1, `the play from 0 made ${s.made - before.made} windows, ${fromStart.length} scored`);
       for (const [end, playhead] of fromStart) assert.ok(playhead >= end - AHEAD, `a window ending at ${end} s arrived with the playhead at ${playhead} s`);
       assert.deepEqual(outside, []);

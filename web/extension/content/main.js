@@ -555,7 +555,9 @@ class Watch {
       windows: this.windows,
       aggregate: this.aggregate,
       coverage: this.coverage,
-      frames: { sent: this.sentFrames, dropped: this.droppedFrames },
+      // inFlight: frames sent and not yet taken by the core (at most MAX_FRAMES_IN_FLIGHT): the
+      // part of the lag upstream of the windows' backlog.
+      frames: { sent: this.sentFrames, dropped: this.droppedFrames, inFlight: this.inFlight },
       stream: this.streamReport(trace),
       segments: this.timing.slice(-10),
       size: { width: v.videoWidth, height: v.videoHeight },
