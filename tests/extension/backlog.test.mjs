@@ -102,8 +102,8 @@ describe('extension: the analysis keeps up with playback (backlog, skipped windo
       assert.equal(s.scored + sum(s.skipped) + s.failed + s.waiting + s.scoring, s.made, JSON.stringify(s));
       // ...and reached the tab as such.
       assert.deepEqual(s.received, { scored: s.scored, skipped: s.skipped });
-      // A face clip with a tone: nothing is skipped as silent or without a face.
-      assert.equal(s.skipped.silent, 0);
+      // A face clip: no window is skipped for want of a face. (Silent ones are not ruled out: a
+      // stall on a loaded machine makes the element render silence.)
       assert.equal(s.skipped.no_face, 0);
       // At any moment too, as the end event's report saw it.
       const e = atEnd.videos[0].stream;
@@ -116,8 +116,11 @@ describe('extension: the analysis keeps up with playback (backlog, skipped windo
       assert.ok(Number.isFinite(s.lag), `lag ${s.lag}`);
       assert.equal(s.lag, video.currentTime - (lastScored.startTime + lastScored.duration));
       assert.ok(s.lag >= -AHEAD && s.lag < video.currentTime, `lag ${s.lag}`);
-      // At the end event, the playhead was the clip's end and the last score was of a window before it.
-      assert.ok(Number.isFinite(s.lagAtEnd) && s.lagAtEnd >= -AHEAD && s.lagAtEnd <= video.duration, `lag at the end ${s.lagAtEnd}`);
+      // At the end event, the playhead was the clip's end and the last score was of a window before
+      // it; none yet (a machine too loaded for the first score to come before the end): then every
+      // scored window arrived with the playhead at the end.
+      if (s.lagAtEnd === null) assert.ok(s.arrivals.every(([, playhead]) => playhead === video.duration), 'no lag at the end, yet a window was scored before it');
+      else assert.ok(Number.isFinite(s.lagAtEnd) && s.lagAtEnd >= -AHEAD && s.lagAtEnd <= video.duration, `lag at the end ${s.lagAtEnd}`);
       // On arrival: one [window end, playhead] per scored window that reached the tab; each window
       // lies within the clip, and the summary is of playhead - end.
       const arrivals = s.arrivals;
@@ -129,6 +132,9 @@ describe('extension: the analysis keeps up with playback (backlog, skipped windo
       const lags = arrivals.map(([end, playhead]) => playhead - end);
       assert.equal(s.lagOnArrival.last, lags.at(-1));
       assert.equal(s.lagOnArrival.max, Math.max(...lags));
+      const sorted = [...lags].sort((a, b) => a - b);
+      const mid = sorted.length >> 1;
+      assert.equal(s.lagOnArrival.median, sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2);
       // The play from 0 (the windows that arrived after the pause had settled): each was scored after
       // it had played, and the play made windows.
       const fromStart = arrivals.slice(before.received.scored);
