@@ -348,12 +348,13 @@ class Detector {
 
   enqueue(item) {
     this.waiting.push(item);
-    let dropped = null;
-    if (this.waiting.length > MAX_WAITING_WINDOWS) dropped = this.waiting.shift();
-    // The backlog is measured once the bound holds again: it never counts the window dropped.
+    if (this.waiting.length > MAX_WAITING_WINDOWS) {
+      const dropped = this.waiting.shift();
+      dropped.video.emit({ ...dropped.base, score: null, skipped: 'slow' }, dropped.stretch);
+    }
+    // The backlog is measured once the bound holds again (the dropped window counted as skipped).
     item.video.noteWaiting();
     item.video.onBacklog?.(item.video.streamState());
-    if (dropped) dropped.video.emit({ ...dropped.base, score: null, skipped: 'slow' }, dropped.stretch);
     if (!this.scoring) this.scoreWaiting();
   }
 
