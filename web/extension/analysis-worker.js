@@ -99,7 +99,8 @@ function videoStream(bridge, video) {
   for (const k of [...videos.keys()].slice(0, Math.max(0, videos.size - LIMITS.maxVideosTotal + 1))) forgetVideo(k);
   v = engine.detector.openVideo({
     maxScores: LIMITS.maxScoresPerVideo,
-    onWindow: ({ window, aggregate, coverage }) => post({ type: 'window', bridge, video, window, ...(aggregate ? { aggregate } : {}), coverage }),
+    onWindow: ({ window, aggregate, coverage, stream }) => post({ type: 'window', bridge, video, window, ...(aggregate ? { aggregate } : {}), coverage, stream }),
+    onBacklog: (stream) => post({ type: 'stream', bridge, video, stream }),
     onProblem: (err, stretch) => problem(stretch?.segment ?? { bridge, video }, err),
   });
   videos.set(key, v);
@@ -164,9 +165,13 @@ function handle(msg) {
       if (msg.type === 'frame') post({ type: 'ack', bridge: msg.bridge, video: msg.video, segment: msg.segment });
       return;
     }
-    case 'close':
+    case 'close': {
       closeSegment(segmentKey(msg), msg.flush !== false);
+      // The tab learns that the stretch has made its last windows (stream.openStretches).
+      const v = videos.get(videoKey(msg));
+      if (v && msg.flush !== false) post({ type: 'stream', bridge: msg.bridge, video: msg.video, stream: v.streamState() });
       return;
+    }
     case 'forget':
       forgetVideo(videoKey(msg));
       return;

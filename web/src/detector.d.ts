@@ -175,12 +175,36 @@ export interface StreamWindow {
   skipped?: 'silent' | 'no_face' | 'slow';
 }
 
+/**
+ * Where a video's windows are (VideoStream.streamState): at every moment
+ * made = scored + skipped.silent + skipped.no_face + skipped.slow + failed + waiting + scoring.
+ */
+export interface StreamState {
+  made: number;
+  scored: number;
+  skipped: { silent: number; no_face: number; slow: number };
+  /** Windows whose scoring failed (reported through onProblem). */
+  failed: number;
+  /** The backlog: windows made and waiting for the network (not the one it scores now). */
+  waiting: number;
+  /** 1 while the network scores one of this video's windows, else 0. */
+  scoring: number;
+  /** The most windows that waited at once since the video was opened. */
+  maxWaiting: number;
+  /** MAX_WAITING_WINDOWS: the bound on the waiting windows of all videos together. */
+  waitingLimit: number;
+  /** Stretches not yet closed (0: every window the video will make so far has been made). */
+  openStretches: number;
+}
+
 export interface StreamUpdate {
   window: StreamWindow;
   /** After each scored window: the video's scores so far (timeline: null where unscored). */
   aggregate?: { mean: number; max: number; windows: number; timeline: (number | null)[] };
   coverage: Coverage | null;
   verdict: Verdict | null;
+  /** The video's stream state after this window. */
+  stream: StreamState;
 }
 
 export interface Stretch {
@@ -198,11 +222,15 @@ export interface VideoStream {
   openStretch(start?: number): Stretch;
   aggregate(): { mean: number; max: number; windows: number; timeline: (number | null)[] };
   coverage(): Coverage;
+  /** Where the video's windows are now: counts, the backlog and its maximum. */
+  streamState(): StreamState;
   close(): void;
 }
 
 export interface VideoOptions {
   onWindow?: (update: StreamUpdate) => void;
+  /** A window of this video joined the waiting ones (the backlog grew, or one was dropped for it). */
+  onBacklog?: (stream: StreamState) => void;
   onProblem?: (error: Error & { code: string }, stretch: Stretch | undefined) => void;
   /** Scored windows kept for the timeline (the earliest go past it); default 14 400. */
   maxScores?: number;
@@ -247,3 +275,8 @@ export interface Engine {
 
 export function createDetector(options?: DetectorOptions): Promise<Detector>;
 export function createEngine(options?: EngineOptions): Promise<Engine>;
+/**
+ * Streaming: the most windows (of all open videos together) that wait for the network; when one
+ * more is made, the oldest is dropped and reported as skipped 'slow'.
+ */
+export declare const MAX_WAITING_WINDOWS: number;

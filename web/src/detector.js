@@ -26,8 +26,8 @@ const DEFAULT_MODEL_URL = new URL('../model/avlens.onnx', import.meta.url).href;
 
 // Streaming: windows are scored one at a time; when the network is slower than the video, the
 // oldest waiting windows are dropped (and reported as skipped 'slow') rather than letting the delay
-// grow without end.
-const MAX_WAITING_WINDOWS = 4;
+// grow without end. Exported so that reports and tests read the bound instead of copying it.
+export const MAX_WAITING_WINDOWS = 4;
 // Files: windows the core (in its worker) may have made and the network not yet scored. A few
 // keep both threads busy when their pace varies from window to window; memory is bounded by them.
 const DEFAULT_QUEUE_LIMIT = 3;
@@ -162,8 +162,9 @@ class Detector {
       warmupMs: loaded.warmupMs,
     };
     this.closed = false;
-    this.waiting = []; // streaming: windows waiting for the network
+    this.waiting = []; // streaming: windows waiting for the network (every video's, oldest first)
     this.scoring = false;
+    this.inScoring = null; // streaming: the window the network is scoring now
     this.videos = new Set();
     this.spareCoreWorkers = []; // core workers (core-worker.js) with no clip, for scanFile
   }
@@ -333,12 +334,14 @@ class Detector {
    *   onWindow({ window, aggregate?, coverage, verdict }): every window made, scored or not
    *            (window.score null and window.skipped 'silent' | 'no_face' | 'slow' when not);
    *            aggregate (with a per-second timeline) and verdict after each scored one
+   *            stream: the video's stream state after it (VideoStream.streamState)
+   *   onBacklog(stream): a window of this video joined the waiting ones (stream: as above)
    *   onProblem(error, stretch): a stretch that failed (it is closed)
    *   maxScores: scored windows kept for the timeline (the earliest go past it)
    */
-  openVideo({ onWindow, onProblem, maxScores = 4 * 3600 } = {}) {
+  openVideo({ onWindow, onBacklog, onProblem, maxScores = 4 * 3600 } = {}) {
     this.checkOpen();
-    const video = new VideoStream(this, { onWindow, onProblem, maxScores });
+    const video = new VideoStream(this, { onWindow, onBacklog, onProblem, maxScores });
     this.videos.add(video);
     return video;
   }
@@ -349,25 +352,41 @@ class Detector {
       const dropped = this.waiting.shift();
       dropped.video.emit({ ...dropped.base, score: null, skipped: 'slow' }, dropped.stretch);
     }
+    // The backlog is measured once the bound holds again (the dropped window counted as skipped).
+    item.video.noteWaiting();
+    item.video.onBacklog?.(item.video.streamState());
     if (!this.scoring) this.scoreWaiting();
+  }
+
+  /** Windows of `video` waiting for the network (not counting the one it scores now). */
+  waitingFor(video) {
+    let n = 0;
+    for (const item of this.waiting) if (item.video === video) n++;
+    return n;
   }
 
   async scoreWaiting() {
     this.scoring = true;
     try {
       while (this.waiting.length > 0 && !this.closed) {
-        const { video, stretch, window: w, base } = this.waiting.shift();
+        const item = this.waiting.shift();
+        const { video, stretch, window: w, base } = item;
+        this.inScoring = item;
         let score;
         try {
           ({ score } = await scoreWindow(this.ort, this.loaded, w));
         } catch (err) {
+          this.inScoring = null;
+          video.counts.failed++;
           video.problem(err, stretch);
           continue;
         }
+        this.inScoring = null;
         if (!video.closed) video.addScore(base, score, stretch);
       }
     } finally {
       this.scoring = false;
+      this.inScoring = null;
     }
   }
 
@@ -547,10 +566,15 @@ function addReport(sum, report) {
 
 /** One playing video: its stretches, its scores and what they rest on. */
 class VideoStream {
-  constructor(detector, { onWindow, onProblem, maxScores }) {
+  constructor(detector, { onWindow, onBacklog, onProblem, maxScores }) {
     this.detector = detector;
     this.onWindow = onWindow;
+    this.onBacklog = onBacklog;
     this.onProblem = onProblem;
+    // Every window made is scored, skipped (with its reason), failed (onProblem), waiting, or being
+    // scored: made = scored + skipped (all reasons) + failed + waiting + scoring, at every moment.
+    this.counts = { made: 0, scored: 0, skipped: { silent: 0, no_face: 0, slow: 0 }, failed: 0 };
+    this.maxWaiting = 0; // the most of this video's windows that waited at once
     this.maxScores = maxScores;
     this.scores = []; // [{ startTime, duration, score }], sorted by time
     this.past = emptyReport(); // the reports of closed stretches
@@ -583,7 +607,34 @@ class VideoStream {
     return { mean: a.mean, max: a.max, windows: a.windows, timeline: a.timeline.map((x) => (Number.isFinite(x) ? x : null)) };
   }
 
+  /**
+   * Where this video's windows are now: the counts above, `waiting` (the backlog: made, not yet
+   * scored nor dropped; at most `waitingLimit` together with other videos'), `scoring` (1 while
+   * the network scores one of them), `maxWaiting` (the most that waited at once, since it opened),
+   * `openStretches` (0: every stretch has ended and made its last windows).
+   */
+  streamState() {
+    const c = this.counts;
+    return {
+      made: c.made,
+      scored: c.scored,
+      skipped: { ...c.skipped },
+      failed: c.failed,
+      waiting: this.detector.waitingFor(this),
+      scoring: this.detector.inScoring?.video === this ? 1 : 0,
+      maxWaiting: this.maxWaiting,
+      waitingLimit: MAX_WAITING_WINDOWS,
+      openStretches: this.stretches.size,
+    };
+  }
+
+  noteWaiting() {
+    this.maxWaiting = Math.max(this.maxWaiting, this.detector.waitingFor(this));
+  }
+
   emit(window, stretch, aggregate = null) {
+    if (window.skipped) this.counts.skipped[window.skipped]++;
+    else this.counts.scored++;
     let coverage = null; // unknown: no verdict is given without it
     try {
       coverage = this.coverage();
@@ -591,7 +642,7 @@ class VideoStream {
       console.error(`avlens: coverage: ${err.message}`);
     }
     const verdict = aggregate && aggregate.windows > 0 ? this.detector.verdict(aggregate.mean, coverage) : null;
-    this.onWindow?.({ window, ...(aggregate ? { aggregate } : {}), coverage, verdict });
+    this.onWindow?.({ window, ...(aggregate ? { aggregate } : {}), coverage, verdict, stream: this.streamState() });
   }
 
   addScore(base, score, stretch) {
@@ -648,6 +699,7 @@ class Stretch {
     const g = detector.model.geometry;
     for (let w = this.maker.pop(); w !== null; w = this.maker.pop()) {
       checkWindow(w, g);
+      this.video.counts.made++;
       let lo = Infinity;
       let hi = -Infinity;
       for (const v of w.audio) {

@@ -24,6 +24,8 @@ const BLACK_SECONDS = 2;
 // only in a report asked for with `trace: true`.
 const TRACE_SECONDS = 30;
 const TRACE_SEGMENTS = 3;
+// Scored windows whose lag behind the playhead on arrival is kept for the report (an hour's).
+const ARRIVALS_KEPT = 3600;
 
 export const REASONS = {
   cross_origin: 'the video comes from another site that does not allow reading it (no CORS)',
@@ -78,6 +80,7 @@ class Watch {
     this.aggregate = null;
     // What the video's scores rest on (the core's coverage, from the worker): no verdict without it.
     this.coverage = null;
+    this.resetStream();
     this.state = 'idle';
     this.reason = null;
     this.detail = '';
@@ -106,6 +109,20 @@ class Watch {
     // The tap opens now, before the element renders (the play event), so that its samples can be
     // counted from a known position; the model's rate follows when the engine is ready.
     if (TAP_SUPPORTED) this.openTap(knownStart);
+  }
+
+  /** How the analysis keeps up with this video: see streamReport. */
+  resetStream() {
+    this.stream = null; // the library's stream state (web/src/detector.d.ts StreamState), as last sent
+    this.received = { scored: 0, skipped: { silent: 0, no_face: 0, slow: 0 } }; // window messages that reached this tab
+    this.lastScored = null; // the scored window that arrived last
+    this.arrivals = []; // [window end, playhead] when each scored window arrived (media seconds)
+    this.lagAtEnd = null;
+  }
+
+  /** The playhead now minus the end of the scored window that arrived last (seconds), or null. */
+  lag() {
+    return this.lastScored ? this.video.currentTime - (this.lastScored.startTime + this.lastScored.duration) : null;
   }
 
   openTap(knownStart) {
@@ -226,6 +243,7 @@ class Watch {
 
   async update(event) {
     if (this.forgotten) return;
+    if (event === 'ended') this.lagAtEnd = this.lag();
     if (event === 'emptied' || event === 'loadstart') {
       if (this.video.currentSrc !== this.source) this.reset();
       return;
@@ -270,6 +288,7 @@ class Watch {
     this.windows = [];
     this.aggregate = null;
     this.coverage = null;
+    this.resetStream();
     this.blocked = false;
     this.sentFrames = 0;
     this.droppedFrames = 0;
@@ -462,7 +481,15 @@ class Watch {
     }
   }
 
-  onWindow(window, aggregate, coverage) {
+  onWindow(window, aggregate, coverage, stream) {
+    if (stream) this.stream = stream;
+    if (window.score === null) this.received.skipped[window.skipped] = (this.received.skipped[window.skipped] ?? 0) + 1;
+    else {
+      this.received.scored++;
+      this.lastScored = window;
+      this.arrivals.push([window.startTime + window.duration, this.video.currentTime]);
+      if (this.arrivals.length > ARRIVALS_KEPT) this.arrivals.shift();
+    }
     // Watching a part again replaces its earlier window (as the worker does for the timeline).
     this.windows = this.windows.filter((w) => Math.abs(w.startTime - window.startTime) >= window.duration / 2);
     this.windows.push(window);
@@ -482,6 +509,35 @@ class Watch {
     }
   }
 
+  /**
+   * How the analysis keeps up with playback (measured, not estimated): the library's stream state
+   * (made, scored, skipped by reason, failed; `waiting`, the backlog, with its maximum `maxWaiting`
+   * and bound `waitingLimit`), the window messages that reached this tab (`received`), and the lag
+   * of the scores behind the playhead, in media seconds: `lag` is the playhead now minus the end of
+   * the scored window that arrived last, `lagAtEnd` that when the video ended, `lagOnArrival` the
+   * playhead when each scored window arrived minus its end (the last ARRIVALS_KEPT; after a seek
+   * back a window of the earlier part arrives ahead of the playhead: negative). With `trace`, the
+   * pairs themselves: `arrivals` [window end, playhead].
+   */
+  streamReport(trace) {
+    const lags = this.arrivals.map(([end, playhead]) => playhead - end);
+    const sorted = [...lags].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return {
+      ...(this.stream ?? {}),
+      received: { scored: this.received.scored, skipped: { ...this.received.skipped } },
+      lag: this.lag(),
+      lagAtEnd: this.lagAtEnd,
+      lagOnArrival: {
+        count: lags.length,
+        last: lags.length ? lags[lags.length - 1] : null,
+        median: lags.length ? (sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2) : null,
+        max: lags.length ? sorted[sorted.length - 1] : null,
+      },
+      ...(trace ? { arrivals: this.arrivals.map((a) => [...a]) } : {}),
+    };
+  }
+
   report({ trace = false } = {}) {
     const v = this.video;
     return {
@@ -499,7 +555,10 @@ class Watch {
       windows: this.windows,
       aggregate: this.aggregate,
       coverage: this.coverage,
-      frames: { sent: this.sentFrames, dropped: this.droppedFrames },
+      // inFlight: frames sent and not yet taken by the core (at most MAX_FRAMES_IN_FLIGHT): the
+      // part of the lag upstream of the windows' backlog.
+      frames: { sent: this.sentFrames, dropped: this.droppedFrames, inFlight: this.inFlight },
+      stream: this.streamReport(trace),
       segments: this.timing.slice(-10),
       size: { width: v.videoWidth, height: v.videoHeight },
       placement: this.placement,
@@ -716,7 +775,8 @@ analyser.onMessage = (msg) => {
   const watch = [...watches.values()].find((w) => w.id === msg.video);
   if (!watch) return;
   if (msg.type === 'ack') watch.inFlight = Math.max(0, watch.inFlight - 1);
-  else if (msg.type === 'window') watch.onWindow(msg.window, msg.aggregate, msg.coverage);
+  else if (msg.type === 'window') watch.onWindow(msg.window, msg.aggregate, msg.coverage, msg.stream);
+  else if (msg.type === 'stream') watch.stream = msg.stream;
   else if (msg.type === 'problem') watch.onProblem(msg.code, msg.message);
 };
 

@@ -15,9 +15,11 @@
 //   online                                             the analysis worker (re)started
 //   status {ready, error?, geometry, model {name, bytes, metadata, threshold}, backend, coreVersion}
 //   ack {video, segment}                               a frame was taken (the tab's count of frames in flight)
-//   window {video, window, aggregate?, coverage}       the detector library's stream update (web/src/detector.d.ts
+//   window {video, window, aggregate?, coverage, stream} the detector library's stream update (web/src/detector.d.ts
 //                                                      StreamUpdate): window {startTime, duration, score | null,
-//                                                      skipped?, hasFace, framesWithoutFace}
+//                                                      skipped?, hasFace, framesWithoutFace}; stream: StreamState
+//   stream {video, stream}                             StreamState after a window joined the waiting ones, or
+//                                                      after a segment closed with flush (its last windows made)
 //   problem {video, segment, code, message}            a refused message, or a stretch that failed
 //
 // This protocol is a trust boundary (any page can hold a tab's port); the page's own worker
