@@ -523,6 +523,10 @@ class WindowMaker {
 
 val geometry(const val& options) { return guarded([&] { return geometry_to_js(options_from_js(options).geometry); }); }
 
+// The longer side to scale frames to before pushFrame, for these options (those of
+// createWindowMaker): avlens::push_frame_side, the one rule (the extension's content script asks).
+int push_frame_side(const val& options) { return guarded([&] { return avlens::push_frame_side(options_from_js(options)); }); }
+
 // windows: [{startTime, duration, score}] -> {mean, max, windows, timeline: Float64Array (NaN where
 // no window covers a second)}.
 val aggregate_scores(const val& windows, double clip_duration) {
@@ -590,6 +594,7 @@ EMSCRIPTEN_BINDINGS(avlens_core) {
       .function("coverage", &WindowMaker::coverage)
       .function("geometry", &WindowMaker::geometry);
   function("geometry", &geometry);
+  function("pushFrameSide", &push_frame_side);
   function("aggregateScores", &aggregate_scores);
   function("clipCoverage", &clip_coverage);
   function("readOnnxMetadata", &read_onnx_metadata);

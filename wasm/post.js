@@ -34,7 +34,7 @@ function avlensCompleteApi() {
   }
   ClipReader['open'] = restoreStackOnThrow(ClipReader['open']);
   WindowMaker['create'] = restoreStackOnThrow(WindowMaker['create']);
-  for (const name of ['geometry', 'aggregateScores', 'clipCoverage', 'readOnnxMetadata']) {
+  for (const name of ['geometry', 'pushFrameSide', 'aggregateScores', 'clipCoverage', 'readOnnxMetadata']) {
     Module[name] = restoreStackOnThrow(Module[name]);
   }
 

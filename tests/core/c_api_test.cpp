@@ -80,3 +80,21 @@ TEST(CApi, ErrorsAreCodesAndMessages) {
   avlens_geometry g;
   EXPECT_EQ(avlens_geometry_from_onnx(junk, sizeof(junk), &g, err, sizeof(err)), AVLENS_INVALID_ARGUMENT);
 }
+
+// Issue 14 item 4: the extension scales the frames it pushes to this side (the detection side, or
+// what a large window's crop needs), not to a fixed 1280.
+TEST(CApi, PushFrameSideFollowsTheDetectionSideAndTheWindow) {
+  avlens_params p = avlens_default_params("tiny");
+  EXPECT_EQ(avlens_push_frame_side(&p), 640);  // the detection side: a 64 px crop needs 366
+  p.detect_max_side = 480;
+  EXPECT_EQ(avlens_push_frame_side(&p), 480);
+  p = avlens_default_params("small");
+  EXPECT_EQ(avlens_push_frame_side(&p), 640);  // 112 x 640 / (1.4 x 80)
+  p = avlens_default_params("paper");
+  EXPECT_EQ(avlens_push_frame_side(&p), 1280);  // 224 x 640 / (1.4 x 80)
+  p.detect_max_side = 4000;
+  EXPECT_EQ(avlens_push_frame_side(&p), 4096);  // never above what files are decoded to
+  p.geometry.height = 0;
+  EXPECT_EQ(avlens_push_frame_side(&p), -AVLENS_INVALID_ARGUMENT);
+  EXPECT_EQ(avlens_push_frame_side(nullptr), -AVLENS_INVALID_ARGUMENT);
+}

@@ -7,14 +7,16 @@
 // read from web/src/detector.js), every window made was scored or reported skipped with a reason
 // and reached the tab as such (the counts add up), and each lag is the playhead minus a scored
 // window's end, as the windows' times and the playhead say. bench/extension_lag.mjs measures the
-// same report over a 60 s clip (docs/BENCHMARKS.md).
+// same report over a 60 s clip (docs/BENCHMARKS.md). The clip is larger than the core's push side
+// (core.pushFrameSide: what its tracking and cropping use): the frames the tab sent are of that
+// side, as the core asked, not of the clip's.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildExtension } from '../../web/extension/build.mjs';
 import { MAX_WAITING_WINDOWS } from '../../web/src/detector.js';
-import { CHROMIUM, ROOT, untrainedModel } from '../web/helpers.mjs';
+import { CHROMIUM, ROOT, coreMetadata, pageCore, untrainedModel } from '../web/helpers.mjs';
 import { faceClip, launchExtension, playOnceFromStart, serveSite } from './helpers.mjs';
 
 const WORK = join(ROOT, 'build-extension', 'test-backlog');
@@ -22,6 +24,7 @@ const CORE = join(ROOT, 'build-wasm');
 const SHIPPED_MODEL = join(ROOT, 'web', 'model', 'avlens.onnx');
 const SECONDS = 14;
 const FPS = 30;
+const CLIP_SIDE = 960; // square, larger than the core's push side (640 for the tiny geometry)
 const REASONS = ['silent', 'no_face', 'slow'];
 // A window cannot be scored before its end has played, bar the sound the element hands to the
 // captured track ahead of playing it and the stretch's last window, which the flush at the clip's end
@@ -55,11 +58,13 @@ async function settled(ext, p) {
 describe('extension: the analysis keeps up with playback (backlog, skipped windows, lag)', { skip }, () => {
   let ext;
   let site;
+  let frameSide;
   const outside = [];
 
   before(async () => {
-    const clip = faceClip(WORK, SECONDS, { fps: FPS });
+    const clip = faceClip(WORK, SECONDS, { fps: FPS, width: CLIP_SIDE });
     const model = existsSync(SHIPPED_MODEL) ? SHIPPED_MODEL : untrainedModel('tiny').onnx;
+    frameSide = (await pageCore()).pushFrameSide(await coreMetadata(readFileSync(model)));
     const built = await buildExtension({ out: WORK, model, modelName: 'backlog test model', zip: false, quiet: true });
     site = await serveSite({ '/face.mp4': clip });
     ext = await launchExtension(built.dir, outside);
@@ -92,6 +97,11 @@ describe('extension: the analysis keeps up with playback (backlog, skipped windo
       t.diagnostic(`at the end event: ${JSON.stringify({ ...atEnd.videos[0].stream, arrivals: undefined })}`);
       t.diagnostic(`segments ${JSON.stringify(video.segments)}; duration ${video.duration}; arrivals (window end, playhead): ${JSON.stringify(s.arrivals.map(([a, b]) => [Number(a.toFixed(3)), Number(b.toFixed(3))]))}`);
 
+      // The frames sent were scaled to the side the core asked for (the worker passed it on), not
+      // sent at the clip's size.
+      assert.ok(Number.isInteger(frameSide) && frameSide < CLIP_SIDE, `the core's push side ${frameSide}`);
+      assert.equal(video.frames.side, frameSide);
+      assert.deepEqual(video.frames.size, { width: frameSide, height: frameSide });
       // The bound is the library's, not a copy of it.
       assert.equal(s.waitingLimit, MAX_WAITING_WINDOWS);
       assert.ok(Number.isInteger(s.maxWaiting) && s.maxWaiting >= 0 && s.maxWaiting <= MAX_WAITING_WINDOWS, `max backlog ${s.maxWaiting}`);

@@ -8,16 +8,16 @@ import { join } from 'node:path';
 import { CHROMIUM, CHROMIUM_ARGS, ROOT } from '../web/helpers.mjs';
 
 /**
- * The test photo (a face) with a tone, `seconds` long, at `fps`, with the video codec `codec`
- * (H.264 by default; `mpeg4` is MPEG-4 Part 2, which the browser cannot show), in `dir`.
+ * The test photo (a face) with a tone, `seconds` long, at `fps`, `width` pixels square, with the
+ * video codec `codec` (H.264 by default; `mpeg4` is MPEG-4 Part 2, which the browser cannot show), in `dir`.
  */
-export function faceClip(dir, seconds, { codec = 'libx264', fps = 30 } = {}) {
+export function faceClip(dir, seconds, { codec = 'libx264', fps = 30, width = 480 } = {}) {
   mkdirSync(dir, { recursive: true });
-  const out = join(dir, `face-${seconds}s-${codec}-${fps}.mp4`);
+  const out = join(dir, `face-${seconds}s-${codec}-${fps}${width === 480 ? '' : `-${width}`}.mp4`);
   if (!existsSync(out)) {
     execFileSync('nice', ['ffmpeg', '-v', 'error', '-y', '-loop', '1', '-framerate', String(fps), '-i', join(ROOT, 'tests', 'data', 'astronaut.png'),
       '-f', 'lavfi', '-i', `sine=frequency=220:sample_rate=48000:duration=${seconds}`, '-t', String(seconds),
-      '-vf', 'scale=480:-2,format=yuv420p', '-c:v', codec, ...(codec === 'libx264' ? ['-preset', 'veryfast'] : ['-q:v', '5']), '-c:a', 'aac', '-ar', '48000', out]);
+      '-vf', `scale=${width}:-2,format=yuv420p`, '-c:v', codec, ...(codec === 'libx264' ? ['-preset', 'veryfast'] : ['-q:v', '5']), '-c:a', 'aac', '-ar', '48000', out]);
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { WASM_DIR, faceClip, loadCore, nativeWindows, requireNative } from './support.mjs';
+import { ROOT, WASM_DIR, faceClip, loadCore, nativeWindows, requireNative } from './support.mjs';
 
 const run = promisify(execFile);
 const H264_AAC = { video: ['-c:v', 'libx264', '-preset', 'ultrafast'], audio: ['-c:a', 'aac'] };
@@ -111,6 +111,19 @@ describe('wasm core API', () => {
     const reader = await core.openClip(readFileSync(clip), { preset: 'tiny', onProgress: () => { throw mine; } });
     assert.throws(() => reader.next(false), (err) => err === mine);
     reader.delete();
+  });
+
+  // Issue 14 item 4: the extension scales its frames to this side (avlens::push_frame_side), asked
+  // of the core with the maker's own options: the detection side, or what a large window's crop needs.
+  test('pushFrameSide: the longer side to scale pushed frames to, for the maker\'s options', async () => {
+    assert.equal(core.pushFrameSide({ preset: 'tiny' }), 640);
+    assert.equal(core.pushFrameSide({ preset: 'small' }), 640);
+    assert.equal(core.pushFrameSide({ preset: 'paper' }), 1280); // 224 x 640 / (1.4 x 80)
+    assert.equal(core.pushFrameSide({ preset: 'tiny', detectMaxSide: 480 }), 480);
+    const metadata = core.readOnnxMetadata(readFileSync(join(ROOT, 'web', 'model', 'avlens.onnx')));
+    assert.equal(core.pushFrameSide({ metadata }), core.pushFrameSide({ preset: metadata.preset }));
+    await rejects(() => core.pushFrameSide({ metadata: { frames: '30' } }), 'invalid_argument');
+    await rejects(() => core.pushFrameSide({ preset: 'tiny', detectMaxSide: 'big' }), 'invalid_argument');
   });
 
   test('bad options and inputs throw AvlensError invalid_argument', async () => {

@@ -30,7 +30,7 @@ const post = (msg) => fromWorker.postMessage(msg);
 // (not silent ones, not those without a face), dropping when the network falls behind, a part
 // watched again replacing its window, the timeline, the coverage and the verdict. This worker keeps
 // the trust boundary (protocol.js) and the bounds over tabs and videos.
-const engine = { ready: null, detector: null, modelName: '' };
+const engine = { ready: null, detector: null, modelName: '', frameSide: 0 };
 const segments = new Map(); // `${bridge}/${video}/${segment}` -> { stretch, bridge, video, segment, seen }
 const videos = new Map(); // `${bridge}/${video}` -> the library's video stream (insertion order: oldest first)
 const sessions = new Map(); // bridge -> TabSession (what it has open)
@@ -50,6 +50,9 @@ async function start() {
     ortUrl: new URL('vendor/ort/', ROOT).href,
   });
   engine.modelName = info.model.name;
+  // The longer side the tabs scale their frames to: what the core's tracking and cropping use for
+  // this model (larger frames cost the bridge and the core copying, and nothing else).
+  engine.frameSide = engine.detector.core.pushFrameSide(engine.detector.model.metadata);
 }
 
 function status() {
@@ -59,6 +62,7 @@ function status() {
       return {
         ready: true,
         geometry: d.model.geometry,
+        frameSide: engine.frameSide,
         // The metadata carries the model's threshold and card: the badge and the popup word
         // their verdicts from it (web/src/verdict.js), as the page does.
         model: { name: engine.modelName, bytes: d.model.bytes, metadata: d.model.metadata, threshold: d.model.threshold },

@@ -35,6 +35,8 @@
 //
 // Push API (the extension: the browser decodes, the core tracks faces and makes the windows):
 //   const maker = core.createWindowMaker(metadata)
+//   core.pushFrameSide(metadata) -> the longer side (pixels) to scale frames to before pushFrame: what
+//                           the core's face tracking and cropping use (avlens::push_frame_side)
 //   maker.pushFrame(rgba, width, height, timeSeconds)  RGBA or RGB bytes, times from 0
 //   maker.pushAudio(float32Mono)                        at the model's sample rate, contiguous from time 0
 //   maker.pop()          -> null or a window (as clip.next())
@@ -152,6 +154,10 @@ export async function loadCore(moduleUrl) {
         coverage: (scored) => coverageOf(maker, scored),
         close: () => maker.delete(),
       };
+    },
+    pushFrameSide(metadata) {
+      if (typeof native.pushFrameSide !== 'function') throw new CoreError('internal', 'this build of the analysis core cannot say what frame size it uses (rebuild it: wasm/build.sh)');
+      return guarded(() => native.pushFrameSide({ metadata }));
     },
     geometry(metadata) {
       if (typeof native.geometry !== 'function') throw new CoreError('internal', 'this build of the analysis core cannot read a model\'s geometry (rebuild it: wasm/build.sh)');

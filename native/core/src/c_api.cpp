@@ -125,6 +125,19 @@ int avlens_geometry_from_onnx(const uint8_t* model, size_t size, avlens_geometry
   }
 }
 
+int avlens_push_frame_side(const avlens_params* params) {
+  if (!params) return -AVLENS_INVALID_ARGUMENT;
+  try {
+    const WindowMakerOptions o = to_options(params);
+    o.geometry.validate();
+    return push_frame_side(o);
+  } catch (const Error& e) {
+    return -static_cast<int>(e.code());
+  } catch (const std::exception&) {
+    return -AVLENS_INTERNAL;
+  }
+}
+
 avlens_clip* avlens_open_file(const char* path, const avlens_params* params, int* error_code, char* err,
                               size_t err_size) {
   if (!path) {

@@ -195,6 +195,21 @@ int max_frame_side(const WindowMakerOptions& o) {
   return static_cast<int>(std::min(side, static_cast<double>(kFrameSideCeiling)));
 }
 
+int push_frame_side(const WindowMakerOptions& o) {
+  // The full-frame pass (zoom 1) downscales to detect_max_side anyway: it sees the same frame.
+  // Every face it can find (>= kMinFacePixels there, 1/8 of the longer side by default) keeps a
+  // crop of at least the window's pixels, so its window is a downscale either way (only the
+  // resampling steps differ). What sees fewer pixels: the every-other search at kSearchZoom while
+  // no face is tracked (it upscales the frame, for faces under 1/8 of the side) and the region
+  // search for faces under kRegionFacePixels; faces under 1/8 of the side get crops upscaled to the
+  // window. docs/BENCHMARKS.md ("Extension: the lag") gives how much the scores move.
+  const double detect = std::max(80, o.face.detect_max_side);
+  const double crop_needs = std::max(o.geometry.height, o.geometry.width) * detect /
+                            (std::max(1.0f, o.face.enlarge) * FaceDetector::kMinFacePixels);
+  const double side = std::max(detect, std::ceil(crop_needs - 1e-3));  // (1.4f x 80 is 111.99999)
+  return static_cast<int>(std::min(side, static_cast<double>(max_frame_side(o))));
+}
+
 void scale_audio(std::vector<float>& a, float lo, float hi) {
   const float span = hi - lo;
   if (!(span > 1e-12f)) {

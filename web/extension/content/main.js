@@ -12,7 +12,6 @@ import { LiveSound, TAP_SUPPORTED } from './live-sound.js';
 import { LIMITS } from './protocol.js';
 
 const ROLLING_WINDOWS = 5; // the badge shows the mean of the last five scored windows
-const MAX_SIDE = LIMITS.maxSide; // longer frames are scaled down by the browser before they are sent
 const MAX_FRAMES_IN_FLIGHT = 12; // frames sent but not yet taken by the core; more are dropped
 const AUDIO_CHUNK_SECONDS = 0.25;
 const RESYNC_SECONDS = 0.15; // sound and picture clocks further apart than this: start again
@@ -63,6 +62,16 @@ function modelCard() {
   return metadata ? readModelCard(metadata) : null;
 }
 
+/**
+ * The longer side frames are scaled down to before they are sent: the one the core asked for
+ * (the worker's status.frameSide, what its face tracking and cropping use for the model), within
+ * the protocol's limit. Larger frames would only cost copying them to the core.
+ */
+function frameSideOf(status) {
+  const side = status.frameSide;
+  return Number.isInteger(side) && side >= 1 ? Math.min(side, LIMITS.maxSide) : LIMITS.maxSide;
+}
+
 /** A window scored by the model, or a window that could not be scored (score null, skipped). */
 function rollingScore(windows) {
   const scored = windows.filter((w) => w.score !== null && w.hasFace).slice(-ROLLING_WINDOWS);
@@ -95,6 +104,8 @@ class Watch {
     this.inFlight = 0;
     this.droppedFrames = 0; // frames presented while analysing and not sent (missed, or too many in flight)
     this.sentFrames = 0;
+    this.frameSide = LIMITS.maxSide; // set from the engine's status when a segment begins
+    this.frameSize = null; // { width, height } of the last frame read
     this.lastPresented = null; // rVFC's presentedFrames of the previous callback
     this.clock = null; // { perf, media } of the last presented frame
     this.timing = []; // per segment: { start, firstFrame, firstSound } in media seconds
@@ -304,6 +315,7 @@ class Watch {
     if (this.forgotten || this.segment || !this.shouldRun()) return;
     if (!(await this.startAudio(status.geometry))) return;
     if (this.forgotten || this.segment || !this.shouldRun()) return;
+    this.frameSide = frameSideOf(status);
     this.segment = new Segment(this, ++this.segments, status.geometry);
     this.set('running', this.mostlyDropped() ? 'slow' : this.reason === 'no_face' ? 'no_face' : null);
   }
@@ -459,7 +471,7 @@ class Watch {
   readFrame(mediaTime) {
     const v = this.video;
     if (!v.videoWidth || !v.videoHeight) return null;
-    const scale = Math.min(1, MAX_SIDE / Math.max(v.videoWidth, v.videoHeight));
+    const scale = Math.min(1, this.frameSide / Math.max(v.videoWidth, v.videoHeight));
     const width = Math.round(v.videoWidth * scale);
     const height = Math.round(v.videoHeight * scale);
     if (!this.canvas || this.canvas.width !== width || this.canvas.height !== height) {
@@ -471,6 +483,7 @@ class Watch {
       picture = typeof VideoFrame === 'function' ? new VideoFrame(v) : null;
       this.canvasContext.drawImage(picture ?? v, 0, 0, width, height);
       const media = picture ? picture.timestamp / 1e6 : mediaTime;
+      this.frameSize = { width, height };
       return { pixels: this.canvasContext.getImageData(0, 0, width, height).data, width, height, media };
     } catch (err) {
       if (err.name === 'InvalidStateError') return null; // no picture yet (the element has none decoded)
@@ -557,7 +570,8 @@ class Watch {
       coverage: this.coverage,
       // inFlight: frames sent and not yet taken by the core (at most MAX_FRAMES_IN_FLIGHT): the
       // part of the lag upstream of the windows' backlog.
-      frames: { sent: this.sentFrames, dropped: this.droppedFrames, inFlight: this.inFlight },
+      // side: the longer side the core asked for; size: the last frame read, as sent (scaled to it).
+      frames: { sent: this.sentFrames, dropped: this.droppedFrames, inFlight: this.inFlight, side: this.frameSide, size: this.frameSize },
       stream: this.streamReport(trace),
       segments: this.timing.slice(-10),
       size: { width: v.videoWidth, height: v.videoHeight },

@@ -13,7 +13,9 @@
 //
 // Worker -> tabs (BroadcastChannel avlens:from-worker; each bridge passes on those with its id):
 //   online                                             the analysis worker (re)started
-//   status {ready, error?, geometry, model {name, bytes, metadata, threshold}, backend, coreVersion}
+//   status {ready, error?, geometry, frameSide, model {name, bytes, metadata, threshold}, backend, coreVersion}
+//                                                      frameSide: the longer side the tab scales frames to (the
+//                                                      core's, for the model; at most LIMITS.maxSide)
 //   ack {video, segment}                               a frame was taken (the tab's count of frames in flight)
 //   window {video, window, aggregate?, coverage, stream} the detector library's stream update (web/src/detector.d.ts
 //                                                      StreamUpdate): window {startTime, duration, score | null,
@@ -26,7 +28,7 @@
 // protocol (web/src/protocol.js) is not, and is kept apart from it.
 
 export const LIMITS = Object.freeze({
-  maxSide: 1280, // frame width and height in pixels (the content script scales larger frames down)
+  maxSide: 1280, // frame width and height in pixels (the content script scales frames to the core's frameSide, at most this)
   maxAudioSamples: 65536, // samples in one audio message (the content script sends 0.25 s)
   maxFirstFrameSeconds: 2, // a segment's first frame: the core repeats it from time 0 up to here
   maxFrameGapSeconds: 5, // between a frame and the latest before it: the core repeats a frame over a gap

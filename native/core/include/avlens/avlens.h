@@ -97,6 +97,12 @@ AVLENS_API avlens_params avlens_default_params(const char* preset);
 /* Geometry from an ONNX model's metadata. Returns an error code; message in err (may be NULL). */
 AVLENS_API int avlens_geometry_from_onnx(const uint8_t* model, size_t size, avlens_geometry* out, char* err, size_t err_size);
 
+/* The longer side, in pixels, to scale frames down to before giving them to the core, for a
+ * caller that decodes them itself (the browser extension): what face tracking and cropping at these
+ * parameters need for the faces the detector's ordinary pass finds (larger frames only cost copying).
+ * Minus AVLENS_INVALID_ARGUMENT when params is NULL or its geometry is invalid. */
+AVLENS_API int avlens_push_frame_side(const avlens_params* params);
+
 /* Open a clip; NULL on error, with *error_code set and the message in err (when not NULL). */
 AVLENS_API avlens_clip* avlens_open_file(const char* path, const avlens_params* params, int* error_code, char* err,
                               size_t err_size);

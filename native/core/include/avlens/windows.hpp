@@ -133,6 +133,13 @@ class WindowMaker {
 constexpr int kFrameSideFloor = 1920, kFrameSideCeiling = 4096;
 int max_frame_side(const WindowMakerOptions& options);
 
+// The longer side to which a caller that decodes frames itself (the browser extension) should
+// scale them before push_frame: what tracking and cropping need for every face the detector's
+// ordinary full-frame pass finds (the detection side, or more for large windows: 640 for the
+// small and tiny geometries, 1280 for the paper one). Larger frames only cost copying; see
+// window_maker.cpp for what a smaller frame changes.
+int push_frame_side(const WindowMakerOptions& options);
+
 // Pull API over a whole clip from a file, a memory buffer or a MediaInput (FFmpeg demux + decode).
 class ClipWindowReader {
  public:
