@@ -9,7 +9,8 @@
 // (what the content script sent before) and scaled by ffmpeg's bilinear filter to the push side
 // (what it sends now; the browser's drawImage filter differs a little). Audio: mono at the model's
 // rate, pushed along with the frames. Every window is scored by ONNX Runtime (node) with the model;
-// printed: the mean score of each, the largest and median |difference| of a window's score, and
+// printed: the mean score of each, the largest and median |difference| of a window's score, the
+// same between two filters at the push side (bilinear, area: what resampling alone moves), and
 // the frames without a face.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -57,7 +58,7 @@ function readFixed(argv, bytes, each) {
   });
 }
 
-async function windowsOf(clip, height, width, pushH, pushW, fps) {
+async function windowsOf(clip, height, pushH, pushW, fps, flags = 'bilinear') {
   const audio = await new Promise((ok, fail) => {
     const p = spawn('ffmpeg', ['-nostdin', '-v', 'error', '-i', clip, '-vn', '-ac', '1', '-ar', String(g.sampleRate), '-f', 'f32le', '-'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const parts = [];
@@ -72,7 +73,7 @@ async function windowsOf(clip, height, width, pushH, pushW, fps) {
   const drain = () => {
     for (let w = maker.pop(); w; w = maker.pop()) windows.push(w);
   };
-  const filter = `[0:v]scale=-2:${height}[c];color=c=0x556677:s=1280x720:r=${fps}[bg];[bg][c]overlay=x=(W-w)/2:y=(H-h)/2:shortest=1,scale=${pushW}:${pushH}:flags=bilinear,format=rgb24`;
+  const filter = `[0:v]scale=-2:${height}[c];color=c=0x556677:s=1280x720:r=${fps}[bg];[bg][c]overlay=x=(W-w)/2:y=(H-h)/2:shortest=1,scale=${pushW}:${pushH}:flags=${flags},format=rgb24`;
   await readFixed(['-i', clip, '-filter_complex', filter, '-f', 'rawvideo'], pushW * pushH * 3, (pixels) => {
     const t = frame / fps;
     maker.pushFrame(pixels, pushW, pushH, t);
@@ -101,7 +102,7 @@ async function windowsOf(clip, height, width, pushH, pushW, fps) {
 const fmt = (x) => (x === null ? '-' : x.toFixed(4));
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 console.log(`model ${basename(model)} (${g.width}x${g.height}, ${g.frames} frames at ${g.fps} fps); push side ${side}`);
-console.log('clip | face clip height in 1280x720 | windows | mean at 1280x720 | mean at push side | max |Δ window| | median |Δ window| | frames without face (1280 / push side)');
+console.log('clip | face clip height in 1280x720 | windows | mean at 1280x720 | mean at push side | max |Δ window| | median |Δ window| | push side bilinear vs area: max / median |Δ window| | frames without face (1280 / push side)');
 for (const clip of clips) {
   const fps = Number(await new Promise((ok) => {
     const p = spawn('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=avg_frame_rate', '-of', 'csv=p=0', clip]);
@@ -111,12 +112,18 @@ for (const clip of clips) {
   }));
   for (const height of [720, 360, 180]) {
     const scale = Math.min(1, side / 1280);
-    const big = await windowsOf(clip, height, 1280, 720, 1280, fps);
-    const small = await windowsOf(clip, height, 1280, Math.round(720 * scale), Math.round(1280 * scale), fps);
-    const pairs = big.scores.map((s, i) => [s, small.scores[i]]).filter(([a, b]) => a !== null && b !== null && b !== undefined);
-    const diffs = pairs.map(([a, b]) => Math.abs(a - b)).sort((a, b) => a - b);
-    const bigScored = big.scores.filter((s) => s !== null);
-    const smallScored = small.scores.filter((s) => s !== null);
-    console.log(`${basename(clip)} | ${height} | ${big.scores.length}/${small.scores.length} | ${fmt(bigScored.length ? mean(bigScored) : null)} | ${fmt(smallScored.length ? mean(smallScored) : null)} | ${fmt(diffs.length ? diffs.at(-1) : null)} | ${fmt(diffs.length ? diffs[diffs.length >> 1] : null)} | ${big.framesWithoutFace}/${big.frames} / ${small.framesWithoutFace}/${small.frames}`);
+    const big = await windowsOf(clip, height, 720, 1280, fps);
+    const small = await windowsOf(clip, height, Math.round(720 * scale), Math.round(1280 * scale), fps);
+    // The same push side through another filter (area): what the resampling alone moves.
+    const other = await windowsOf(clip, height, Math.round(720 * scale), Math.round(1280 * scale), fps, 'area');
+    const diffs = (x, y) => x.scores.map((s, i) => [s, y.scores[i]]).filter(([a, b]) => a !== null && b !== null && b !== undefined)
+      .map(([a, b]) => Math.abs(a - b)).sort((a, b) => a - b);
+    const d = diffs(big, small);
+    const r = diffs(small, other);
+    const scoredMean = (x) => {
+      const scored = x.scores.filter((s) => s !== null);
+      return scored.length ? mean(scored) : null;
+    };
+    console.log(`${basename(clip)} | ${height} | ${big.scores.length}/${small.scores.length} | ${fmt(scoredMean(big))} | ${fmt(scoredMean(small))} | ${fmt(d.length ? d.at(-1) : null)} | ${fmt(d.length ? d[d.length >> 1] : null)} | ${fmt(r.length ? r.at(-1) : null)} / ${fmt(r.length ? r[r.length >> 1] : null)} | ${big.framesWithoutFace}/${big.frames} / ${small.framesWithoutFace}/${small.frames}`);
   }
 }
