@@ -202,7 +202,7 @@ int push_frame_side(const WindowMakerOptions& o) {
   // resampling steps differ). What sees fewer pixels: the every-other search at kSearchZoom while
   // no face is tracked (it upscales the frame, for faces under 1/8 of the side) and the region
   // search for faces under kRegionFacePixels; faces under 1/8 of the side get crops upscaled to the
-  // window. docs/BENCHMARKS.md ("Extension: the lag") gives how much the scores move.
+  // window. docs/BENCHMARKS.md ("Frames at the core's push side") gives how much the scores move.
   const double detect = std::max(80, o.face.detect_max_side);
   const double crop_needs = std::max(o.geometry.height, o.geometry.width) * detect /
                             (std::max(1.0f, o.face.enlarge) * FaceDetector::kMinFacePixels);
