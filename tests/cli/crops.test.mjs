@@ -124,3 +124,21 @@ test('crops + prep --whole-frame: as many windows as prep on the sources', { ski
   assert.equal(crops.cached, 2);
   assert.equal(crops.windows, sources.windows);
 });
+
+test('crops: a list without a path column, an odd side or a missing clip are named errors', { skip }, async () => {
+  const dir = mkdtempSync(join(workDir, 'crops-bad-'));
+  const noPath = join(dir, 'nopath.csv');
+  writeFileSync(noPath, 'file,label\na.mp4,0\n');
+  let r = avlens(AVLENS, ['crops', noPath, '--out', join(dir, 'out')]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /has no 'path' column/);
+  const missing = join(dir, 'missing.csv');
+  writeFileSync(missing, 'path,label\nnot-there.mp4,0\n');
+  r = avlens(AVLENS, ['crops', missing, '--out', join(dir, 'out')]);
+  assert.equal(r.code, 1, 'no clip written');
+  assert.match(readFileSync(join(dir, 'out', 'skipped.csv'), 'utf8'), /not-there\.mp4,file_not_found,/);
+  assert.equal(readFileSync(join(dir, 'out', 'labels.csv'), 'utf8'), 'path,label\n');
+  r = avlens(AVLENS, ['crops', missing, '--out', join(dir, 'out'), '--side', '97']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--side must be even/);
+});
