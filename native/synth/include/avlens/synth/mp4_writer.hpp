@@ -26,6 +26,10 @@ class Mp4Writer {
  public:
   // `audio`: mono float samples at settings.sample_rate for the whole clip.
   Mp4Writer(const std::string& path, const EncodeSettings& settings, const std::vector<float>& audio);
+  // The audio of another media file instead (its first audio stream, its whole length, on the same
+  // timeline): stream-copied when copy_audio (an AAC mono source keeps its exact samples), otherwise
+  // encoded to AAC mono at the source's rate. settings.sample_rate is then unused.
+  Mp4Writer(const std::string& path, const EncodeSettings& settings, const std::string& audio_from, bool copy_audio);
   ~Mp4Writer();  // without finish(): the partial output is removed
   Mp4Writer(const Mp4Writer&) = delete;
   Mp4Writer& operator=(const Mp4Writer&) = delete;
@@ -34,6 +38,8 @@ class Mp4Writer {
   void finish();
 
  private:
+  void start(const std::vector<std::string>& audio_input, const std::vector<std::string>& audio_codec);
+
   std::string path_, tmp_video_, tmp_audio_;
   EncodeSettings settings_;
   std::unique_ptr<PipeWriter> ffmpeg_;
