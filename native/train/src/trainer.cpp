@@ -60,12 +60,18 @@ Trainer::Trainer(TrainConfig config, std::shared_ptr<const WindowSource> train,
 
 Trainer::~Trainer() = default;
 
-void Trainer::resume(const std::string& checkpoint) {
+// The state of `checkpoint`, whose model must be this run's; `verb` names the use in the error.
+RunState Trainer::read_same_model(const std::string& checkpoint, const std::string& verb) const {
   RunState saved = read_checkpoint_state(checkpoint);
   if (saved.model_config != state_.model_config)
-    throw Error(ErrorCode::kInvalidArgument, "cannot resume from '" + checkpoint + "': its model " +
+    throw Error(ErrorCode::kInvalidArgument, "cannot " + verb + " from '" + checkpoint + "': its model " +
                                                  saved.model_config.dump() + " differs from this run's " +
                                                  state_.model_config.dump());
+  return saved;
+}
+
+void Trainer::resume(const std::string& checkpoint) {
+  RunState saved = read_same_model(checkpoint, "resume");
   load_checkpoint(checkpoint, model_, optimizer_.get());
   model_->to(device_);
   saved.train_config = config_.to_json();
@@ -73,11 +79,7 @@ void Trainer::resume(const std::string& checkpoint) {
 }
 
 void Trainer::initialise_from(const std::string& checkpoint) {
-  const RunState saved = read_checkpoint_state(checkpoint);
-  if (saved.model_config != state_.model_config)
-    throw Error(ErrorCode::kInvalidArgument, "cannot start from '" + checkpoint + "': its model " +
-                                                 saved.model_config.dump() + " differs from this run's " +
-                                                 state_.model_config.dump());
+  read_same_model(checkpoint, "start");
   load_checkpoint(checkpoint, model_, nullptr);
   model_->to(device_);
   if (parallel_) parallel_->broadcast_parameters(*model_);

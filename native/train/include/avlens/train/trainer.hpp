@@ -56,6 +56,7 @@ class Trainer {
   torch::Device device() const { return device_; }
 
  private:
+  RunState read_same_model(const std::string& checkpoint, const std::string& verb) const;
   EpochRecord run_epoch(int epoch, const TrainHooks& hooks, bool& stopped);
   void save_epoch(const EpochRecord& record);
 
