@@ -27,6 +27,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildExtension } from '../web/extension/build.mjs';
 import { MAX_WAITING_WINDOWS } from '../web/src/detector.js';
+import { median } from '../web/src/statistics.js';
 import { CHROMIUM } from '../tests/web/helpers.mjs';
 import { launchExtension, serveSite } from '../tests/extension/helpers.mjs';
 
@@ -80,12 +81,6 @@ function faceClip(seconds, width, height) {
   return out;
 }
 
-const median = (xs) => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const max = (xs) => (xs.length ? Math.max(...xs) : null);
 const sec = (x) => (x === null || x === undefined ? 'n/a' : `${x.toFixed(2)} s`);
 const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);

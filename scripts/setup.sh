@@ -53,7 +53,7 @@ cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"
 
 # The same core in WebAssembly (FFmpeg and dlib for wasm from Debian's sources; cached).
-"$ROOT/wasm/build.sh" "${AVLENS_WASM_BUILD_DIR:-$ROOT/build-wasm}"
+"$ROOT/wasm/build.sh" "${AVLENS_WASM_DIR:-$ROOT/build-wasm}"
 
 # The web page (build-web/) and the browser extension (build-extension/) on the bundled model.
 node "$ROOT/web/build.mjs" >/dev/null

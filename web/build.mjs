@@ -31,12 +31,14 @@ export const ORT_FILES = [
 const PAGE_FILES = ['index.html', 'styles.css', 'sw.js', 'favicon.svg', 'manifest.webmanifest'];
 const SOURCE_DIR = 'src';
 export const DEFAULT_MODEL = join(WEB, 'model', 'avlens.onnx');
+// The wasm core's build folder; AVLENS_WASM_DIR moves it for every build, test and bench alike.
+export const DEFAULT_CORE = process.env.AVLENS_WASM_DIR ?? join(ROOT, 'build-wasm');
 export const MODEL_URL = 'model/avlens.onnx';
 
 function parseArgs(argv) {
   const opts = {
     out: join(ROOT, 'build-web'),
-    core: join(ROOT, 'build-wasm'),
+    core: DEFAULT_CORE,
     model: DEFAULT_MODEL,
     modelName: 'avlens default model',
     quiet: false,

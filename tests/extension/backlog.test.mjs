@@ -16,6 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildExtension } from '../../web/extension/build.mjs';
 import { MAX_WAITING_WINDOWS } from '../../web/src/detector.js';
+import { median } from '../../web/src/statistics.js';
 import { CHROMIUM, ROOT, coreMetadata, pageCore, untrainedModel } from '../web/helpers.mjs';
 import { faceClip, launchExtension, playOnceFromStart, serveSite } from './helpers.mjs';
 
@@ -142,9 +143,7 @@ describe('extension: the analysis keeps up with playback (backlog, skipped windo
       const lags = arrivals.map(([end, playhead]) => playhead - end);
       assert.equal(s.lagOnArrival.last, lags.at(-1));
       assert.equal(s.lagOnArrival.max, Math.max(...lags));
-      const sorted = [...lags].sort((a, b) => a - b);
-      const mid = sorted.length >> 1;
-      assert.equal(s.lagOnArrival.median, sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2);
+      assert.equal(s.lagOnArrival.median, median(lags));
       // The play from 0 (the windows that arrived after the pause had settled): each was scored after
       // it had played, and the play made windows.
       const fromStart = arrivals.slice(before.received.scored);

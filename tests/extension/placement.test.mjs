@@ -19,6 +19,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildExtension } from '../../web/extension/build.mjs';
+import { median } from '../../web/src/statistics.js';
 import { CHROMIUM, ROOT, untrainedModel } from '../web/helpers.mjs';
 import { launchExtension, serveSite } from './helpers.mjs';
 
@@ -107,10 +108,6 @@ function placedMarkers(trace, flashes) {
   return { pairs, misplacedFrames, brightFrames: trace.frames.filter(([, l]) => l > FLASH).length };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const ms = (s) => `${(s * 1000).toFixed(1)} ms`;
 
 describe('extension: sound-to-picture placement (flash and click)', { skip }, () => {

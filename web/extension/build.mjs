@@ -7,22 +7,23 @@
 //
 // Writes OUT/unpacked/ (load it with chrome://extensions → "Load unpacked") and
 // OUT/avlens-extension.zip (the same files).
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { deflateRawSync, crc32 } from 'node:zlib';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { copyCore, copyIfChanged, copyModel, copyOrt, DEFAULT_MODEL, listFiles } from '../build.mjs';
+import { copyCore, copyIfChanged, copyModel, copyOrt, DEFAULT_CORE, DEFAULT_MODEL, listFiles } from '../build.mjs';
 import { ICON_SIZES, iconPng } from './icons.mjs';
 
 const EXTENSION = fileURLToPath(new URL('.', import.meta.url));
 const WEB = resolve(EXTENSION, '..');
 const ROOT = resolve(WEB, '..');
 // The page's modules the extension imports (analysis worker, content script, popup).
-const SHARED_MODULES = ['core.js', 'core-worker.js', 'detector.js', 'onnx-model.js', 'scorer.js', 'format.js', 'verdict.js', 'model-card.js'];
+const SHARED_MODULES = ['core.js', 'core-worker.js', 'detector.js', 'onnx-model.js', 'scorer.js', 'format.js', 'verdict.js', 'model-card.js', 'statistics.js'];
 const BUILD_ONLY = new Set(['build.mjs', 'icons.mjs']);
 
 function parseArgs(argv) {
-  const opts = { out: join(ROOT, 'build-extension'), core: join(ROOT, 'build-wasm'), model: DEFAULT_MODEL, modelName: 'avlens default model', zip: true, quiet: false };
+  const opts = { out: join(ROOT, 'build-extension'), core: DEFAULT_CORE, model: DEFAULT_MODEL, modelName: 'avlens default model', zip: true, quiet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -92,6 +93,45 @@ async function zipDirectory(dir, zipPath) {
   return { files: files.length, bytes: offset + centralSize + end.length };
 }
 
+const RELATIVE_IMPORT = /(?:^|[;\s])(?:import|export)\s*(?:[^'";]*?\sfrom\s*)?['"](\.{1,2}\/[^'"]+)['"]/gm;
+const PAGE_URL = /chrome\.runtime\.getURL\(\s*['"]([^'"]+)['"]\s*\)/g;
+const globRegExp = (glob) => new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
+
+/**
+ * Checks the unpacked extension in `dir` against its module graph: every relative import of every
+ * script must be in the extension, and every module the content script loads into web pages must be
+ * web-accessible. Either mistake otherwise shows only at run time, in the page, as a failed dynamic
+ * import. Throws an Error naming each missing module. Returns the content script's modules.
+ */
+export async function checkModuleGraph(dir, manifest) {
+  const problems = [];
+  const importsOf = async (rel) => {
+    const text = await readFile(join(dir, rel), 'utf8');
+    return [...text.matchAll(RELATIVE_IMPORT)].map((m) => relative(dir, resolve(dir, rel, '..', m[1])));
+  };
+  for (const f of await listFiles(join(dir, 'extension'))) {
+    if (!f.endsWith('.js')) continue;
+    const rel = relative(dir, f);
+    for (const target of await importsOf(rel)) if (!existsSync(join(dir, target))) problems.push(`${rel} imports ${target}, which the build does not copy (SHARED_MODULES)`);
+  }
+  const accessible = (manifest.web_accessible_resources ?? []).flatMap((r) => r.resources).map(globRegExp);
+  const inPages = new Set();
+  const queue = [];
+  for (const script of (manifest.content_scripts ?? []).flatMap((c) => c.js)) {
+    const text = await readFile(join(dir, script), 'utf8');
+    queue.push(...[...text.matchAll(PAGE_URL)].map((m) => m[1]).filter((u) => u.endsWith('.js')));
+  }
+  while (queue.length) {
+    const rel = queue.pop();
+    if (inPages.has(rel) || !existsSync(join(dir, rel))) continue;
+    inPages.add(rel);
+    if (!accessible.some((re) => re.test(rel))) problems.push(`${rel} is loaded by the content script but is not in the manifest's web_accessible_resources`);
+    queue.push(...(await importsOf(rel)));
+  }
+  if (problems.length) throw new Error(`the extension's modules do not fit together:\n  ${problems.join('\n  ')}`);
+  return [...inPages].sort();
+}
+
 export async function buildExtension(options = {}) {
   const opts = { ...parseArgs([]), ...options };
   const log = opts.quiet ? () => {} : (m) => console.log(`[build:extension] ${m}`);
@@ -125,6 +165,7 @@ export async function buildExtension(options = {}) {
     log(`model: none (${relative(ROOT, opts.model)} missing); the extension will say so on every video`);
   }
   await writeFile(join(out, 'build-info.json'), JSON.stringify({ ort, core, model }, null, 2) + '\n');
+  await checkModuleGraph(out, manifest);
   log(`wrote ${relative(ROOT, out)}/`);
 
   let zip = null;

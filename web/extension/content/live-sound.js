@@ -12,6 +12,8 @@
 // the AudioData timestamps against the element's clock, with the offset between them measured
 // while the placement was exact (else a typical one), and the placement is reported approximate.
 
+import { median } from '../../src/statistics.js';
+
 /** Whether this browser can read a captured track's samples (else the Web Audio path places the sound, approximately). */
 export const TAP_SUPPORTED = typeof MediaStreamTrackProcessor === 'function';
 
@@ -111,11 +113,6 @@ function monoOf(data) {
   }
   return mono;
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
 
 /**
  * Reads `track` (the video's captured sound) and calls `onChunk(samples, media, exact)` with chunks

@@ -5,6 +5,7 @@
 // probability on a badge. A video that cannot be read says why; it never gets a score.
 import { percent } from '../../src/format.js';
 import { readModelCard } from '../../src/model-card.js';
+import { median } from '../../src/statistics.js';
 import { scoreLevelFor, thresholdSentence, verdictFor } from '../../src/verdict.js';
 import { Badge } from './badge.js';
 import { Analyser } from './analyser.js';
@@ -534,8 +535,6 @@ class Watch {
    */
   streamReport(trace) {
     const lags = this.arrivals.map(([end, playhead]) => playhead - end);
-    const sorted = [...lags].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
     return {
       ...(this.stream ?? {}),
       received: { scored: this.received.scored, skipped: { ...this.received.skipped } },
@@ -544,8 +543,8 @@ class Watch {
       lagOnArrival: {
         count: lags.length,
         last: lags.length ? lags[lags.length - 1] : null,
-        median: lags.length ? (sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2) : null,
-        max: lags.length ? sorted[sorted.length - 1] : null,
+        median: median(lags),
+        max: lags.length ? Math.max(...lags) : null,
       },
       ...(trace ? { arrivals: this.arrivals.map((a) => [...a]) } : {}),
     };
