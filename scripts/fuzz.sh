@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every reader of outside input with libFuzzer (clang, ASan + UBSan; docs/RELIABILITY.md §14):
-# media_fuzzer (a clip in memory), onnx_metadata_fuzzer, push_api_fuzzer, dataset_csv_fuzzer.
+# media_fuzzer (a clip in memory), onnx_metadata_fuzzer, push_api_fuzzer, dataset_csv_fuzzer,
+# checkpoint_fuzzer (the safetensors reader of checkpoints and exported weights).
 #   scripts/fuzz.sh                     short run (the test suite's): 48 s split over the targets
 #   scripts/fuzz.sh 2400                40 minutes split over the targets (10 each)
 #   scripts/fuzz.sh 600 push_api_fuzzer one target for 10 minutes
@@ -11,19 +12,25 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_TO_RUN="${1:-48}"
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(media_fuzzer onnx_metadata_fuzzer push_api_fuzzer dataset_csv_fuzzer)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(media_fuzzer onnx_metadata_fuzzer push_api_fuzzer dataset_csv_fuzzer checkpoint_fuzzer)
 BUILD="${AVLENS_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
 CC=clang-14 CXX=clang++-14 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DAVLENS_BUILD_FUZZERS=ON -DAVLENS_BUILD_TRAINER=OFF -DAVLENS_BUILD_TESTS=OFF -DAVLENS_BUILD_BENCH=OFF >/dev/null
 cmake --build "$BUILD" --target "${TARGETS[@]}" -j"$(nproc)"
 
-# Seeds (tests/fuzz/make_seeds.sh) are made once in build-fuzz/seeds. A short run (under 5 minutes,
+# Seeds (tests/fuzz/make_seeds.sh) are made once in build-fuzz/seeds (again when a target's folder is
+# missing, e.g. after a new target). A short run (under 5 minutes,
 # the test suite's) starts from the seeds alone, so its time does not grow with past runs; a longer
 # one also loads and grows build-fuzz/corpus/TARGET.
 SEEDS="$BUILD/seeds"
-if [ ! -d "$SEEDS/media" ]; then
+missing_seeds=0
+for target in media_fuzzer onnx_metadata_fuzzer push_api_fuzzer dataset_csv_fuzzer checkpoint_fuzzer; do
+  [ -d "$SEEDS/${target%_fuzzer}" ] || missing_seeds=1
+done
+if [ "$missing_seeds" = 1 ]; then
   rm -rf "$SEEDS.new"
   "$ROOT/tests/fuzz/make_seeds.sh" "$SEEDS.new"
+  rm -rf "$SEEDS"
   mv "$SEEDS.new" "$SEEDS"
 fi
 mkdir -p "$BUILD/crashes"

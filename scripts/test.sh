@@ -14,7 +14,7 @@ failed=()
 echo "== native tests (ctest)"
 ctest --test-dir "$BUILD" -j"$(nproc)" --output-on-failure --timeout 900 || failed+=("ctest")
 
-echo "== fuzzing every reader of outside input (short run: media, ONNX metadata, push API, dataset lists)"
+echo "== fuzzing every reader of outside input (short run: media, ONNX metadata, push API, dataset lists, checkpoints)"
 if out="$("$ROOT/scripts/fuzz.sh" "${AVLENS_FUZZ_SECONDS:-48}" 2>&1)"; then
   echo "$out" | grep -E "^(==|Done|stat::number_of_executed_units)" || true
 else

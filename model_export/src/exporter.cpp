@@ -14,7 +14,9 @@
 #include <sstream>
 
 #include "avlens/error.hpp"
+#include "avlens/model/tensor_file.hpp"
 #include "avlens/model_metadata.hpp"
+#include "avlens/safetensors.hpp"
 
 namespace fs = std::filesystem;
 
@@ -60,80 +62,20 @@ void trace_to_torchscript(model::Detector& model, const std::string& path, int b
 
 void write_safetensors(model::Detector& model, const std::string& path,
                        const std::map<std::string, std::string>& metadata) {
-  nlohmann::json header = nlohmann::json::object();
-  if (!metadata.empty()) header["__metadata__"] = metadata;
-  std::vector<torch::Tensor> tensors;
-  size_t offset = 0;
-  auto add = [&](const std::string& name, const torch::Tensor& t) {
-    auto c = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-    const size_t bytes = c.numel() * sizeof(float);
-    header[name] = {{"dtype", "F32"}, {"shape", c.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
-    offset += bytes;
-    tensors.push_back(c);
-  };
-  for (const auto& p : model->named_parameters()) add(p.key(), p.value());
+  safetensors::Writer w;
+  for (const auto& [k, v] : metadata) w.set_metadata(k, v);
+  std::vector<torch::Tensor> keep;
+  for (const auto& p : model->named_parameters()) model::add_tensor(w, p.key(), p.value().to(torch::kFloat32), keep);
   for (const auto& b : model->named_buffers())
-    if (b.value().is_floating_point()) add(b.key(), b.value());
-  std::string text = header.dump();
-  while (text.size() % 8) text += ' ';  // data starts 8-byte aligned
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    const uint64_t n = text.size();
-    out.write(reinterpret_cast<const char*>(&n), 8);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const auto& t : tensors)
-      out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.numel() * sizeof(float)));
-    if (!out) throw Error(ErrorCode::kInternal, "cannot write " + tmp);
-  }
-  fs::rename(tmp, path);
+    if (b.value().is_floating_point()) model::add_tensor(w, b.key(), b.value().to(torch::kFloat32), keep);
+  w.write_file(path);
 }
 
 void read_safetensors(model::Detector& model, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kFileNotFound, "cannot open the weights '" + path + "'");
-  in.seekg(0, std::ios::end);
-  const uint64_t size = static_cast<uint64_t>(in.tellg());
-  in.seekg(0);
-  uint64_t header_bytes = 0;
-  in.read(reinterpret_cast<char*>(&header_bytes), 8);
-  if (!in || size < 8 || header_bytes > size - 8 || header_bytes > (64u << 20))
-    throw Error(ErrorCode::kUnreadable, "'" + path + "' is not a safetensors file (bad header length)");
-  std::string text(header_bytes, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(header_bytes));
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::kUnreadable, "'" + path + "' has an unreadable safetensors header: " + e.what());
-  }
-  const uint64_t data_start = 8 + header_bytes, data_bytes = size - data_start;
-  auto load = [&](const std::string& name, torch::Tensor& target) {
-    const std::string where = "'" + path + "': tensor '" + name + "'";
-    if (!header.contains(name)) throw Error(ErrorCode::kInvalidArgument, where + " is missing");
-    const auto& e = header[name];
-    try {
-      if (e.at("dtype") != "F32") throw Error(ErrorCode::kInvalidArgument, where + " is not F32");
-      if (e.at("shape").get<std::vector<int64_t>>() != target.sizes().vec())
-        throw Error(ErrorCode::kInvalidArgument, where + " has shape " + e.at("shape").dump() + ", the model wants " +
-                                                     nlohmann::json(target.sizes().vec()).dump());
-      const auto offsets = e.at("data_offsets").get<std::vector<uint64_t>>();
-      const uint64_t bytes = static_cast<uint64_t>(target.numel()) * sizeof(float);
-      if (offsets.size() != 2 || offsets[1] < offsets[0] || offsets[1] - offsets[0] != bytes || offsets[1] > data_bytes)
-        throw Error(ErrorCode::kUnreadable, where + " lies outside the file or has the wrong size");
-      auto cpu = torch::empty(target.sizes(), torch::kFloat32);
-      in.seekg(static_cast<std::streamoff>(data_start + offsets[0]));
-      in.read(static_cast<char*>(cpu.data_ptr()), static_cast<std::streamsize>(bytes));
-      if (!in) throw Error(ErrorCode::kUnreadable, where + ": short read");
-      torch::NoGradGuard no_grad;
-      target.copy_(cpu);
-    } catch (const nlohmann::json::exception& ex) {
-      throw Error(ErrorCode::kUnreadable, where + " has a bad header entry: " + ex.what());
-    }
-  };
-  for (auto& p : model->named_parameters()) load(p.key(), p.value());
+  safetensors::Reader r(path);
+  for (auto& p : model->named_parameters()) model::read_tensor_into(r, p.key(), p.value());
   for (auto& b : model->named_buffers())
-    if (b.value().is_floating_point()) load(b.key(), b.value());
+    if (b.value().is_floating_point()) model::read_tensor_into(r, b.key(), b.value());
 }
 
 ExportedModel load_exported_model(const std::string& onnx_path, torch::Device device) {

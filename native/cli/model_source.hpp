@@ -11,6 +11,10 @@
 namespace avlens::cli {
 
 std::set<std::string> model_source_options();  // checkpoint, model
+// legacy-checkpoint: lets --checkpoint load an old LibTorch-archive checkpoint (with a warning).
+std::set<std::string> model_source_flags();
+// LegacyArchive::kLoadWithWarning with --legacy-checkpoint, else kRefuse.
+train::LegacyArchive legacy_archive_policy(const Args& args);
 const char* model_source_usage();
 // For usage texts: what loading a checkpoint risks and what to load instead (docs/RELIABILITY.md §11).
 const char* checkpoint_safety_note();

@@ -26,7 +26,9 @@ void usage() {
 int run_eval(const std::vector<std::string>& argv) {
   auto value_options = model_source_options();
   value_options.insert({"data", "list", "val-data", "val-list", "out", "heatmaps", "batch", "threads", "device"});
-  Args args(argv, value_options, {"help"});
+  auto flags = model_source_flags();
+  flags.insert("help");
+  Args args(argv, value_options, flags);
   if (args.has("help")) {
     usage();
     return 0;

@@ -19,12 +19,14 @@ namespace {
 void usage() {
   std::printf(
       "usage: avlens export CHECKPOINT --out MODEL.onnx [--name NAME] [--training-data TEXT] [--metrics M.json]\n"
-      "                     [--card CARD.json]\n"
+      "                     [--card CARD.json] [--legacy-checkpoint]\n"
       "       avlens export --untrained PRESET --out MODEL.onnx [--save-checkpoint C.pt]\n"
       "                     (random weights: test fixtures only; C.pt is the same model for scan/eval)\n"
       "       [--reference-out DIR [--reference-clip CLIP]]\n\n"
       "Writes MODEL.onnx (opset 17, dynamic batch; inputs video (B,3,T,H,W), audio (B,1,S); outputs\n"
       "score, distance, attention, weighted) and MODEL.safetensors (the weights, framework-neutral).\n"
+      "--legacy-checkpoint: CHECKPOINT may be an old LibTorch archive (before avlens-checkpoint-2), which can\n"
+      "run code it carries: only for checkpoints you made (`avlens train --resume` converts a run's instead).\n"
       "--reference-out writes LibTorch's outputs on a few windows (random ones, and the windows of\n"
       "--reference-clip when given) as raw float32 files + reference.json, for parity tests.\n"
       "--card: the model card the page shows beside a verdict (metadata key \"card\"): a JSON object with\n"
@@ -83,7 +85,7 @@ nlohmann::json read_model_card(const std::string& path) {
 int run_export(const std::vector<std::string>& argv) {
   Args args(argv, {"out", "name", "training-data", "untrained", "reference-out", "reference-clip", "python",
                    "save-checkpoint", "metrics", "card"},
-            {"help"});
+            {"help", "legacy-checkpoint"});
   if (args.has("help")) {
     usage();
     return 0;
@@ -109,7 +111,9 @@ int run_export(const std::vector<std::string>& argv) {
     }
   } else {
     if (args.positionals().size() != 1) throw std::invalid_argument("export needs one CHECKPOINT (see --help)");
-    auto loaded = train::load_detector(args.positionals()[0]);
+    auto loaded = train::load_detector(args.positionals()[0], torch::kCPU,
+                                       args.has("legacy-checkpoint") ? train::LegacyArchive::kLoadWithWarning
+                                                                     : train::LegacyArchive::kRefuse);
     detector = loaded.model;
     const auto& g = detector->config().geometry;
     for (const char* p : {"paper", "small", "tiny"}) {

@@ -12,10 +12,18 @@ namespace avlens::cli {
 
 std::set<std::string> model_source_options() { return {"checkpoint", "model"}; }
 
-const char* model_source_usage() { return "[--checkpoint C.pt | --model M.onnx]"; }
+std::set<std::string> model_source_flags() { return {"legacy-checkpoint"}; }
+
+train::LegacyArchive legacy_archive_policy(const Args& args) {
+  return args.has("legacy-checkpoint") ? train::LegacyArchive::kLoadWithWarning : train::LegacyArchive::kRefuse;
+}
+
+const char* model_source_usage() { return "[--checkpoint C.pt [--legacy-checkpoint] | --model M.onnx]"; }
 const char* checkpoint_safety_note() {
-  return "--checkpoint reads a LibTorch archive, which can run code it carries: load only checkpoints you made.\n"
-         "Shared models come as --model M.onnx (weights from M.safetensors beside it): nothing in them is run.\n";
+  return "--checkpoint reads a training checkpoint (safetensors: loading it runs nothing it carries). Checkpoints\n"
+         "written before avlens-checkpoint-2 are LibTorch archives, which can run code they carry: they load only\n"
+         "with --legacy-checkpoint (then with a warning), so pass it only for checkpoints you made; `avlens train\n"
+         "--resume` converts a run's checkpoints. Shared models come as --model M.onnx (weights from M.safetensors).\n";
 }
 
 std::string bundled_model_path() {
@@ -40,7 +48,9 @@ std::string verdict_withheld_reason(const Args& args) {
 train::LoadedDetector load_model_from_args(const Args& args, torch::Device device) {
   if (args.has("checkpoint") && args.has("model"))
     throw std::invalid_argument("give --checkpoint or --model, not both");
-  if (args.has("checkpoint")) return train::load_detector(args.get("checkpoint"), device);
+  if (args.has("legacy-checkpoint") && !args.has("checkpoint"))
+    throw std::invalid_argument("--legacy-checkpoint goes with --checkpoint");
+  if (args.has("checkpoint")) return train::load_detector(args.get("checkpoint"), device, legacy_archive_policy(args));
   std::string path = args.get("model");
   if (path.empty()) {
     path = bundled_model_path();

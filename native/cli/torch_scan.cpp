@@ -48,6 +48,7 @@ int run_scan(const std::vector<std::string>& argv) {
   for (const auto& o : clip_process_value_options()) value_options.insert(o);
   auto flags = tracking_flag_options();
   flags.insert({"json", "help", "progress"});
+  for (const auto& o : model_source_flags()) flags.insert(o);
   for (const auto& o : clip_process_flag_options()) flags.insert(o);
   Args args(argv, value_options, flags);
   if (args.has("help")) {

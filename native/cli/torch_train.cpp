@@ -19,8 +19,10 @@ void usage() {
   for (const auto& k : train::TrainConfig::keys()) std::printf(" %s", k.c_str());
   std::printf(
       "\n\n--recipe paper (Adam lr 1e-3) | reference (lr 1e-4); --data CACHE from avlens prep; --out DIR gets\n"
-      "last.pt, best_val_auc.pt, best_train_loss.pt, history.json, config.json. --resume continues from\n"
-      "DIR/last.pt; --init CKPT starts a new run from another run's weights (fine-tuning).\n"
+      "last.pt, best_val_auc.pt, best_train_loss.pt (checkpoints: safetensors, weights + Adam state + run\n"
+      "state), history.json, config.json. --resume continues from DIR/last.pt; --init CKPT starts a new run\n"
+      "from another run's weights (fine-tuning). An old checkpoint (a LibTorch archive, which can run code it\n"
+      "carries) still loads here, with a warning; the run's next save writes the safetensors format.\n"
       "Data-parallel: start one process per rank with --world-size N --rank R --master-addr HOST\n"
       "--master-port P; --backend auto (NCCL on CUDA when built with it, else Gloo) | gloo | nccl.\n");
 }

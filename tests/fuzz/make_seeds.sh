@@ -5,7 +5,7 @@
 #   tests/fuzz/make_seeds.sh DIR
 set -euo pipefail
 DIR="${1:?usage: make_seeds.sh DIR}"
-mkdir -p "$DIR/media" "$DIR/onnx_metadata" "$DIR/push_api" "$DIR/dataset_csv"
+mkdir -p "$DIR/media" "$DIR/onnx_metadata" "$DIR/push_api" "$DIR/dataset_csv" "$DIR/checkpoint"
 
 # media: each container with the codecs it usually carries, 96x64 at 8 fps, 1 s, plus audio alone.
 seed() { ffmpeg -nostdin -v error -y "$@"; }
@@ -85,3 +85,38 @@ printf '\0path,label,group,kind\nreal/a.mp4,0,p1,\n"fake/b, quoted.mp4",fake,p1,
 printf '\0path,label\nx.mp4,1\n' > "$D/minimal.csv"
 printf '\1source,target1,target2,method,category,type,race,gender,path\nid00076,-,-,real,A,RealVideo-RealAudio,African,men,FakeAVCeleb/RealVideo-RealAudio/African/men/id00076/00109.mp4\nid00076,id00166,-,faceswap,C,FakeVideo-RealAudio,African,men,FakeAVCeleb/FakeVideo-RealAudio/African/men/id00076/00109_id00166_wavtoli\n' > "$D/fakeavceleb.csv"
 printf '\2{"aaqaifqrwn.mp4": {"label": "FAKE", "split": "train", "original": "xugmhbetrw.mp4"}, "xugmhbetrw.mp4": {"label": "REAL", "split": "train"}}' > "$D/dfdc.json"
+
+# checkpoint: safetensors files as avlens writes them (a training checkpoint, avlens-checkpoint-2, with
+# its run state, weights and Adam state; exported weights), written byte by byte here.
+/usr/bin/python3 - "$DIR/checkpoint" <<'PY'
+import sys, json, struct
+out = sys.argv[1]
+def safetensors(tensors, metadata=None):
+    header, data = {}, b""
+    if metadata: header["__metadata__"] = metadata
+    for name, dtype, shape, raw in tensors:
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-(8 + len(text)) % 8)
+    return struct.pack("<Q", len(text)) + text + data
+f32 = lambda *v: struct.pack(f"<{len(v)}f", *v)
+state = {"format": "avlens-checkpoint-2", "epochs_done": 1, "best_val_auc": 0.75, "best_train_loss": 0.6,
+         "threshold": 0.5, "history": [{"epoch": 1, "train_loss": 0.6}], "train_config": {"lr": 0.001},
+         "model_config": {"attention": True}}
+checkpoint = [("model/head.weight", "F32", [1, 4], f32(0.5, -1, 2, 0.25)), ("model/head.bias", "F32", [1], f32(0.1)),
+              ("model/bn.num_batches_tracked", "I64", [], struct.pack("<q", 3)),
+              ("optimizer/head.weight/step", "I64", [], struct.pack("<q", 3)),
+              ("optimizer/head.weight/exp_avg", "F32", [1, 4], f32(0.01, 0, -0.02, 0.5)),
+              ("optimizer/head.weight/exp_avg_sq", "F32", [1, 4], f32(1e-4, 0, 4e-4, 0.25))]
+seeds = {
+    "checkpoint": safetensors(checkpoint, {"format": "avlens-checkpoint-2", "state": json.dumps(state), "optimizer": "adam"}),
+    "weights_only": safetensors(checkpoint[:3], {"format": "avlens-checkpoint-2", "state": json.dumps(state)}),
+    "exported": safetensors([("head.weight", "F32", [1, 4], f32(1, 2, 3, 4))], {"frames": "8", "height": "64"}),
+    "dtypes": safetensors([("a", "F16", [2], b"\x00\x3c\x00\xc0"), ("b", "BF16", [1], b"\x80\x3f"), ("c", "BOOL", [3], b"\x01\x00\x01"),
+                           ("d", "U8", [0, 5], b""), ("e", "F64", [1], struct.pack("<d", 1.5)), ("f", "I32", [1, 1], struct.pack("<i", -7))]),
+    "empty": safetensors([]),
+}
+for name, data in seeds.items():
+    open(f"{out}/{name}.safetensors", "wb").write(data)
+PY

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "avlens/error.hpp"
+#include "avlens/safetensors.hpp"
 #include "avlens/train/batch_loader.hpp"
 #include "avlens/train/checkpoint.hpp"
 #include "avlens/train/evaluation.hpp"
@@ -107,11 +108,115 @@ TEST(Trainer, KillAndResumeGivesTheSameLossesAsAnUninterruptedRun) {
   }
   ASSERT_EQ(resumed.size(), uninterrupted.size());
   for (size_t i = 0; i < resumed.size(); ++i) EXPECT_DOUBLE_EQ(resumed[i], uninterrupted[i]) << "step " << i;
+  // The final checkpoints hold the same weights and Adam state, bit for bit.
+  {
+    safetensors::Reader a(dir_a + "/last.pt"), b(dir_b + "/last.pt");
+    ASSERT_EQ(a.header().tensors.size(), b.header().tensors.size());
+    size_t optimiser_tensors = 0;
+    for (const auto& entry : a.header().tensors) {
+      const auto& other = b.at(entry.name);
+      EXPECT_EQ(entry.dtype, other.dtype) << entry.name;
+      EXPECT_EQ(entry.shape, other.shape) << entry.name;
+      EXPECT_TRUE(a.read(entry) == b.read(other)) << entry.name << " differs after the resumed run";
+      if (entry.name.rfind("optimizer/", 0) == 0) ++optimiser_tensors;
+    }
+    EXPECT_GT(optimiser_tensors, 0u);
+    int64_t steps = 0;
+    b.read(b.at("optimizer/head.weight/step"), &steps);
+    EXPECT_EQ(steps, static_cast<int64_t>(uninterrupted.size())) << "Adam's step count";
+    EXPECT_EQ(b.header().metadata.at("format"), "avlens-checkpoint-2");
+    EXPECT_FALSE(is_legacy_archive(dir_b + "/last.pt"));
+  }
   for (const char* f : {"last.pt", "best_val_auc.pt", "best_train_loss.pt", "history.json", "config.json"})
     EXPECT_TRUE(fs::exists(fs::path(dir_a) / f)) << f;
   // No temporary files left behind by the atomic writes.
   for (const auto& e : fs::directory_iterator(dir_a))
     EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << e.path();
+}
+
+namespace {
+// A checkpoint as avlens wrote them before avlens-checkpoint-2: a LibTorch archive.
+void save_legacy_checkpoint(const std::string& path, model::Detector& model, torch::optim::Optimizer& optimizer,
+                            nlohmann::json state) {
+  state["format"] = "avlens-checkpoint-1";
+  torch::serialize::OutputArchive archive, model_archive, optimizer_archive;
+  model->save(model_archive);
+  archive.write("model", model_archive);
+  optimizer.save(optimizer_archive);
+  archive.write("optimizer", optimizer_archive);
+  archive.write("state", c10::IValue(state.dump()));
+  archive.save_to(path);
+}
+}  // namespace
+
+// Old checkpoints (LibTorch archives, which can run code they carry) are refused unless the caller
+// allows them; --resume of an old run loads it with a warning and writes the new format from then on.
+TEST(Trainer, LegacyArchiveCheckpointResumesWithAWarningAndIsRewrittenSafely) {
+  auto source = fixtures::make_source(kTiny, 4, 1, 7);
+  TrainConfig c = small_config(temp_dir("legacy"));
+  c.epochs = 1;
+  Trainer old_run(c, source, nullptr);
+  old_run.fit();
+  const std::string legacy = c.out + "/old.pt", last = c.out + "/last.pt", best = c.out + "/best_train_loss.pt";
+  torch::optim::Adam adam(old_run.model()->parameters(), torch::optim::AdamOptions(c.lr));
+  {
+    // Give the optimiser some state, as a real run's has.
+    LoaderOptions lo;
+    lo.batch_size = 4;
+    BatchLoader loader(source, lo);
+    Batch b = loader.build(0, 0);
+    adam.zero_grad();
+    detector_loss(old_run.model()->forward(b.video, b.audio).logits, b.labels, false).backward();
+    adam.step();
+  }
+  save_legacy_checkpoint(legacy, old_run.model(), adam, nlohmann::json{{"epochs_done", 1},
+                                                                       {"best_val_auc", -1},
+                                                                       {"best_train_loss", 0.7},
+                                                                       {"threshold", 0.5},
+                                                                       {"history", nlohmann::json::array()},
+                                                                       {"train_config", c.to_json()},
+                                                                       {"model_config", old_run.state().model_config}});
+  ASSERT_TRUE(is_legacy_archive(legacy));
+  // The run's checkpoints as the old binary left them.
+  fs::copy_file(legacy, last, fs::copy_options::overwrite_existing);
+  fs::copy_file(legacy, best, fs::copy_options::overwrite_existing);
+  auto expected = predict_windows(old_run.model(), *source, 4, torch::kCPU);
+
+  try {
+    load_detector(legacy);
+    FAIL() << "an old LibTorch archive was loaded without being allowed";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--legacy-checkpoint"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("can run code"), std::string::npos) << e.what();
+  }
+
+  TrainConfig next = c;
+  next.epochs = 2;
+  next.seed = 99;  // other initial weights: equal scores after resume come from the archive
+  Trainer resumed(next, source, nullptr);
+  ::testing::internal::CaptureStderr();
+  resumed.resume(last);
+  const std::string warning = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(warning.find("LibTorch archive"), std::string::npos) << warning;
+  EXPECT_NE(warning.find("last.pt"), std::string::npos) << warning;
+  // Resuming converted the run's checkpoints, the best one too (which this run may never beat).
+  EXPECT_FALSE(is_legacy_archive(last));
+  ASSERT_FALSE(is_legacy_archive(best));
+  auto best_model = load_detector(best);
+  auto best_scores = predict_windows(best_model.model, *source, 4, torch::kCPU);
+  for (size_t i = 0; i < expected.scores.size(); ++i) EXPECT_FLOAT_EQ(best_scores.scores[i], expected.scores[i]);
+  EXPECT_EQ(resumed.state().epochs_done, 1);
+  auto loaded = predict_windows(resumed.model(), *source, 4, torch::kCPU);
+  for (size_t i = 0; i < expected.scores.size(); ++i) EXPECT_FLOAT_EQ(loaded.scores[i], expected.scores[i]);
+  resumed.fit();  // one more epoch: one step of 4 windows
+  EXPECT_FALSE(is_legacy_archive(c.out + "/last.pt")) << "the resumed run still writes LibTorch archives";
+  // Adam's state came along from the archive: its one step, plus this epoch's (a fresh optimiser: 1).
+  safetensors::Reader converted(c.out + "/last.pt");
+  int64_t steps = 0;
+  converted.read(converted.at("optimizer/head.weight/step"), &steps);
+  EXPECT_EQ(steps, 2);
+  EXPECT_EQ(load_detector(c.out + "/last.pt").state.epochs_done, 2);
+  EXPECT_NO_THROW(load_detector(legacy, torch::kCPU, LegacyArchive::kLoadWithWarning));
 }
 
 TEST(Trainer, CheckpointRoundTripGivesTheSameScores) {

@@ -133,7 +133,8 @@ nlohmann::json run_ablation(const TrainConfig& base, const std::vector<AblationT
       if (known.value("cache", "") == tests[i].cache && known.value("list", "") == tests[i].list) continue;
       if (!detector)
         detector = std::make_unique<LoadedDetector>(
-            load_detector((dir / (result["checkpoint"].get<std::string>() + ".pt")).string(), device));
+            load_detector((dir / (result["checkpoint"].get<std::string>() + ".pt")).string(), device,
+                          LegacyArchive::kLoadWithWarning));  // this ablation's own run (older ones: LibTorch archives)
       log("ablation: scoring " + run.name + " on " + tests[i].name);
       EvalOptions eo;
       eo.batch = base.batch;

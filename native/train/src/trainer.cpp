@@ -8,6 +8,7 @@
 #include "avlens/train/batch_loader.hpp"
 #include "avlens/train/data_parallel.hpp"
 #include "avlens/train/evaluation.hpp"
+#include "checkpoint_legacy.hpp"
 #include "progress_bar.hpp"
 
 namespace avlens::train {
@@ -62,7 +63,9 @@ Trainer::~Trainer() = default;
 
 // The state of `checkpoint`, whose model must be this run's; `verb` names the use in the error.
 RunState Trainer::read_same_model(const std::string& checkpoint, const std::string& verb) const {
-  RunState saved = read_checkpoint_state(checkpoint);
+  // The user's own run (--resume, --init): an old LibTorch archive loads, with a warning, and the
+  // next save writes the safe format.
+  RunState saved = read_checkpoint_state(checkpoint, LegacyArchive::kLoadWithWarning);
   if (saved.model_config != state_.model_config)
     throw Error(ErrorCode::kInvalidArgument, "cannot " + verb + " from '" + checkpoint + "': its model " +
                                                  saved.model_config.dump() + " differs from this run's " +
@@ -72,15 +75,19 @@ RunState Trainer::read_same_model(const std::string& checkpoint, const std::stri
 
 void Trainer::resume(const std::string& checkpoint) {
   RunState saved = read_same_model(checkpoint, "resume");
-  load_checkpoint(checkpoint, model_, optimizer_.get());
+  load_checkpoint(checkpoint, model_, optimizer_.get(), LegacyArchive::kLoadWithWarning);
   model_->to(device_);
   saved.train_config = config_.to_json();
   state_ = saved;
+  // The run's old checkpoints become safetensors now, the best ones included (one writer).
+  if (config_.rank == 0)
+    for (const char* name : {"last.pt", "best_val_auc.pt", "best_train_loss.pt"})
+      convert_legacy_checkpoint((fs::path(checkpoint).parent_path() / name).string());
 }
 
 void Trainer::initialise_from(const std::string& checkpoint) {
   read_same_model(checkpoint, "start");
-  load_checkpoint(checkpoint, model_, nullptr);
+  load_checkpoint(checkpoint, model_, nullptr, LegacyArchive::kLoadWithWarning);
   model_->to(device_);
   if (parallel_) parallel_->broadcast_parameters(*model_);
 }

@@ -28,8 +28,9 @@ void write_safetensors(model::Detector& model, const std::string& path,
                        const std::map<std::string, std::string>& metadata = {});
 
 // Reads a safetensors file written by write_safetensors into model: every parameter and floating
-// buffer must be there with its shape, as F32. Throws avlens::Error naming the file and the
-// tensor that is missing, misshapen or out of the file's bounds.
+// buffer must be there with its shape, as F32. The file is checked whole first by the one
+// safetensors reader (avlens/safetensors.hpp, also the checkpoints'). Throws avlens::Error naming
+// the file and the tensor that is missing or misshapen, or what is wrong with the file.
 void read_safetensors(model::Detector& model, const std::string& path);
 
 // An exported model read back for LibTorch: the network from the ONNX file's metadata

@@ -40,7 +40,8 @@ class Trainer {
           std::shared_ptr<const WindowSource> validation);
   ~Trainer();
 
-  // Continues the run stored in the checkpoint (weights, optimiser, epoch, bests, history).
+  // Continues the run stored in the checkpoint (weights, optimiser, epoch, bests, history). An old
+  // LibTorch-archive checkpoint loads too, with a warning (LegacyArchive::kLoadWithWarning).
   void resume(const std::string& checkpoint);
   // Starts from another run's weights (TrainConfig::init): the model must be the same; the
   // optimiser, the epoch count and the history start afresh.
