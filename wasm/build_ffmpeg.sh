@@ -35,7 +35,8 @@ CONFIGURE_FLAGS=(
 if [ "$SIMD" = 1 ]; then CONFIGURE_FLAGS+=(--extra-cflags=-msimd128); fi
 
 export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
-emcc_version="$(emcc --version | head -1)"
+# sed, not head: head exits after one line and emcc, still writing, dies of EPIPE (fails under pipefail)
+emcc_version="$(emcc --version | sed -n 1p)"
 config_id="$(printf '%s\n' "$FFMPEG_DEB_VERSION" "$emcc_version" "${CONFIGURE_FLAGS[@]}" | sha256sum | cut -c1-16)"
 stamp="$DEPS/install/.built"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$config_id" ]; then

@@ -119,7 +119,7 @@ Version: 0.0
 Cflags: -I${includedir}
 EOF
 # FFmpeg (last: the longest build; the parts above are then ready for a check) -----------------
-ffmpeg_id="$(printf '%s\n' "$FFMPEG_DEB_VERSION" "$(cc --version | head -1)" "${FFMPEG_FLAGS[@]}" | sha256sum | cut -c1-16)"
+ffmpeg_id="$(printf '%s\n' "$FFMPEG_DEB_VERSION" "$(cc --version | sed -n 1p)" "${FFMPEG_FLAGS[@]}" | sha256sum | cut -c1-16)"
 if [ "$(cat "$PREFIX/.ffmpeg-built" 2>/dev/null)" != "$ffmpeg_id" ]; then
   # Resumable: a build folder configured with the same flags is continued (make is incremental).
   if [ "$(cat "$WORK/ffmpeg/build/.configured" 2>/dev/null)" != "$ffmpeg_id" ]; then
@@ -142,7 +142,7 @@ rm -rf "$PREFIX/share/ffmpeg" "$PREFIX/share/doc"
 strip --strip-debug "$PREFIX"/lib/*.a 2>/dev/null || true
 
 {
-  echo "avlens GPU-machine prefix, built $(date -u +%FT%TZ) on $(. /etc/os-release && echo "$PRETTY_NAME"), $(cc --version | head -1)"
+  echo "avlens GPU-machine prefix, built $(date -u +%FT%TZ) on $(. /etc/os-release && echo "$PRETTY_NAME"), $(cc --version | sed -n 1p)"
   echo "FFmpeg $FFMPEG_DEB_VERSION (Debian source): configure ${FFMPEG_FLAGS[*]}"
   echo "dlib $DLIB_DEB_VERSION (Debian source), static, SSE2, no GUI/BLAS/LAPACK/image codecs"
   echo "nlohmann-json $(dpkg-query -W -f='${Version}' nlohmann-json3-dev 2>/dev/null), stb $(dpkg-query -W -f='${Version}' libstb-dev 2>/dev/null) (headers)"

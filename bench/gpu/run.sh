@@ -95,7 +95,7 @@ EOF
 
 # --- environment ----------------------------------------------------------------------------------
 gpu_name=""
-if command -v nvidia-smi >/dev/null && gpu_name="$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1)" && [ -n "$gpu_name" ]; then
+if command -v nvidia-smi >/dev/null && gpu_name="$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | sed -n 1p)" && [ -n "$gpu_name" ]; then
   row env.gpu "$gpu_name" "nvidia-smi"
 else
   gpu_name=""
@@ -114,7 +114,7 @@ else
 fi
 nvcc_bin="$(command -v nvcc || ls /usr/local/cuda/bin/nvcc 2>/dev/null || true)"
 if [ -n "$nvcc_bin" ]; then
-  row env.nvcc "$("$nvcc_bin" --version | grep -o 'release [0-9.]*' | head -1)" "$nvcc_bin"
+  row env.nvcc "$("$nvcc_bin" --version | grep -o 'release [0-9.]*' | sed -n 1p)" "$nvcc_bin"
 else
   row env.nvcc none "no nvcc"
 fi
