@@ -35,8 +35,13 @@ test('every command answers --help, -h and `avlens help CMD` on stdout with exit
       assert.equal(r.stderr, '', `${forms[i].join(' ')} writes nothing on stderr`);
     }
     assert.equal(outputs[1].stdout, outputs[0].stdout, `${cmd}: -h is --help`);
-    // Commands that load checkpoints say what that risks (docs/RELIABILITY.md §11).
-    if (cmd === 'scan' || cmd === 'eval') assert.match(outputs[0].stdout, /can run code it carries/);
+    // Commands that load checkpoints say which ones are safe and how old ones load (docs/RELIABILITY.md §11).
+    const help = outputs[0].stdout.replace(/\s+/g, ' ');
+    if (cmd === 'scan' || cmd === 'eval') {
+      assert.match(help, /loading it runs nothing it carries/, `${cmd}: says a checkpoint runs nothing`);
+      assert.match(help, /LibTorch archives, which can run code they carry: they load only with --legacy-checkpoint/, `${cmd}: names the legacy opt-in`);
+    }
+    if (cmd === 'export') assert.match(help, /--legacy-checkpoint: .*which can run code it carries/, 'export: names the legacy opt-in');
     assert.equal(outputs[2].stdout, outputs[0].stdout, `${cmd}: help ${cmd} is --help`);
   }
 });
