@@ -14,7 +14,7 @@ import { readModelCard } from '../../web/src/model-card.js';
 import { scoreWording } from '../../web/src/verdict.js';
 import { pageResult } from './native-parity.mjs';
 import {
-  ARTIFACTS, FIXTURES, badModels, coreMetadata, chooseFile, launch, missingBuilds, mpeg4Clip, openPage, reframedClip, screenshot, serve, synthClip, tinySite, untrainedModel, waitForModel,
+  ARTIFACTS, FIXTURES, badModels, coreMetadata, chooseFile, launch, loopedClip, missingBuilds, mpeg4Clip, openPage, reframedClip, screenshot, serve, synthClip, tinySite, untrainedModel, waitForModel,
   waitForView, withMetadata,
 } from './helpers.mjs';
 
@@ -268,6 +268,46 @@ describe('the player and the page (issue 16)', { skip }, () => {
       assert.equal(await page.evaluate(() => document.body.dataset.view), 'result');
       await analyse(page, baseClip());
       assert.equal(await page.isHidden('#model-message'), true);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a model chosen just before a clip, or while a clip is checked: each clip is checked with one model, the one it names', async () => {
+    const first = await modelCopy('switch-first.onnx');
+    const second = await modelCopy('switch-second.onnx');
+    const long = loopedClip(baseClip(), 30); // 60 s: far longer than a model takes to load
+    const { context, page, errors } = await ready();
+    try {
+      await recordViews(page);
+      // A model and then a clip in the same moment (one task): the clip waits for that model, even
+      // while the model file is still being read.
+      const list = [[first, 'switch-first.onnx'], [baseClip(), 'clip.mp4']].map(([path, name]) => ({ name, data: readFileSync(path).toString('base64') }));
+      await page.evaluate((items) => {
+        const zone = document.getElementById('drop-zone');
+        for (const { name, data } of items) {
+          const t = new DataTransfer();
+          t.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], name));
+          for (const type of ['dragenter', 'dragover', 'drop']) zone.dispatchEvent(new DragEvent(type, { dataTransfer: t, bubbles: true, cancelable: true }));
+        }
+      }, list);
+      assert.equal(await waitForView(page, ['result', 'error'], ANALYSIS_MS), 'result', await page.textContent('#error-detail'));
+      assert.equal(await page.textContent('#model-meta'), '· switch-first.onnx', 'the clip was checked with the model chosen just before it');
+
+      // Another model chosen while a longer clip is being checked: that clip ends with the model it
+      // started with (whose session must outlive the switch), the next one gets the new model.
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.click('#again')]);
+      await chooser.setFiles(long);
+      await page.waitForFunction(() => document.body.dataset.view === 'progress' && /^Second [1-9]/.test(document.getElementById('progress-count').textContent), null, { timeout: ANALYSIS_MS });
+      await page.setInputFiles('#model-input', second);
+      await page.waitForFunction(() => document.getElementById('model-name').textContent.includes('switch-second.onnx'), null, { timeout: 120_000 });
+      assert.equal(await waitForView(page, ['result', 'error'], ANALYSIS_MS), 'result', await page.textContent('#error-detail'));
+      const switchedDuringTheRun = await page.evaluate(() => window.__views.lastIndexOf('progress') === window.__views.length - 2);
+      assert.equal(await page.textContent('#model-meta'), '· switch-first.onnx', 'the clip under way kept its model');
+      await analyse(page, baseClip());
+      assert.equal(await page.textContent('#model-meta'), '· switch-second.onnx', 'the next clip is checked with the new model');
+      assert.ok(switchedDuringTheRun, 'the model changed while the clip was being checked');
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

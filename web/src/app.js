@@ -119,23 +119,9 @@ function onWorkerMessage(msg) {
       }
       break;
     }
-    case 'model-error': {
-      app.modelLoading = false;
-      app.candidateModel = null; // the worker still runs the model it had
-      updateEngineLine();
-      const m = messageFor('bad_model');
-      const still = app.model ? ` The model in use is still “${app.model.name}”.` : '';
-      showModelMessage('error', `${m.title}: ${msg.name}`, `${sentence(msg.error.message)}.${still}`);
-      el.modelMessage.dataset.code = msg.error.code;
-      // A clip that was waiting for this model is not checked with another one: back to where the
-      // person was, where the refusal is shown.
-      if (app.pendingFile) {
-        app.pendingFile = null;
-        show(app.result ? 'result' : 'intake');
-        if (!app.result) el.intake.classList.remove('intake-compact');
-      }
+    case 'model-error':
+      modelRefused(msg.name, msg.error);
       break;
-    }
     case 'clip':
       if (app.run?.id === msg.runId) app.run.expected = msg.expectedWindows;
       break;
@@ -235,9 +221,36 @@ function pickFile() {
 const isModelFile = (file) => /\.onnx$/i.test(file.name);
 
 async function loadModelFile(file) {
-  app.candidateModel = { name: file.name, bytes: await file.arrayBuffer(), source: 'file' };
+  // From the choice on, a clip dropped waits for this model, also while its bytes are read.
+  app.modelLoading = true;
   showModelMessage('info', `Loading “${file.name}”…`);
+  let bytes;
+  try {
+    bytes = await file.arrayBuffer();
+  } catch (err) {
+    modelRefused(file.name, { code: 'unreadable', message: `the file could not be read (${err.message})` });
+    return;
+  }
+  app.candidateModel = { name: file.name, bytes, source: 'file' };
   sendModel(app.candidateModel);
+}
+
+/** A model that did not load (refused by the worker, or unreadable): the one in use stays. */
+function modelRefused(name, error) {
+  app.modelLoading = false;
+  app.candidateModel = null; // the worker still runs the model it had
+  updateEngineLine();
+  const m = messageFor('bad_model');
+  const still = app.model ? ` The model in use is still “${app.model.name}”.` : '';
+  showModelMessage('error', `${m.title}: ${name}`, `${sentence(error.message)}.${still}`);
+  el.modelMessage.dataset.code = error.code;
+  // A clip that was waiting for this model is not checked with another one: back to where the
+  // person was, where the refusal is shown.
+  if (app.pendingFile) {
+    app.pendingFile = null;
+    show(app.result ? 'result' : 'intake');
+    if (!app.result) el.intake.classList.remove('intake-compact');
+  }
 }
 
 function acceptFiles(files) {

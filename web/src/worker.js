@@ -13,6 +13,9 @@ const state = {
   abortFlag: null, // Int32Array over a SharedArrayBuffer shared with the page
   cancelRequested: false,
   running: false,
+  inUse: null, // the detector the running analysis started with
+  retired: null, // that detector, once a newer model replaced it: closed when the analysis ends
+  loads: Promise.resolve(), // model loads, one after the other, so the last one asked for is the one kept
   overlap: true, // scanFile's: the core makes windows in its own worker while the network scores
 };
 
@@ -39,9 +42,12 @@ async function init({ backend = 'auto', abortFlag = null, build = {}, threads, o
 async function loadModel({ name, bytes, source }) {
   // The page's current model stays until the new one has loaded and passed its checks.
   const detector = await state.engine.loadDetector(bytes, { name });
-  if (state.detector) await state.detector.close();
+  const previous = state.detector;
   state.detector = detector;
   state.source = { name, source };
+  // A clip being checked keeps the model it started with (its session must outlive the run).
+  if (previous && previous === state.inUse) state.retired = previous;
+  else if (previous) await previous.close();
   // The core's worker for clips loads now, not when the first clip is dropped.
   if (state.overlap) detector.prepareScans();
   const { model } = detector;
@@ -69,7 +75,22 @@ async function analyze({ runId, file }) {
     throw new CoreError('invalid_argument', 'no model is loaded');
   }
   state.cancelRequested = false;
-  const result = await state.detector.scanFile(file, {
+  // The model this clip is checked with, and named with, whatever model is loaded meanwhile.
+  const d = state.detector;
+  const model = state.source;
+  state.inUse = d;
+  try {
+    await scanWith(d, model, runId, file);
+  } finally {
+    state.inUse = null;
+    const retired = state.retired;
+    state.retired = null;
+    await retired?.close();
+  }
+}
+
+async function scanWith(d, model, runId, file) {
+  const result = await d.scanFile(file, {
     overlap: state.overlap,
     // The core polls `aborted` between frames, while this thread is busy inside it: the page's
     // cancel reaches it through the shared flag, not through a message.
@@ -83,7 +104,6 @@ async function analyze({ runId, file }) {
     // The heat maps go to the page without a copy (the result below carries no maps).
     onWindow: (w) => post({ type: 'window', runId, window: w }, Object.values(w.maps).filter(Boolean).map((m) => m.data.buffer)),
   });
-  const d = state.detector;
   post({
     type: 'result',
     runId,
@@ -91,7 +111,7 @@ async function analyze({ runId, file }) {
       ...result,
       windows: result.windows.map(({ startTime, duration, score }) => ({ startTime, duration, score })),
       backend: d.backend,
-      model: { name: state.source.name, source: state.source.source, metadata: d.model.metadata, geometry: d.model.geometry },
+      model: { name: model.name, source: model.source, metadata: d.model.metadata, geometry: d.model.geometry },
       core: state.engine.coreStatus,
     },
   });
@@ -107,11 +127,14 @@ self.onmessage = async ({ data: msg }) => {
       }
       break;
     case 'load-model':
-      try {
-        await loadModel(msg);
-      } catch (err) {
-        post({ type: 'model-error', name: msg.name, source: msg.source, error: errorMessage(err) });
-      }
+      state.loads = state.loads.then(async () => {
+        try {
+          await loadModel(msg);
+        } catch (err) {
+          post({ type: 'model-error', name: msg.name, source: msg.source, error: errorMessage(err) });
+        }
+      });
+      await state.loads;
       break;
     case 'analyze':
       if (state.running) {
