@@ -22,6 +22,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { timeWindows } from './ort/timing.mjs';
+import { servePageModules } from './ort/page_modules.mjs';
 import { sessionOptions } from '../web/src/scorer.js';
 
 const require = createRequire(import.meta.url);
@@ -149,7 +150,7 @@ const root = mkdtempSync(join(tmpdir(), 'avlens-ort-gap-'));
 const dist = dirname(require.resolve('onnxruntime-web/webgpu'));
 mkdirSync(join(root, 'vendor', 'ort'), { recursive: true });
 for (const f of [...ORT_FILES, 'ort.wasm.min.mjs']) if (existsSync(join(dist, f))) copyFileSync(join(dist, f), join(root, 'vendor', 'ort', f));
-copyFileSync(fileURLToPath(new URL('./ort/timing.mjs', import.meta.url)), join(root, 'timing.mjs'));
+servePageModules(root);
 writeFileSync(join(root, 'index.html'), '<!doctype html><meta charset="utf-8"><title>ORT gap</title>\n');
 const models = o.models.map((m, i) => {
   const name = `model${i}.onnx`;

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { timeSession } from '../ort/timing.mjs';
+import { servePageModules } from '../ort/page_modules.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -90,7 +91,7 @@ async function chromiumWebgpu(o) {
   mkdirSync(join(root, 'vendor', 'ort'), { recursive: true });
   for (const f of ORT_FILES) copyFileSync(join(dist, f), join(root, 'vendor', 'ort', f));
   copyFileSync(o.model, join(root, 'model.onnx'));
-  copyFileSync(fileURLToPath(new URL('../ort/timing.mjs', import.meta.url)), join(root, 'timing.mjs'));
+  servePageModules(root);
   writeFileSync(join(root, 'index.html'), '<!doctype html><meta charset="utf-8"><title>ORT WebGPU timing</title>\n');
   const srv = await helpers.serve(root);
   const browser = await helpers.launch({ webgpu: true });

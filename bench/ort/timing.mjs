@@ -1,6 +1,8 @@
 // The timing loops of bench/ort_gap.mjs and bench/gpu/ort_bench.mjs, run the same way in Node
-// (onnxruntime-node) and in the page (onnxruntime-web; each bench serves this file as /timing.mjs):
-// no imports, no Node APIs.
+// (onnxruntime-node) and in the page (onnxruntime-web; each bench serves this file with
+// servePageModules in page_modules.mjs): no Node APIs, and its one import is the project's median.
+
+import { median } from '../../web/src/statistics.js';
 
 /** Feeds for `batch` windows: the model's declared input shapes, fixed pseudo-random values in [-1, 1). */
 export function randomFeeds(ort, session, batch) {
@@ -32,7 +34,7 @@ export async function timeRuns(session, feeds, { runs = 5, warmup = 2 } = {}) {
     ms.push(performance.now() - t0);
   }
   ms.sort((a, b) => a - b);
-  return { ms, median: ms[Math.floor(ms.length / 2)] };
+  return { ms, median: median(ms) };
 }
 
 /**
