@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Reproduces the bundled default model (web/model/avlens.onnx, docs/MODEL_CARD.md) from scratch:
+# Reproduces the synthetic-faces model (the default before the real-face models; docs/MODEL_CARD.md) from scratch:
 # synthetic data (avlens synth), window caches (avlens prep), training (avlens train), evaluation
 # in-domain and cross-domain (avlens eval), export (avlens export).
-#   scripts/make_default_model.sh [WORK_DIR]     (default: build/default-model)
+#   scripts/make_synthetic_model.sh [WORK_DIR]     (default: build/synthetic-model)
 # Sizes can be overridden: TRAIN_CLIPS (320), EXTRA_CLIPS (1000), TEST_CLIPS (100), EPOCHS (9), PRESET (tiny).
 # The variant is the best of docs/SYNTH_STUDY.md: pseudo-fakes on, attention off.
 set -euo pipefail
