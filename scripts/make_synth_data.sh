@@ -3,7 +3,7 @@
 #   synthA-train (domain A, seed 1), synthA-test (domain A, seed 2), synthB-test (domain B, seed 3)
 #   -> WORK/{synthA-train,synthA-test,synthB-test} and WORK/cache-<set> (avlens prep).
 #   scripts/make_synth_data.sh WORK     Sizes: TRAIN_CLIPS (320), TEST_CLIPS (100), PRESET (tiny).
-# Both scripts/make_first_realface_model.sh and scripts/run_synth_study.sh start here.
+# Both scripts/make_default_model.sh and scripts/run_synth_study.sh start here.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 AVLENS="${AVLENS_BIN:-$ROOT/build/bin/avlens}"

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The realface-1 model (docs/MODEL_CARD.md, "realface-1"; not yet the bundled default) in the stages
+# that made it:
+# the `tiny` geometry, real windows only after a synthetic pretraining, on the committed split
+# corpus/splits/realface-1 (its README says which people are where):
+#   0. synthetic faces: the network learns that lips and voice move together (docs/SYNTH.md);
+#   1. one real speaker (GRID s1, 39 clips): the same on a real face;
+#   2. 43 people, 96 clips;   3. 68 people, 178 clips, with 11 validation people;
+# every real window with its fake twin (the voice shifted, or another person's voice; docs/METHOD.md
+# §3). Then the held-out test (26 people never trained on), the card, the export.
+#   scripts/make_realface_model.sh [WORK_DIR]        (default: build/realface-model)
+# Resumable: a re-run skips what is done and each stage continues from its last checkpoint, so the
+# run (hours on 2 CPU cores) can span sessions. A stage starts from the previous stage's last.pt.
+# Environment: CORPUS (media folder, default /work/corpus-media; scripts/corpus.sh fills it),
+# EPOCHS_SYNTH (15), EPOCHS_ONE (53), EPOCHS_PEOPLE (26), EPOCHS_MORE (16): each stage's total
+# epochs of at most 100 steps; CHECKPOINT (best_val_auc: stage 3's best epoch on the validation
+# people, whose threshold the model keeps; last for its last epoch), OUT (WORK_DIR/avlens.onnx).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+AVLENS="${AVLENS_BIN:-$ROOT/build/bin/avlens}"
+WORK="$(mkdir -p "${1:-$ROOT/build/realface-model}" && cd "${1:-$ROOT/build/realface-model}" && pwd)"
+CORPUS="$(cd "${CORPUS:-/work/corpus-media}" && pwd)"
+SPLIT="$ROOT/corpus/splits/realface-1"
+CHECKPOINT="${CHECKPOINT:-best_val_auc}"
+OUT="${OUT:-$WORK/avlens.onnx}"
+start=$(date +%s)
+cd "$WORK"
+
+echo "== the corpus ($CORPUS)"
+status=0
+"$ROOT/scripts/corpus.sh" "$CORPUS" || status=$?
+if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then exit "$status"; fi  # 3: some clips missing, go on
+
+echo "== the split's lists with the corpus's paths"
+mkdir -p lists
+for f in "$SPLIT"/*.csv; do
+  CORPUS="$CORPUS" python3 - "$f" "lists/$(basename "$f")" <<'PY'
+import csv, os, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='')))
+for r in rows: r['path'] = os.path.join(os.environ['CORPUS'], r['path'])
+with open(sys.argv[2], 'w', newline='') as f:
+    w = csv.DictWriter(f, fieldnames=['path', 'label', 'group', 'kind'], lineterminator='\n')
+    w.writeheader(); w.writerows(rows)
+PY
+done
+# One cache of every training clip; each stage picks its clips with --data_list.
+python3 - <<'PY'
+import csv
+rows, seen = [], set()
+for name in ('one-speaker', 'people', 'more-people'):
+    for r in csv.DictReader(open(f'lists/{name}.csv', newline='')):
+        if r['path'] not in seen: seen.add(r['path']); rows.append(r)
+with open('lists/training.csv', 'w', newline='') as f:
+    w = csv.DictWriter(f, fieldnames=['path', 'label', 'group', 'kind'], lineterminator='\n')
+    w.writeheader(); w.writerows(rows)
+PY
+
+echo "== caches: the training clips, the validation and test sets (fakes made once with ffmpeg)"
+"$AVLENS" prep lists/training.csv --out cache --preset tiny
+node "$ROOT/scripts/make_mismatch_tests.mjs" lists/validation.csv validation --shifts 0.2,0.4
+"$AVLENS" prep validation/all.csv --out cache-validation --preset tiny
+node "$ROOT/scripts/make_mismatch_tests.mjs" lists/test.csv tests --shifts 0.2,0.4,0.6
+"$AVLENS" prep tests/all.csv --out cache-tests --preset tiny
+
+# Every stage: real windows with their fake twins, no pseudo-fakes, no attention, lr 1e-3.
+train() {
+  "$AVLENS" train --recipe paper --batch 8 --attention false --pseudo_fakes false --mismatch_probability 1 \
+    --twins true --jitter true --balance_classes true --seed 1 --lr 0.001 --max_steps_per_epoch 100 \
+    --progress false --resume "$@"
+}
+echo "== stage 0: synthetic faces"
+mix=real=0.5,desync=0.25,audio_swap=0.25
+[ -f synth/labels.csv ] || "$AVLENS" synth --out synth --count 480 --domain A --seed 11 --mix "$mix"
+"$AVLENS" prep synth/labels.csv --out cache-synth --preset tiny --detect-every 15
+train --data cache-synth --out run-synth --epochs "${EPOCHS_SYNTH:-15}"
+echo "== stage 1: one real speaker"
+train --data cache --data_list lists/one-speaker.csv --val_fraction 0 --mirror true \
+  --init run-synth/last.pt --out run-one-speaker --epochs "${EPOCHS_ONE:-53}"
+echo "== stage 2: 43 people"
+train --data cache --data_list lists/people.csv --val_fraction 0 --mirror true \
+  --init run-one-speaker/last.pt --out run-people --epochs "${EPOCHS_PEOPLE:-26}"
+echo "== stage 3: 68 people, 11 validation people"
+train --data cache --data_list lists/more-people.csv --val_data cache-validation --val_list validation/all.csv \
+  --mirror true --init run-people/last.pt --out run-more-people --epochs "${EPOCHS_MORE:-16}"
+
+echo "== evaluation on each held-out set (26 people never trained on)"
+mkdir -p eval
+for list in tests/*.csv; do
+  set="$(basename "$list" .csv)"
+  "$AVLENS" eval --checkpoint "run-more-people/$CHECKPOINT.pt" --data cache-tests --list "$list" \
+    --out "eval/$set" --heatmaps 0 > "eval/$set.json"
+  echo "$set: $(cat "eval/$set.json")"
+done
+
+echo "== model card and export"
+node "$ROOT/scripts/model_card.mjs" --eval eval --base "$ROOT/scripts/realface_model_card.json" --out card.json \
+  --train-list lists/more-people.csv --test-list lists/test.csv
+"$AVLENS" export "run-more-people/$CHECKPOINT.pt" --out "$OUT" --name avlens-realface-tiny --card card.json \
+  --training-data "public real talking-face corpus (docs/CORPUS.md), split corpus/splits/realface-1; synthetic pretraining, then real windows with fake twins"
+echo "realface model made in $(( $(date +%s) - start )) s: $OUT; card: $WORK/card.json"
