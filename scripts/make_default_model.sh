@@ -25,11 +25,9 @@ CHECKPOINT="run/${CHECKPOINT:-last}.pt"
 OUT="${OUT:-$ROOT/web/model/avlens.onnx}"
 start=$(date +%s)
 cd "$WORK"
+. "$ROOT/scripts/model_steps.sh"
 
-echo "== the corpus ($CORPUS)"
-status=0
-"$ROOT/scripts/corpus.sh" "$CORPUS" || status=$?
-if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then exit "$status"; fi  # 3: some clips missing, go on
+rebuild_corpus "$CORPUS"
 
 if [ -f lists/train.csv ] && [ -f lists/test.csv ]; then
   # A resumed run keeps its split even when the corpus has grown since: a person the checkpoint has
@@ -53,17 +51,7 @@ echo "== training ($EPOCHS epochs in all; resumes)"
   --resume ${TRAIN_ARGS:-}
 
 echo "== evaluation on each held-out set"
-mkdir -p eval
-for list in tests/*.csv; do
-  set="$(basename "$list" .csv)"
-  "$AVLENS" eval --checkpoint "$CHECKPOINT" --data cache-tests --list "$list" --out "eval/$set" --heatmaps 0 \
-    > "eval/$set.json"
-  echo "$set: $(cat "eval/$set.json")"
-done
-
-echo "== model card and export"
-node "$ROOT/scripts/model_card.mjs" --eval eval --base "$ROOT/scripts/default_model_card.json" --out card.json \
-  --train-list lists/train.csv --test-list lists/test.csv
-"$AVLENS" export "$CHECKPOINT" --out "$OUT" --name avlens-realface-tiny --card card.json \
-  --training-data "public real talking-face corpus (docs/CORPUS.md), training split by person; pseudo-fakes and mismatch fakes"
+evaluate_test_sets "$CHECKPOINT"
+card_and_export "$CHECKPOINT" "$ROOT/scripts/default_model_card.json" lists/train.csv "$OUT" \
+  "public real talking-face corpus (docs/CORPUS.md), training split by person; pseudo-fakes and mismatch fakes"
 echo "default model made in $(( $(date +%s) - start )) s: $OUT; card: $WORK/card.json"

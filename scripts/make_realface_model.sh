@@ -19,40 +19,35 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 AVLENS="${AVLENS_BIN:-$ROOT/build/bin/avlens}"
 WORK="$(mkdir -p "${1:-$ROOT/build/realface-model}" && cd "${1:-$ROOT/build/realface-model}" && pwd)"
-CORPUS="$(cd "${CORPUS:-/work/corpus-media}" && pwd)"
+CORPUS="${CORPUS:-/work/corpus-media}"
 SPLIT="$ROOT/corpus/splits/realface-1"
 CHECKPOINT="${CHECKPOINT:-best_val_auc}"
 OUT="${OUT:-$WORK/avlens.onnx}"
 start=$(date +%s)
 cd "$WORK"
+. "$ROOT/scripts/model_steps.sh"
 
-echo "== the corpus ($CORPUS)"
-status=0
-"$ROOT/scripts/corpus.sh" "$CORPUS" || status=$?
-if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then exit "$status"; fi  # 3: some clips missing, go on
+rebuild_corpus "$CORPUS"
+CORPUS="$(cd "$CORPUS" && pwd)"  # the lists below hold absolute paths
 
+# lists/training.csv: every training clip once (one cache; each stage picks its clips with --data_list).
 echo "== the split's lists with the corpus's paths"
 mkdir -p lists
-for f in "$SPLIT"/*.csv; do
-  CORPUS="$CORPUS" python3 - "$f" "lists/$(basename "$f")" <<'PY'
-import csv, os, sys
-rows = list(csv.DictReader(open(sys.argv[1], newline='')))
-for r in rows: r['path'] = os.path.join(os.environ['CORPUS'], r['path'])
-with open(sys.argv[2], 'w', newline='') as f:
-    w = csv.DictWriter(f, fieldnames=['path', 'label', 'group', 'kind'], lineterminator='\n')
-    w.writeheader(); w.writerows(rows)
-PY
-done
-# One cache of every training clip; each stage picks its clips with --data_list.
-python3 - <<'PY'
-import csv
-rows, seen = [], set()
-for name in ('one-speaker', 'people', 'more-people'):
-    for r in csv.DictReader(open(f'lists/{name}.csv', newline='')):
-        if r['path'] not in seen: seen.add(r['path']); rows.append(r)
-with open('lists/training.csv', 'w', newline='') as f:
-    w = csv.DictWriter(f, fieldnames=['path', 'label', 'group', 'kind'], lineterminator='\n')
-    w.writeheader(); w.writerows(rows)
+CORPUS="$CORPUS" python3 - "$SPLIT" <<'PY'
+import csv, glob, os, sys
+FIELDS = ['path', 'label', 'group', 'kind']
+def write(name, rows):
+    with open(f'lists/{name}.csv', 'w', newline='') as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS, lineterminator='\n')
+        w.writeheader(); w.writerows(rows)
+lists = {}
+for file in sorted(glob.glob(os.path.join(sys.argv[1], '*.csv'))):
+    rows = list(csv.DictReader(open(file, newline='')))
+    for r in rows: r['path'] = os.path.join(os.environ['CORPUS'], r['path'])
+    lists[os.path.basename(file)[:-4]] = rows
+    write(os.path.basename(file)[:-4], rows)
+training = {r['path']: r for name in ('one-speaker', 'people', 'more-people') for r in lists[name]}
+write('training', list(training.values()))
 PY
 
 echo "== caches: the training clips, the validation and test sets (fakes made once with ffmpeg)"
@@ -84,17 +79,7 @@ train --data cache --data_list lists/more-people.csv --val_data cache-validation
   --mirror true --init run-people/last.pt --out run-more-people --epochs "${EPOCHS_MORE:-16}"
 
 echo "== evaluation on each held-out set (26 people never trained on)"
-mkdir -p eval
-for list in tests/*.csv; do
-  set="$(basename "$list" .csv)"
-  "$AVLENS" eval --checkpoint "run-more-people/$CHECKPOINT.pt" --data cache-tests --list "$list" \
-    --out "eval/$set" --heatmaps 0 > "eval/$set.json"
-  echo "$set: $(cat "eval/$set.json")"
-done
-
-echo "== model card and export"
-node "$ROOT/scripts/model_card.mjs" --eval eval --base "$ROOT/scripts/realface_model_card.json" --out card.json \
-  --train-list lists/more-people.csv --test-list lists/test.csv
-"$AVLENS" export "run-more-people/$CHECKPOINT.pt" --out "$OUT" --name avlens-realface-tiny --card card.json \
-  --training-data "public real talking-face corpus (docs/CORPUS.md), split corpus/splits/realface-1; synthetic pretraining, then real windows with fake twins"
+evaluate_test_sets "run-more-people/$CHECKPOINT.pt"
+card_and_export "run-more-people/$CHECKPOINT.pt" "$ROOT/scripts/realface_model_card.json" lists/more-people.csv "$OUT" \
+  "public real talking-face corpus (docs/CORPUS.md), split corpus/splits/realface-1; synthetic pretraining, then real windows with fake twins"
 echo "realface model made in $(( $(date +%s) - start )) s: $OUT; card: $WORK/card.json"
