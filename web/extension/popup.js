@@ -130,7 +130,7 @@ function render(report) {
     timeline.append(bar);
   }
   timeline.setAttribute('aria-label', `Timeline of ${seconds} seconds; ${agg?.windows ?? 0} analysed`);
-  $('meta').textContent = `${v.size.width}×${v.size.height}, frames sent ${v.frames.sent}, dropped ${v.frames.dropped}`;
+  $('meta').textContent = `${v.size.width}×${v.size.height}, frames sent ${v.frames.sent}, pictures missed ${v.frames.dropped}`;
   $('meta').dataset.sent = String(v.frames.sent);
   $('meta').dataset.dropped = String(v.frames.dropped);
   const others = report.videos.filter((x) => x !== v);

@@ -10,10 +10,16 @@ import { scoreLevelFor, thresholdSentence, verdictFor } from '../../src/verdict.
 import { Badge } from './badge.js';
 import { Analyser } from './analyser.js';
 import { LiveSound, TAP_SUPPORTED } from './live-sound.js';
+import { PictureClock } from './picture-clock.js';
 import { LIMITS } from './protocol.js';
 
 const ROLLING_WINDOWS = 5; // the badge shows the mean of the last five scored windows
 const MAX_FRAMES_IN_FLIGHT = 12; // frames sent but not yet taken by the core; more are dropped
+// How long one frame of a video is shown, until two callbacks have measured it; and the range a
+// measurement is held to (a stall or a jump must not make one frame stand for seconds).
+const DEFAULT_FRAME_INTERVAL = 1 / 30;
+const MIN_FRAME_INTERVAL = 1 / 240;
+const MAX_FRAME_INTERVAL = 0.25;
 const AUDIO_CHUNK_SECONDS = 0.25;
 const RESYNC_SECONDS = 0.15; // sound and picture clocks further apart than this: start again
 const SILENCE_SECONDS = 3;
@@ -103,11 +109,12 @@ class Watch {
     this.placement = null; // once sound was placed: 'exact' (counted), else a key of PLACEMENT_NOTES
     this.audioStart = null; // the pending startAudio(), shared by concurrent callers
     this.inFlight = 0;
-    this.droppedFrames = 0; // frames presented while analysing and not sent (missed, or too many in flight)
+    this.droppedFrames = 0; // pictures the core takes (Segment.pick) that got no frame of their own: missed, or too many in flight
     this.sentFrames = 0;
     this.frameSide = LIMITS.maxSide; // set from the engine's status when a segment begins
     this.frameSize = null; // { width, height } of the last frame read
-    this.lastPresented = null; // rVFC's presentedFrames of the previous callback
+    this.lastPresented = null; // { count, media }: rVFC's presentedFrames and mediaTime of the previous callback
+    this.frameInterval = DEFAULT_FRAME_INTERVAL; // seconds one frame of the video is shown (measured)
     this.clock = null; // { perf, media } of the last presented frame
     this.timing = []; // per segment: { start, firstFrame, firstSound } in media seconds
     this.traces = []; // per segment (the last TRACE_SEGMENTS): see Segment.trace
@@ -242,7 +249,7 @@ class Watch {
     return this.video.ended ? 'ended' : 'paused';
   }
 
-  /** Whether most frames presented while analysing were dropped (a slow machine). */
+  /** Whether most pictures the core needed while analysing got no frame (a slow machine). */
   mostlyDropped() {
     const presented = this.sentFrames + this.droppedFrames;
     return presented >= 10 && this.droppedFrames > SLOW_SHARE * presented;
@@ -444,17 +451,21 @@ class Watch {
     if (this.forgotten || !this.video.isConnected) return; // forgotten: stop the loop
     this.video.requestVideoFrameCallback(this.onFrame);
     this.clock = { perf: metadata.expectedDisplayTime ?? now, media: metadata.mediaTime };
-    // Frames the video presented between two callbacks (the page's thread was busy) were never read.
-    const missed = this.lastPresented === null ? 0 : Math.max(0, metadata.presentedFrames - this.lastPresented - 1);
-    this.lastPresented = metadata.presentedFrames;
-    if (!this.segment) return;
-    if (missed > 0) this.segment.dropped(missed);
-    if (this.inFlight >= MAX_FRAMES_IN_FLIGHT) {
-      this.segment.dropped(1);
-      return;
+    // How long one frame of this video is shown: media time over frames presented since the last
+    // callback (callbacks can skip frames when the page's thread is busy).
+    const last = this.lastPresented;
+    if (last && metadata.presentedFrames > last.count && metadata.mediaTime > last.media) {
+      const interval = (metadata.mediaTime - last.media) / (metadata.presentedFrames - last.count);
+      this.frameInterval = Math.min(MAX_FRAME_INTERVAL, Math.max(MIN_FRAME_INTERVAL, interval));
     }
+    this.lastPresented = { count: metadata.presentedFrames, media: metadata.mediaTime };
+    if (!this.segment) return;
+    // Only the frames the core will use are read (PictureClock).
+    const pick = this.segment.pick(metadata.mediaTime, this.frameInterval);
+    if (!pick) return;
+    if (this.inFlight >= MAX_FRAMES_IN_FLIGHT) return; // its pictures count as missed when the next frame is taken
     const frame = this.readFrame(metadata.mediaTime);
-    if (frame) this.segment.frame(frame, frame.media);
+    if (frame) this.segment.frame(frame, frame.media, pick);
   }
 
   /** Frames were dropped; says so once most of the video's frames were. */
@@ -570,6 +581,7 @@ class Watch {
       // inFlight: frames sent and not yet taken by the core (at most MAX_FRAMES_IN_FLIGHT): the
       // part of the lag upstream of the windows' backlog.
       // side: the longer side the core asked for; size: the last frame read, as sent (scaled to it).
+      // dropped: the core's pictures that got no frame of their own (PictureClock), not frames.
       frames: { sent: this.sentFrames, dropped: this.droppedFrames, inFlight: this.inFlight, side: this.frameSide, size: this.frameSize },
       stream: this.streamReport(trace),
       segments: this.timing.slice(-10),
@@ -612,6 +624,7 @@ class Segment {
     this.lastSound = null;
     this.blackSince = null;
     this.lastFrameTime = null; // the latest frame time sent (seconds from the start)
+    this.pictures = new PictureClock(geometry.fps); // which frames the core will use
     this.open = true;
     // What the core is given, in the core's times (seconds from `start`): frames [time, mean
     // brightness 0-255] and the sound's peak |sample| per block of `blockSamples` (1 ms).
@@ -627,18 +640,36 @@ class Segment {
     analyser.send({ ...msg, video: this.watch.id, segment: this.number }, transfer);
   }
 
-  frame({ pixels, width, height }, media) {
+  /**
+   * Whether the core will use the frame presented at `media`, on screen for about `interval` s
+   * (PictureClock): null, or { last, missed, interval }. Until the stretch's start is known every
+   * frame is kept (tryStart picks among them).
+   */
+  pick(media, interval) {
+    if (this.start === null) return { interval };
+    const pick = this.pictures.pick(media - this.start, interval);
+    return pick && { ...pick, interval };
+  }
+
+  frame({ pixels, width, height }, media, pick) {
     if (!this.open) return;
     const luma = this.checkBlack(pixels, media);
     if (!this.open) return;
     if (this.start === null) {
-      this.frames.push({ pixels, width, height, media, luma });
+      this.frames.push({ pixels, width, height, media, luma, interval: pick.interval });
       while (this.frames.length > 2 * this.fps + 30) this.frames.shift();
       this.tryStart();
-    } else this.sendFrame({ pixels, width, height, media }, luma);
+    } else this.take(pick, { pixels, width, height, media }, luma);
   }
 
-  /** `n` frames were not sent (never read, or too many in flight). */
+  /** Sends a picked frame; the pictures before it that it stands in for count as dropped. */
+  take(pick, frame, luma) {
+    this.pictures.take(pick);
+    if (pick.missed > 0) this.dropped(pick.missed);
+    this.sendFrame(frame, luma);
+  }
+
+  /** `n` pictures of the core got no frame of their own (not read in time, or too many in flight). */
   dropped(n) {
     if (this.open) this.watch.noteDropped(n);
   }
@@ -730,12 +761,22 @@ class Segment {
 
   tryStart() {
     if (this.start !== null || this.frames.length === 0 || this.anchor === null) return;
-    this.start = Math.max(this.frames[0].media, this.anchor.media);
+    // The first frame read can be the second one shown (the callback came after the first was
+    // presented, as after a seek): within one frame's time of the sound's start, the stretch starts
+    // with the sound and the core shows that frame from time 0 (frame_rate.hpp), so its windows
+    // fall on the same seconds as the file's in `avlens scan` (a 33 ms later grid alone moved the
+    // test clip's windows by a median 0.038).
+    const first = this.frames[0];
+    const late = first.media - this.anchor.media;
+    this.start = late > 0 && late <= first.interval + 1e-6 ? this.anchor.media : Math.max(first.media, this.anchor.media);
     this.trace.start = this.start;
     this.timing = { start: this.start, firstFrame: this.frames[0].media, firstSound: this.anchor.media, placement: this.placement };
     this.watch.timing.push(this.timing);
     this.send({ type: 'open', start: this.start });
-    for (const f of this.frames) this.sendFrame(f, f.luma);
+    for (const f of this.frames) {
+      const pick = this.pick(f.media, f.interval);
+      if (pick) this.take(pick, f, f.luma);
+    }
     this.frames = [];
     for (const c of this.chunks) {
       const skip = Math.round((this.start - c.media) * this.rate);
