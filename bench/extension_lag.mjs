@@ -17,7 +17,8 @@
 //   `--poll` s while it played; the same per scored window when it arrived (median, max, and the
 //   median of each third of the clip's windows that arrived while it played: a lag that grows
 //   shows there);
-//   the frames the content script sent and dropped, and their size (scaled to the core's push side);
+//   the frames the content script sent (only those the core takes) and the core's pictures that got
+//   no frame ("dropped"), and their size (scaled to the core's push side);
 //   the machine: cores, os.loadavg() at the start
 //   and the end (the lag grows with the load: give figures with it).
 import { execFileSync } from 'node:child_process';
@@ -179,7 +180,7 @@ async function main() {
     console.log(`windows: ${s.made} made, ${s.scored} scored, ${s.skipped.slow} dropped 'slow', ${s.skipped.silent + s.skipped.no_face} skipped otherwise (silent ${s.skipped.silent}, no face ${s.skipped.no_face}), ${s.failed} failed`);
     console.log(`backlog: max ${s.maxWaiting} waiting windows (bound ${s.waitingLimit}); sampled max ${result.backlog.maxSampled}`);
     console.log(`lag behind the playhead: at the end ${sec(s.lagAtEnd)}; while playing (every ${o.poll} s, ${lagsNow.length} samples) median ${sec(result.lag.sampled.median)}, max ${sec(result.lag.sampled.max)}; on each scored window's arrival median ${sec(result.lag.onArrival.median)}, max ${sec(result.lag.onArrival.max)}; medians by third of the clip ${byThird.map(sec).join(', ') || 'n/a'}`);
-    console.log(`frames: ${video.frames.sent} sent, ${video.frames.dropped} dropped by the content script; in flight to the core while playing median ${result.frames.inFlightSampled.median}, max ${result.frames.inFlightSampled.max}${video.frames.size ? `; sent at ${video.frames.size.width}x${video.frames.size.height} (the core's push side ${video.frames.side})` : ''}`);
+    console.log(`frames: ${video.frames.sent} sent, ${video.frames.dropped} of the core's pictures got no frame (not read in time, or too many in flight); in flight to the core while playing median ${result.frames.inFlightSampled.median}, max ${result.frames.inFlightSampled.max}${video.frames.size ? `; sent at ${video.frames.size.width}x${video.frames.size.height} (the core's push side ${video.frames.side})` : ''}`);
     if (o.json) {
       mkdirSync(dirname(o.json), { recursive: true });
       writeFileSync(o.json, JSON.stringify({ ...result, arrivals: s.arrivals, samples }, null, 2) + '\n');
