@@ -468,7 +468,7 @@ class Watch {
     if (frame) this.segment.frame(frame, frame.media, pick);
   }
 
-  /** Frames were dropped; says so once most of the video's frames were. */
+  /** The core's pictures got no frame; says so once most of them did (mostlyDropped). */
   noteDropped(n) {
     this.droppedFrames += n;
     if (this.state === 'running' && this.reason !== 'slow' && this.mostlyDropped()) this.set('running', 'slow');
@@ -625,6 +625,7 @@ class Segment {
     this.blackSince = null;
     this.lastFrameTime = null; // the latest frame time sent (seconds from the start)
     this.pictures = new PictureClock(geometry.fps); // which frames the core will use
+    this.early = null; // { origin, clock }: counts the pictures missed before the start is known (pick)
     this.open = true;
     // What the core is given, in the core's times (seconds from `start`): frames [time, mean
     // brightness 0-255] and the sound's peak |sample| per block of `blockSamples` (1 ms).
@@ -643,10 +644,20 @@ class Segment {
   /**
    * Whether the core will use the frame presented at `media`, on screen for about `interval` s
    * (PictureClock): null, or { last, missed, interval }. Until the stretch's start is known every
-   * frame is kept (tryStart picks among them).
+   * frame is kept (tryStart picks among them), and the pictures missed meanwhile (a page too busy to
+   * hand over frames, while the sound that would start the stretch waits) are counted at once, on a
+   * grid from the first frame read; tryStart does not count them again.
    */
   pick(media, interval) {
-    if (this.start === null) return { interval };
+    if (this.start === null) {
+      this.early ??= { origin: media, clock: new PictureClock(this.fps) };
+      const early = this.early.clock.pick(media - this.early.origin, interval);
+      if (early) {
+        this.early.clock.take(early);
+        if (early.missed > 0) this.dropped(early.missed);
+      }
+      return { interval };
+    }
     const pick = this.pictures.pick(media - this.start, interval);
     return pick && { ...pick, interval };
   }
@@ -770,12 +781,12 @@ class Segment {
     const late = first.media - this.anchor.media;
     this.start = late > 0 && late <= first.interval + 1e-6 ? this.anchor.media : Math.max(first.media, this.anchor.media);
     this.trace.start = this.start;
-    this.timing = { start: this.start, firstFrame: this.frames[0].media, firstSound: this.anchor.media, placement: this.placement };
+    this.timing = { start: this.start, firstFrame: first.media, firstSound: this.anchor.media, placement: this.placement };
     this.watch.timing.push(this.timing);
     this.send({ type: 'open', start: this.start });
     for (const f of this.frames) {
-      const pick = this.pick(f.media, f.interval);
-      if (pick) this.take(pick, f, f.luma);
+      const pick = this.pictures.pick(f.media - this.start, f.interval);
+      if (pick) this.take({ ...pick, missed: 0 }, f, f.luma); // missed ones were counted in pick()
     }
     this.frames = [];
     for (const c of this.chunks) {
