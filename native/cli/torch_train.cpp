@@ -4,6 +4,8 @@
 #include <filesystem>
 
 #include "args.hpp"
+#include "avlens/export/exporter.hpp"
+#include "avlens/model_metadata.hpp"
 #include "avlens/train/trainer.hpp"
 #include "avlens/train/training_data.hpp"
 #include "command.hpp"
@@ -14,6 +16,41 @@ namespace avlens::cli {
 namespace {
 namespace fs = std::filesystem;
 
+// The keys that are both train options and the network's variant (model::ModelConfig::to_json).
+const char* const kVariantKeys[] = {"attention", "residual", "map_size", "distance", "attention_scale", "norm"};
+
+// --init names a run's checkpoint, or an exported model (M.onnx with M.safetensors beside it, such as
+// the page's web/model/avlens.onnx).
+bool is_exported_model(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".onnx";
+}
+
+nlohmann::json init_model_config(const std::string& init) {
+  if (!is_exported_model(init)) return train::read_checkpoint_state(init, train::LegacyArchive::kLoadWithWarning).model_config;
+  const auto meta = read_onnx_metadata_file(init);
+  auto it = meta.find("model_config");
+  if (it == meta.end()) throw std::invalid_argument("--init '" + init + "' has no model_config in its metadata (not exported by avlens)");
+  auto config = nlohmann::json::parse(it->second, nullptr, false);
+  if (!config.is_object()) throw std::invalid_argument("--init '" + init + "': its model_config is not a JSON object");
+  return config;
+}
+
+// A run that starts from another model takes that model's variant (attention, norm, ...) unless the
+// flags or the config file name it: `--init web/model/avlens.onnx` alone fine-tunes the bundled model.
+void adopt_init_variant(train::TrainConfig& config, const Args& args, const nlohmann::json& file) {
+  const nlohmann::json model = init_model_config(config.init);
+  for (std::string key : kVariantKeys) {
+    std::string dashed = key;
+    for (auto& c : dashed)
+      if (c == '_') c = '-';
+    if (args.has(key) || args.has(dashed) || file.contains(key) || file.contains(dashed) || !model.contains(key)) continue;
+    const auto& v = model[key];
+    config.set(key, v.is_string() ? v.get<std::string>() : v.dump());
+  }
+}
+
 void usage() {
   std::printf("usage: avlens train [--config FILE.json] [--resume] [--KEY VALUE ...]\n\nkeys (config file or flags):\n ");
   for (const auto& k : train::TrainConfig::keys()) std::printf(" %s", k.c_str());
@@ -21,7 +58,9 @@ void usage() {
       "\n\n--recipe paper (Adam lr 1e-3) | reference (lr 1e-4); --data CACHE from avlens prep; --out DIR gets\n"
       "last.pt, best_val_auc.pt, best_train_loss.pt (checkpoints: safetensors, weights + Adam state + run\n"
       "state), history.json, config.json. --resume continues from DIR/last.pt; --init CKPT starts a new run\n"
-      "from another run's weights (fine-tuning). An old checkpoint (a LibTorch archive, which can run code it\n"
+      "from another run's weights (fine-tuning), --init M.onnx from an exported model's (M.safetensors beside\n"
+      "it; web/model/avlens.onnx is the bundled one); the run takes that model's variant (attention, norm,\n"
+      "distance, ...) unless flags say otherwise. An old checkpoint (a LibTorch archive, which can run code it\n"
       "carries) still loads here, with a warning; the run's next save writes the safetensors format.\n"
       "Data-parallel: start one process per rank with --world-size N --rank R --master-addr HOST\n"
       "--master-port P; --backend auto (NCCL on CUDA when built with it, else Gloo) | gloo | nccl.\n");
@@ -43,13 +82,15 @@ int run_train(const std::vector<std::string>& argv) {
   }
   if (!args.positionals().empty()) throw std::invalid_argument("train takes no positional arguments (see --help)");
   train::TrainConfig config;
-  if (args.has("config")) config.apply(train::read_config_file(args.get("config")));
+  const nlohmann::json file = args.has("config") ? train::read_config_file(args.get("config")) : nlohmann::json::object();
+  config.apply(file);
   // Flags override the file; the recipe first so that an explicit --lr wins over it.
   if (args.has("recipe")) config.set("recipe", args.get("recipe"));
   for (const auto& k : values) {
     if (k == "config" || k == "recipe" || !args.has(k)) continue;
     config.set(k, args.get(k));
   }
+  if (!config.init.empty()) adopt_init_variant(config, args, file);
   config.validate();
 
   auto data = train::open_training_data(config);
@@ -82,7 +123,12 @@ int run_train(const std::vector<std::string>& argv) {
                    config.init.empty() ? "scratch" : config.init.c_str());
     }
   }
-  if (!resumed && !config.init.empty()) trainer.initialise_from(config.init);
+  if (!resumed && !config.init.empty()) {
+    if (is_exported_model(config.init))
+      trainer.initialise_from(exporter::load_exported_model(config.init).model, config.init);
+    else
+      trainer.initialise_from(config.init);
+  }
   train::TrainHooks hooks;
   hooks.on_epoch = [&](const train::EpochRecord& r) {
     if (config.rank == 0)

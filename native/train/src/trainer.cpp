@@ -92,6 +92,19 @@ void Trainer::initialise_from(const std::string& checkpoint) {
   if (parallel_) parallel_->broadcast_parameters(*model_);
 }
 
+void Trainer::initialise_from(const model::Detector& weights, const std::string& name) {
+  const nlohmann::json config = weights->config().to_json();
+  if (config != state_.model_config)
+    throw Error(ErrorCode::kInvalidArgument, "cannot start from '" + name + "': its model " + config.dump() +
+                                                 " differs from this run's " + state_.model_config.dump());
+  torch::NoGradGuard no_grad;
+  const auto parameters = weights->named_parameters();
+  for (auto& p : model_->named_parameters()) p.value().copy_(parameters[p.key()]);
+  const auto buffers = weights->named_buffers();
+  for (auto& b : model_->named_buffers()) b.value().copy_(buffers[b.key()]);
+  if (parallel_) parallel_->broadcast_parameters(*model_);
+}
+
 torch::Tensor detector_loss(const torch::Tensor& logits, const torch::Tensor& labels, bool balance_classes) {
   if (!balance_classes) return torch::binary_cross_entropy_with_logits(logits, labels);
   const double n = static_cast<double>(labels.numel()), fakes = labels.sum().item<double>(), reals = n - fakes;

@@ -46,6 +46,9 @@ class Trainer {
   // Starts from another run's weights (TrainConfig::init): the model must be the same; the
   // optimiser, the epoch count and the history start afresh.
   void initialise_from(const std::string& checkpoint);
+  // The same from a network in memory, e.g. an exported model read back (export/exporter.hpp's
+  // load_exported_model): fine-tuning the model the page ships. `name` says where it came from.
+  void initialise_from(const model::Detector& weights, const std::string& name);
   // Trains until config.epochs epochs are done. Returns this call's epochs.
   std::vector<EpochRecord> fit(const TrainHooks& hooks = {});
 
