@@ -1,5 +1,6 @@
-# Steps that the scripts making a real-face model share (sourced by make_default_model.sh and
-# make_realface_model.sh, which set ROOT and AVLENS and run inside their work folder).
+# Steps that the scripts making a real-face model share (sourced by make_default_model.sh,
+# make_realface_model.sh and make_realface2_model.sh, which set ROOT and AVLENS and run inside their
+# work folder).
 
 # The corpus in $1 from the manifest; missing clips (status 3) are reported and the run goes on.
 rebuild_corpus() {
@@ -7,6 +8,40 @@ rebuild_corpus() {
   local status=0
   "$ROOT/scripts/corpus.sh" "$1" || status=$?
   if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then exit "$status"; fi
+}
+
+# split_lists SPLIT_DIR CORPUS [UNION=LIST,LIST...]: every list of a committed split
+# (corpus/splits/NAME/*.csv, paths relative to the corpus) as lists/<list>.csv with CORPUS's absolute
+# paths; a UNION argument also writes lists/UNION.csv, the named lists' clips once each.
+split_lists() {
+  mkdir -p lists
+  python3 - "$@" <<'PY'
+import csv, glob, os, sys
+split, corpus, unions = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3:]
+FIELDS = ['path', 'label', 'group', 'kind']
+def write(name, rows):
+    with open(f'lists/{name}.csv', 'w', newline='') as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS, lineterminator='\n')
+        w.writeheader(); w.writerows(rows)
+lists = {}
+for file in sorted(glob.glob(os.path.join(split, '*.csv'))):
+    rows = list(csv.DictReader(open(file, newline='')))
+    for r in rows: r['path'] = os.path.join(corpus, r['path'])
+    lists[os.path.basename(file)[:-4]] = rows
+    write(os.path.basename(file)[:-4], rows)
+for union in unions:
+    name, parts = union.split('=', 1)
+    write(name, list({r['path']: r for part in parts.split(',') for r in lists[part]}.values()))
+PY
+}
+
+# The real-face recipe (docs/MODEL_CARD.md, realface-1): every window beside its fake twin, no
+# pseudo-fakes, no attention, batch 8, epochs of at most 100 steps, resumable. The caller gives
+# --lr, the data, --out and --epochs (an option given twice is refused).
+train_with_twins() {
+  "$AVLENS" train --recipe paper --batch 8 --attention false --pseudo_fakes false --mismatch_probability 1 \
+    --twins true --jitter true --balance_classes true --seed 1 --max_steps_per_epoch 100 \
+    --progress false --resume "$@"
 }
 
 # CHECKPOINT on every held-out set tests/*.csv (cache-tests): eval/<set>/ and eval/<set>.json.

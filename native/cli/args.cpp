@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <iterator>
 
 namespace avlens::cli {
 
@@ -36,15 +37,26 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& va
   }
 }
 
+// A single-valued option given twice is ambiguous (which one was meant?): an error that names both
+// values, rather than one of them silently. Repeatable options are read with get_all.
+const std::string* Args::single(const std::string& name) const {
+  auto range = values_.equal_range(name);
+  if (range.first == range.second) return nullptr;
+  if (std::next(range.first) != range.second)
+    throw std::invalid_argument("option --" + name + " is given more than once ('" + range.first->second + "', '" +
+                                std::next(range.first)->second + "'); give it once");
+  return &range.first->second;
+}
+
 std::string Args::get(const std::string& name, const std::string& fallback) const {
-  auto it = values_.find(name);
-  return it == values_.end() ? fallback : it->second;
+  const std::string* v = single(name);
+  return v ? *v : fallback;
 }
 
 std::string Args::require(const std::string& name) const {
-  auto it = values_.find(name);
-  if (it == values_.end()) throw std::invalid_argument("missing required option --" + name);
-  return it->second;
+  const std::string* v = single(name);
+  if (!v) throw std::invalid_argument("missing required option --" + name);
+  return *v;
 }
 
 namespace {
@@ -66,23 +78,23 @@ bool parse_whole(const std::string& text, Convert convert, T* out) {
 }  // namespace
 
 int Args::get_int(const std::string& name, int fallback) const {
-  auto it = values_.find(name);
-  if (it == values_.end()) return fallback;
+  const std::string* text = single(name);
+  if (!text) return fallback;
   int v = 0;
-  if (!parse_whole(it->second, [](const std::string& t, size_t* used) { return std::stoi(t, used); }, &v))
-    throw std::invalid_argument("option --" + name + " expects an integer, got '" + it->second + "'");
+  if (!parse_whole(*text, [](const std::string& t, size_t* used) { return std::stoi(t, used); }, &v))
+    throw std::invalid_argument("option --" + name + " expects an integer, got '" + *text + "'");
   return v;
 }
 
 // Non-finite values are refused: NaN compares false with every threshold and limit, so
 // `--threshold nan` would silently give a verdict.
 double Args::get_double(const std::string& name, double fallback) const {
-  auto it = values_.find(name);
-  if (it == values_.end()) return fallback;
+  const std::string* text = single(name);
+  if (!text) return fallback;
   double v = 0;
-  if (!parse_whole(it->second, [](const std::string& t, size_t* used) { return std::stod(t, used); }, &v) ||
+  if (!parse_whole(*text, [](const std::string& t, size_t* used) { return std::stod(t, used); }, &v) ||
       !std::isfinite(v))
-    throw std::invalid_argument("option --" + name + " expects a finite number, got '" + it->second + "'");
+    throw std::invalid_argument("option --" + name + " expects a finite number, got '" + *text + "'");
   return v;
 }
 

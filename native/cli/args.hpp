@@ -26,6 +26,7 @@ class Args {
   std::vector<std::string> get_all(const std::string& name) const;
 
  private:
+  const std::string* single(const std::string& name) const;  // throws when given more than once
   std::multimap<std::string, std::string> values_;
   std::set<std::string> flags_;
   std::vector<std::string> positionals_;

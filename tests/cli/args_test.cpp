@@ -74,3 +74,18 @@ TEST(Args, AnOptionThisCommandDoesNotTakeSaysWhatToUseInstead) {
     EXPECT_STREQ(e.what(), "unknown option --presett");
   }
 }
+
+TEST(Args, ASingleValuedOptionGivenTwiceIsRefusedNamingBothValues) {
+  const Args args({"--lr", "0.001", "--epochs", "3", "--lr=0.0003", "--test", "a", "--test", "b"}, {"lr", "epochs", "test"}, {});
+  for (auto read : {+[](const Args& a) { a.get("lr"); }, +[](const Args& a) { a.get_double("lr", 0); },
+                    +[](const Args& a) { a.require("lr"); }}) {
+    try {
+      read(args);
+      FAIL() << "one of two --lr values was taken";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_STREQ(e.what(), "option --lr is given more than once ('0.001', '0.0003'); give it once");
+    }
+  }
+  EXPECT_EQ(args.get_int("epochs", 1), 3);
+  EXPECT_EQ(args.get_all("test"), (std::vector<std::string>{"a", "b"}));  // repeatable options still repeat
+}
