@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The realface-1 model (docs/MODEL_CARD.md, "realface-1"; not yet the bundled default) in the stages
+# The realface-1 model (docs/MODEL_CARD.md; the bundled default, web/model/avlens.onnx) in the stages
 # that made it:
 # the `tiny` geometry, real windows only after a synthetic pretraining, on the committed split
 # corpus/splits/realface-1 (its README says which people are where):
@@ -12,7 +12,7 @@
 # Resumable: a re-run skips what is done and each stage continues from its last checkpoint, so the
 # run (hours on 2 CPU cores) can span sessions. A stage starts from the previous stage's last.pt.
 # Environment: CORPUS (media folder, default /work/corpus-media; scripts/corpus.sh fills it),
-# EPOCHS_SYNTH (15), EPOCHS_ONE (53), EPOCHS_PEOPLE (26), EPOCHS_MORE (16): each stage's total
+# EPOCHS_SYNTH (15), EPOCHS_ONE (53), EPOCHS_PEOPLE (26), EPOCHS_MORE (8): each stage's total
 # epochs of at most 100 steps; CHECKPOINT (best_val_auc: stage 3's best epoch on the validation
 # people, whose threshold the model keeps; last for its last epoch), OUT (WORK_DIR/avlens.onnx).
 set -euo pipefail
@@ -28,27 +28,10 @@ cd "$WORK"
 . "$ROOT/scripts/model_steps.sh"
 
 rebuild_corpus "$CORPUS"
-CORPUS="$(cd "$CORPUS" && pwd)"  # the lists below hold absolute paths
 
 # lists/training.csv: every training clip once (one cache; each stage picks its clips with --data_list).
 echo "== the split's lists with the corpus's paths"
-mkdir -p lists
-CORPUS="$CORPUS" python3 - "$SPLIT" <<'PY'
-import csv, glob, os, sys
-FIELDS = ['path', 'label', 'group', 'kind']
-def write(name, rows):
-    with open(f'lists/{name}.csv', 'w', newline='') as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS, lineterminator='\n')
-        w.writeheader(); w.writerows(rows)
-lists = {}
-for file in sorted(glob.glob(os.path.join(sys.argv[1], '*.csv'))):
-    rows = list(csv.DictReader(open(file, newline='')))
-    for r in rows: r['path'] = os.path.join(os.environ['CORPUS'], r['path'])
-    lists[os.path.basename(file)[:-4]] = rows
-    write(os.path.basename(file)[:-4], rows)
-training = {r['path']: r for name in ('one-speaker', 'people', 'more-people') for r in lists[name]}
-write('training', list(training.values()))
-PY
+split_lists "$SPLIT" "$CORPUS" training=one-speaker,people,more-people
 
 echo "== caches: the training clips, the validation and test sets (fakes made once with ffmpeg)"
 "$AVLENS" prep lists/training.csv --out cache --preset tiny
@@ -58,11 +41,7 @@ node "$ROOT/scripts/make_mismatch_tests.mjs" lists/test.csv tests --shifts 0.2,0
 "$AVLENS" prep tests/all.csv --out cache-tests --preset tiny
 
 # Every stage: real windows with their fake twins, no pseudo-fakes, no attention, lr 1e-3.
-train() {
-  "$AVLENS" train --recipe paper --batch 8 --attention false --pseudo_fakes false --mismatch_probability 1 \
-    --twins true --jitter true --balance_classes true --seed 1 --lr 0.001 --max_steps_per_epoch 100 \
-    --progress false --resume "$@"
-}
+train() { train_with_twins --lr 0.001 "$@"; }
 echo "== stage 0: synthetic faces"
 mix=real=0.5,desync=0.25,audio_swap=0.25
 [ -f synth/labels.csv ] || "$AVLENS" synth --out synth --count 480 --domain A --seed 11 --mix "$mix"
@@ -76,7 +55,7 @@ train --data cache --data_list lists/people.csv --val_fraction 0 --mirror true \
   --init run-one-speaker/last.pt --out run-people --epochs "${EPOCHS_PEOPLE:-26}"
 echo "== stage 3: 68 people, 11 validation people"
 train --data cache --data_list lists/more-people.csv --val_data cache-validation --val_list validation/all.csv \
-  --mirror true --init run-people/last.pt --out run-more-people --epochs "${EPOCHS_MORE:-16}"
+  --mirror true --init run-people/last.pt --out run-more-people --epochs "${EPOCHS_MORE:-8}"
 
 echo "== evaluation on each held-out set (26 people never trained on)"
 evaluate_test_sets "run-more-people/$CHECKPOINT.pt"
