@@ -28,10 +28,7 @@ split_lists "$ROOT/corpus/splits/realface-2" "$CORPUS"
 
 echo "== caches: the training clips, the validation and test sets (fakes made once with ffmpeg)"
 "$AVLENS" prep lists/train.csv --out cache --preset tiny
-node "$ROOT/scripts/make_mismatch_tests.mjs" lists/validation.csv validation --shifts 0.2,0.4
-"$AVLENS" prep validation/all.csv --out cache-validation --preset tiny
-node "$ROOT/scripts/make_mismatch_tests.mjs" lists/test.csv tests --shifts 0.2,0.4,0.6
-"$AVLENS" prep tests/all.csv --out cache-tests --preset tiny
+heldout_caches
 
 echo "== fine-tuning from $INIT"
 train_with_twins --data cache --data_list lists/train.csv --val_data cache-validation --val_list validation/all.csv \

@@ -35,10 +35,7 @@ split_lists "$SPLIT" "$CORPUS" training=one-speaker,people,more-people
 
 echo "== caches: the training clips, the validation and test sets (fakes made once with ffmpeg)"
 "$AVLENS" prep lists/training.csv --out cache --preset tiny
-node "$ROOT/scripts/make_mismatch_tests.mjs" lists/validation.csv validation --shifts 0.2,0.4
-"$AVLENS" prep validation/all.csv --out cache-validation --preset tiny
-node "$ROOT/scripts/make_mismatch_tests.mjs" lists/test.csv tests --shifts 0.2,0.4,0.6
-"$AVLENS" prep tests/all.csv --out cache-tests --preset tiny
+heldout_caches
 
 # Every stage: real windows with their fake twins, no pseudo-fakes, no attention, lr 1e-3.
 train() { train_with_twins --lr 0.001 "$@"; }

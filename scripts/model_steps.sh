@@ -35,6 +35,15 @@ for union in unions:
 PY
 }
 
+# The validation people's (lists/validation.csv) shifts and voice swaps, and the test people's
+# (lists/test.csv) with the corpus's fakes, made once with ffmpeg, and their window caches.
+heldout_caches() {
+  node "$ROOT/scripts/make_mismatch_tests.mjs" lists/validation.csv validation --shifts 0.2,0.4
+  "$AVLENS" prep validation/all.csv --out cache-validation --preset tiny
+  node "$ROOT/scripts/make_mismatch_tests.mjs" lists/test.csv tests --shifts 0.2,0.4,0.6
+  "$AVLENS" prep tests/all.csv --out cache-tests --preset tiny
+}
+
 # The real-face recipe (docs/MODEL_CARD.md, realface-1): every window beside its fake twin, no
 # pseudo-fakes, no attention, batch 8, epochs of at most 100 steps, resumable. The caller gives
 # --lr, the data, --out and --epochs (an option given twice is refused).

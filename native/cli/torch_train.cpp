@@ -5,7 +5,6 @@
 
 #include "args.hpp"
 #include "avlens/export/exporter.hpp"
-#include "avlens/model_metadata.hpp"
 #include "avlens/train/trainer.hpp"
 #include "avlens/train/training_data.hpp"
 #include "command.hpp"
@@ -27,20 +26,10 @@ bool is_exported_model(const std::string& path) {
   return ext == ".onnx";
 }
 
-nlohmann::json init_model_config(const std::string& init) {
-  if (!is_exported_model(init)) return train::read_checkpoint_state(init, train::LegacyArchive::kLoadWithWarning).model_config;
-  const auto meta = read_onnx_metadata_file(init);
-  auto it = meta.find("model_config");
-  if (it == meta.end()) throw std::invalid_argument("--init '" + init + "' has no model_config in its metadata (not exported by avlens)");
-  auto config = nlohmann::json::parse(it->second, nullptr, false);
-  if (!config.is_object()) throw std::invalid_argument("--init '" + init + "': its model_config is not a JSON object");
-  return config;
-}
-
 // A run that starts from another model takes that model's variant (attention, norm, ...) unless the
 // flags or the config file name it: `--init web/model/avlens.onnx` alone fine-tunes the bundled model.
-void adopt_init_variant(train::TrainConfig& config, const Args& args, const nlohmann::json& file) {
-  const nlohmann::json model = init_model_config(config.init);
+void adopt_init_variant(train::TrainConfig& config, const Args& args, const nlohmann::json& file,
+                        const nlohmann::json& model) {
   for (std::string key : kVariantKeys) {
     std::string dashed = key;
     for (auto& c : dashed)
@@ -90,7 +79,18 @@ int run_train(const std::vector<std::string>& argv) {
     if (k == "config" || k == "recipe" || !args.has(k)) continue;
     config.set(k, args.get(k));
   }
-  if (!config.init.empty()) adopt_init_variant(config, args, file);
+  // The model --init names, read once: an exported model's network (weights included), or a checkpoint's state.
+  model::Detector exported{nullptr};
+  if (!config.init.empty()) {
+    nlohmann::json start;
+    if (is_exported_model(config.init)) {
+      exported = exporter::load_exported_model(config.init).model;
+      start = exported->config().to_json();
+    } else {
+      start = train::read_checkpoint_state(config.init, train::LegacyArchive::kLoadWithWarning).model_config;
+    }
+    adopt_init_variant(config, args, file, start);
+  }
   config.validate();
 
   auto data = train::open_training_data(config);
@@ -124,8 +124,8 @@ int run_train(const std::vector<std::string>& argv) {
     }
   }
   if (!resumed && !config.init.empty()) {
-    if (is_exported_model(config.init))
-      trainer.initialise_from(exporter::load_exported_model(config.init).model, config.init);
+    if (exported)
+      trainer.initialise_from(exported, config.init);
     else
       trainer.initialise_from(config.init);
   }
