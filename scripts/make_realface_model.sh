@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The realface-1 model (docs/MODEL_CARD.md; the bundled default, web/model/avlens.onnx) in the stages
 # that made it:
-# the `tiny` geometry, real windows only after a synthetic pretraining, on the committed split
+# the `tiny` geometry (PRESET=mouth: the same windows on the lower face, realface-mouth), real windows
+# only after a synthetic pretraining, on the committed split
 # corpus/splits/realface-1 (its README says which people are where):
 #   0. synthetic faces: the network learns that lips and voice move together (docs/SYNTH.md);
 #   1. one real speaker (GRID s1, 39 clips): the same on a real face;
@@ -14,7 +15,9 @@
 # Environment: CORPUS (media folder, default /work/corpus-media; scripts/corpus.sh fills it),
 # EPOCHS_SYNTH (15), EPOCHS_ONE (53), EPOCHS_PEOPLE (26), EPOCHS_MORE (8): each stage's total
 # epochs of at most 100 steps; CHECKPOINT (best_val_auc: stage 3's best epoch on the validation
-# people, whose threshold the model keeps; last for its last epoch), OUT (WORK_DIR/avlens.onnx).
+# people, whose threshold the model keeps; last for its last epoch), OUT (WORK_DIR/avlens.onnx),
+# PRESET (tiny, or mouth), CARD (the card's text: scripts/realface_model_card.json, or with PRESET=mouth
+# scripts/realface_mouth_model_card.json).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 AVLENS="${AVLENS_BIN:-$ROOT/build/bin/avlens}"
@@ -23,6 +26,8 @@ CORPUS="${CORPUS:-/work/corpus-media}"
 SPLIT="$ROOT/corpus/splits/realface-1"
 CHECKPOINT="${CHECKPOINT:-best_val_auc}"
 OUT="${OUT:-$WORK/avlens.onnx}"
+PRESET="${PRESET:-tiny}"
+CARD="${CARD:-$ROOT/scripts/$( [ "$PRESET" = tiny ] && echo realface || echo "realface_$PRESET")_model_card.json}"
 start=$(date +%s)
 cd "$WORK"
 . "$ROOT/scripts/model_steps.sh"
@@ -34,7 +39,7 @@ echo "== the split's lists with the corpus's paths"
 split_lists "$SPLIT" "$CORPUS" training=one-speaker,people,more-people
 
 echo "== caches: the training clips, the validation and test sets (fakes made once with ffmpeg)"
-"$AVLENS" prep lists/training.csv --out cache --preset tiny
+"$AVLENS" prep lists/training.csv --out cache --preset "$PRESET"
 heldout_caches
 
 # Every stage: real windows with their fake twins, no pseudo-fakes, no attention, lr 1e-3.
@@ -42,7 +47,7 @@ train() { train_with_twins --lr 0.001 "$@"; }
 echo "== stage 0: synthetic faces"
 mix=real=0.5,desync=0.25,audio_swap=0.25
 [ -f synth/labels.csv ] || "$AVLENS" synth --out synth --count 480 --domain A --seed 11 --mix "$mix"
-"$AVLENS" prep synth/labels.csv --out cache-synth --preset tiny --detect-every 15
+"$AVLENS" prep synth/labels.csv --out cache-synth --preset "$PRESET" --detect-every 15
 train --data cache-synth --out run-synth --epochs "${EPOCHS_SYNTH:-15}"
 echo "== stage 1: one real speaker"
 train --data cache --data_list lists/one-speaker.csv --val_fraction 0 --mirror true \
@@ -56,6 +61,6 @@ train --data cache --data_list lists/more-people.csv --val_data cache-validation
 
 echo "== evaluation on each held-out set (26 people never trained on)"
 evaluate_test_sets "run-more-people/$CHECKPOINT.pt"
-card_and_export "run-more-people/$CHECKPOINT.pt" "$ROOT/scripts/realface_model_card.json" lists/more-people.csv "$OUT" \
+card_and_export "run-more-people/$CHECKPOINT.pt" "$CARD" lists/more-people.csv "$OUT" \
   "public real talking-face corpus (docs/CORPUS.md), split corpus/splits/realface-1; synthetic pretraining, then real windows with fake twins"
 echo "realface model made in $(( $(date +%s) - start )) s: $OUT; card: $WORK/card.json"

@@ -2,6 +2,10 @@
 # make_realface_model.sh and make_realface2_model.sh, which set ROOT and AVLENS and run inside their
 # work folder).
 
+# The window geometry of every cache and of the model (avlens prep --preset): tiny, or mouth (the
+# same windows on the lower face); the caller's environment may set it.
+PRESET="${PRESET:-tiny}"
+
 # The corpus in $1 from the manifest; missing clips (status 3) are reported and the run goes on.
 rebuild_corpus() {
   echo "== the corpus ($1)"
@@ -39,9 +43,9 @@ PY
 # (lists/test.csv) with the corpus's fakes, made once with ffmpeg, and their window caches.
 heldout_caches() {
   node "$ROOT/scripts/make_mismatch_tests.mjs" lists/validation.csv validation --shifts 0.2,0.4
-  "$AVLENS" prep validation/all.csv --out cache-validation --preset tiny
+  "$AVLENS" prep validation/all.csv --out cache-validation --preset "$PRESET"
   node "$ROOT/scripts/make_mismatch_tests.mjs" lists/test.csv tests --shifts 0.2,0.4,0.6
-  "$AVLENS" prep tests/all.csv --out cache-tests --preset tiny
+  "$AVLENS" prep tests/all.csv --out cache-tests --preset "$PRESET"
 }
 
 # The real-face recipe (docs/MODEL_CARD.md, realface-1): every window beside its fake twin, no
@@ -70,5 +74,5 @@ evaluate_test_sets() {
 card_and_export() {
   echo "== model card and export"
   node "$ROOT/scripts/model_card.mjs" --eval eval --base "$2" --out card.json --train-list "$3" --test-list lists/test.csv
-  "$AVLENS" export "$1" --out "$4" --name avlens-realface-tiny --card card.json --training-data "$5"
+  "$AVLENS" export "$1" --out "$4" --name "avlens-realface-$PRESET" --card card.json --training-data "$5"
 }

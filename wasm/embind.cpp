@@ -149,8 +149,8 @@ std::map<std::string, std::string> string_map(const val& object) {
   return out;
 }
 
-// options: {metadata: {...ONNX metadata_props} | preset: 'paper'|'small'|'tiny', strideFrames,
-//           detectEvery, detectMaxSide, medianFrames, enlarge, maxGapSeconds,
+// options: {metadata: {...ONNX metadata_props} | preset: 'paper'|'small'|'tiny'|'mouth', strideFrames,
+//           detectEvery, detectMaxSide, medianFrames, maxGapSeconds (the crop is the geometry's),
 //           onProgress(fraction), signal: AbortSignal}
 avlens::WindowMakerOptions options_from_js(const val& options) {
   avlens::WindowMakerOptions o;
@@ -170,7 +170,6 @@ avlens::WindowMakerOptions options_from_js(const val& options) {
   o.face.detect_every = int_option(options, "detectEvery", o.face.detect_every);
   o.face.detect_max_side = int_option(options, "detectMaxSide", o.face.detect_max_side);
   o.face.median_frames = int_option(options, "medianFrames", o.face.median_frames);
-  o.face.enlarge = static_cast<float>(number_option(options, "enlarge", o.face.enlarge));
   o.face.max_gap_seconds = number_option(options, "maxGapSeconds", o.face.max_gap_seconds);
 
   const val progress = options["onProgress"];
@@ -205,6 +204,8 @@ val geometry_to_js(const avlens::WindowGeometry& g) {
   out.set("videoMean", g.video_mean);
   out.set("videoStd", g.video_std);
   out.set("audioNorm", std::string(avlens::audio_norm_name(g.audio_norm)));
+  out.set("cropScale", g.crop_scale);
+  out.set("cropShiftDown", g.crop_shift_down);
   val video_shape = val::array();
   for (int d : {1, 3, g.frames, g.height, g.width}) video_shape.call<void>("push", d);
   val audio_shape = val::array();

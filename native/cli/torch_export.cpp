@@ -115,13 +115,7 @@ int run_export(const std::vector<std::string>& argv) {
                                        args.has("legacy-checkpoint") ? train::LegacyArchive::kLoadWithWarning
                                                                      : train::LegacyArchive::kRefuse);
     detector = loaded.model;
-    const auto& g = detector->config().geometry;
-    for (const char* p : {"paper", "small", "tiny"}) {
-      const auto pg = WindowGeometry::preset(p);
-      if (pg.frames == g.frames && pg.height == g.height && pg.width == g.width && pg.fps == g.fps &&
-          pg.sample_rate == g.sample_rate)
-        info.preset = p;
-    }
+    info.preset = detector->config().geometry.preset_name();
     const auto& tc = loaded.state.train_config;
     info.training_data = args.get("training-data", tc.contains("data") ? tc["data"].get<std::string>() : "");
     info.train_config_json = tc.dump();

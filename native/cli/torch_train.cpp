@@ -70,6 +70,15 @@ int run_train(const std::vector<std::string>& argv) {
     return 0;
   }
   if (!args.positionals().empty()) throw std::invalid_argument("train takes no positional arguments (see --help)");
+  // --max_steps_per_epoch and --max-steps-per-epoch are one key: given both, which was meant?
+  for (const auto& key : train::TrainConfig::keys()) {
+    std::string dashed = key;
+    for (auto& c : dashed)
+      if (c == '_') c = '-';
+    if (dashed != key && args.has(key) && args.has(dashed))
+      throw std::invalid_argument("--" + key + " ('" + args.get_all(key).front() + "') and --" + dashed + " ('" +
+                                  args.get_all(dashed).front() + "') are the same option: give it once");
+  }
   train::TrainConfig config;
   const nlohmann::json file = args.has("config") ? train::read_config_file(args.get("config")) : nlohmann::json::object();
   config.apply(file);

@@ -25,7 +25,7 @@ const char* tracking_options_usage() {
 }
 
 const char* window_options_usage() {
-  return "[--model MODEL.onnx | --preset paper|small|tiny [--audio-norm minmax_window|minmax_clip|none]]\n"
+  return "[--model MODEL.onnx | --preset paper|small|tiny|mouth [--audio-norm minmax_window|minmax_clip|none]]\n"
          "                   [--stride FRAMES] [--detect-every K] [--detect-max-side PX] [--whole-frame]";
 }
 

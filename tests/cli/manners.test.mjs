@@ -56,6 +56,13 @@ test('usage errors go to stderr with exit 2; nothing on stdout', { skip }, () =>
   }
 });
 
+test('train: one key spelt two ways (--a_b and --a-b) is refused naming both values', { skip }, () => {
+  const r = avlens('train', '--max_steps_per_epoch', '5', '--max-steps-per-epoch', '6', '--data', '/nonexistent');
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /--max_steps_per_epoch \('5'\) and --max-steps-per-epoch \('6'\) are the same option/);
+});
+
 test('scan: a clip that fails is named on stderr, exit 1; the good clip is still scored on stdout', { skip }, async () => {
   const good = await faceClip('manners_good.mp4', { seconds: 3.3, audio: ['-c:a', 'aac'] });
   const text = avlens('scan', '/nonexistent/clip.mp4', good, '--threads', '1');

@@ -98,3 +98,33 @@ TEST(CApi, PushFrameSideFollowsTheDetectionSideAndTheWindow) {
   EXPECT_EQ(avlens_push_frame_side(&p), -AVLENS_INVALID_ARGUMENT);
   EXPECT_EQ(avlens_push_frame_side(nullptr), -AVLENS_INVALID_ARGUMENT);
 }
+
+// The face crop is part of the geometry in the C API too: a preset's, and 0 (a struct the caller
+// zeroed) is the reference's; a crop out of range is refused naming it.
+TEST(CApi, TheGeometryCarriesTheFaceCrop) {
+  avlens_params p = avlens_default_params("mouth");
+  EXPECT_DOUBLE_EQ(p.geometry.crop_scale, 0.8);
+  EXPECT_DOUBLE_EQ(p.geometry.crop_shift_down, 0.3);
+  p = avlens_default_params("tiny");
+  EXPECT_DOUBLE_EQ(p.geometry.crop_scale, 1.4);
+  EXPECT_DOUBLE_EQ(p.geometry.crop_shift_down, 0.2);
+  int code = 0;
+  char err[256] = "";
+  const std::string clip = face_clip(2.2, 25);
+  float side[2] = {0, 0};  // the first crop's side with crop_scale 0 (the reference's) and 0.8
+  for (int i = 0; i < 2; ++i) {
+    p.geometry.crop_scale = i == 0 ? 0.0 : 0.8;
+    p.geometry.crop_shift_down = 0.3;
+    avlens_clip* c = avlens_open_file(clip.c_str(), &p, &code, err, sizeof(err));
+    ASSERT_NE(c, nullptr) << err;
+    avlens_window w;
+    ASSERT_EQ(avlens_next_window(c, &w), AVLENS_WINDOW_READY);
+    side[i] = w.boxes[2];
+    avlens_close(c);
+  }
+  EXPECT_NEAR(side[1] / side[0], 0.8 / 1.4, 1e-3) << side[0] << " " << side[1];
+  p.geometry.crop_scale = 9;
+  EXPECT_EQ(avlens_open_file(clip.c_str(), &p, &code, err, sizeof(err)), nullptr);
+  EXPECT_EQ(code, AVLENS_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(err).find("crop_scale"), std::string::npos) << err;
+}

@@ -54,6 +54,10 @@ TEST(Geometry, MetadataRoundTrip) {
   EXPECT_EQ(back.sample_rate, g.sample_rate);
   EXPECT_FLOAT_EQ(back.video_mean, 0.25f);
   EXPECT_EQ(back.audio_norm, AudioNorm::kMinMaxWindow);
+  const WindowGeometry mouth = WindowGeometry::from_metadata(WindowGeometry::preset("mouth").to_metadata());
+  EXPECT_DOUBLE_EQ(mouth.crop_scale, 0.8);
+  EXPECT_DOUBLE_EQ(mouth.crop_shift_down, 0.3);
+  EXPECT_EQ(WindowGeometry::preset("mouth").to_metadata().at("crop_scale"), "0.8");
 }
 
 TEST(Geometry, MetadataErrorsNameTheKey) {
@@ -97,6 +101,30 @@ std::map<std::string, std::string> paper_with(const std::string& key, const std:
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 }  // namespace
 
+// The crop travels in the metadata; a model written before it (no crop keys) crops as the reference,
+// and a crop outside the ranges is refused naming the key.
+TEST(Geometry, TheFaceCropIsTheModelsAndDefaultsToTheReference) {
+  auto meta = WindowGeometry::preset("tiny").to_metadata();
+  EXPECT_EQ(meta.at("crop_scale"), "1.4");
+  EXPECT_EQ(meta.at("crop_shift_down"), "0.2");
+  meta.erase("crop_scale");
+  meta.erase("crop_shift_down");
+  const WindowGeometry old = WindowGeometry::from_metadata(meta);
+  EXPECT_DOUBLE_EQ(old.crop_scale, 1.4);
+  EXPECT_DOUBLE_EQ(old.crop_shift_down, 0.2);
+  EXPECT_TRUE(contains(metadata_error(paper_with("crop_scale", "0.4")), "'crop_scale' = '0.4': outside [0.5, 4]"));
+  EXPECT_TRUE(contains(metadata_error(paper_with("crop_shift_down", "-1.5")), "'crop_shift_down' = '-1.5'"));
+  EXPECT_EQ(metadata_error(paper_with("crop_shift_down", "-0.1")), "");
+  WindowGeometry g = WindowGeometry::preset("mouth");
+  g.crop_scale = 5;
+  EXPECT_THROW(g.validate(), Error);
+  // A model's preset name says its crop too: tiny's window on the lower face is `mouth`.
+  EXPECT_EQ(WindowGeometry::preset("mouth").preset_name(), "mouth");
+  EXPECT_EQ(old.preset_name(), "tiny");
+  g.crop_scale = 1.2;
+  EXPECT_EQ(g.preset_name(), "");
+}
+
 // Issue 17 item 7: frames=8.9 was truncated to 8 natively (the page refused it), frames=1e10 was cast
 // to int with undefined behaviour. An integer key must be written as an integer; the message names
 // the key and the value.
@@ -114,7 +142,7 @@ TEST(Geometry, IntegerKeysMustBeWrittenAsIntegers) {
 }
 
 TEST(Geometry, NumbersMustBeFiniteDecimals) {
-  for (const char* key : {"fps", "video_mean", "video_std"}) {
+  for (const char* key : {"fps", "video_mean", "video_std", "crop_scale", "crop_shift_down"}) {
     for (const char* value : {"nan", "NaN", "inf", "-inf", "1e400", "0x1p3", "0.5x", " 0.5", "", ".", "e5", "1e"}) {
       const std::string message = metadata_error(paper_with(key, value));
       EXPECT_TRUE(contains(message, std::string("'") + key + "' = '" + value + "'"))

@@ -127,12 +127,21 @@ TEST(WindowMakerPush, BoxesAreInSourcePixelsWhenThePictureWasScaled) {
   }
 }
 
+// The window geometry a tracker test needs: its frame rate and a square crop of `side` pixels (the
+// reference's crop: 1.4 x the box, 0.2 down).
+WindowGeometry crop_geometry(double fps, int side) {
+  WindowGeometry g;
+  g.fps = fps;
+  g.width = g.height = side;
+  return g;
+}
+
 TEST(FaceTracker, InterpolatesBetweenDetectionsAndSmooths) {
   FaceTrackerOptions opt;
   opt.detect_every = 5;
   int calls = 0;
   // A detector that sees a 40 px box moving 2 px per frame to the right.
-  FaceTracker tracker(opt, 30, 32, 32, [&](const PictureView&, const FaceBox*, int) {
+  FaceTracker tracker(opt, crop_geometry(30, 32), [&](const PictureView&, const FaceBox*, int) {
     Detection d;
     d.box = {static_cast<float>(10 + 2 * (calls * 5)), 20, 40, 40};
     ++calls;
@@ -164,7 +173,7 @@ TEST(FaceTracker, HeldBoxesAcrossMissesAreNotCountedAsFaces) {
   opt.detect_every = 5;
   int calls = 0;
   // Detections on frames 0 and 5 only, then nothing.
-  FaceTracker tracker(opt, 30, 16, 16, [&](const PictureView&, const FaceBox*, int) {
+  FaceTracker tracker(opt, crop_geometry(30, 16), [&](const PictureView&, const FaceBox*, int) {
     std::vector<Detection> out;
     if (calls++ < 2) out.push_back(Detection{{50, 20, 40, 40}, 1.0});
     return out;
@@ -187,7 +196,7 @@ TEST(FaceTracker, FramesJustBeforeTheFirstDetectionCountAsFaces) {
   FaceTrackerOptions opt;
   opt.detect_every = 5;
   std::vector<int> searches;
-  FaceTracker tracker(opt, 25, 16, 16, [&](const PictureView&, const FaceBox* near, int s) {
+  FaceTracker tracker(opt, crop_geometry(25, 16), [&](const PictureView&, const FaceBox* near, int s) {
     if (!near) searches.push_back(s);
     std::vector<Detection> out;
     if (searches.size() >= 3 || near) out.push_back(Detection{{50, 20, 40, 40}, 1.0});
@@ -205,41 +214,62 @@ TEST(FaceTracker, FramesJustBeforeTheFirstDetectionCountAsFaces) {
   for (int i = 6; i < 25; ++i) EXPECT_TRUE(found[i]) << i;
 }
 
-TEST(FaceTracker, ReferenceCropIsTheLargerSideShiftedDownWithGreyPadding) {
-  // A tall 30 x 50 box near the top: the crop is a square of 1.4 x 50 whose centre sits 0.2 x 50
-  // below the box's, and the part above the frame is grey (110), as in the reference pipeline.
+// The first tracked frame of 20 grey (200) 300 x 200 frames in which the detector always finds `face`.
+TrackedFrame first_crop(const WindowGeometry& g, FaceBox face) {
   FaceTrackerOptions opt;
   opt.detect_every = 1;
-  FaceTracker tracker(opt, 30, 70, 70, [](const PictureView&, const FaceBox*, int) {
-    return std::vector<Detection>{Detection{{100, 0, 30, 50}, 1.0}};
+  FaceTracker tracker(opt, g, [face](const PictureView&, const FaceBox*, int) {
+    return std::vector<Detection>{Detection{face, 1.0}};
   });
   auto rgb = grey_picture(300, 200, 200);
   for (int i = 0; i < 20; ++i) tracker.add(i, rgb);
   tracker.finish();
   TrackedFrame t;
-  ASSERT_TRUE(tracker.pop(t));
+  EXPECT_TRUE(tracker.pop(t));
+  return t;
+}
+
+TEST(FaceTracker, ReferenceCropIsTheLargerSideShiftedDownWithGreyPadding) {
+  // A tall 30 x 50 box near the top: the crop is a square of 1.4 x 50 whose centre sits 0.2 x 50
+  // below the box's, and the part above the frame is grey (110), as in the reference pipeline.
+  TrackedFrame t = first_crop(crop_geometry(30, 70), {100, 0, 30, 50});
   EXPECT_NEAR(t.crop_box.w, 70, 1e-3);
   EXPECT_NEAR(t.crop_box.h, 70, 1e-3);
   EXPECT_NEAR(t.crop_box.x + t.crop_box.w / 2, 115, 1e-3);
   EXPECT_NEAR(t.crop_box.y + t.crop_box.h / 2, 25 + 10, 1e-3);
   EXPECT_EQ(t.crop[0], 200);  // the crop [80, 150) x [0, 70) lies inside the frame
   // A box at the very top-left corner: the crop leaves the frame on two sides.
-  FaceTracker corner(opt, 30, 70, 70, [](const PictureView&, const FaceBox*, int) {
-    return std::vector<Detection>{Detection{{0, 0, 50, 50}, 1.0}};
-  });
-  for (int i = 0; i < 20; ++i) corner.add(i, rgb);
-  corner.finish();
-  ASSERT_TRUE(corner.pop(t));
+  t = first_crop(crop_geometry(30, 70), {0, 0, 50, 50});
   // x in [25 - 35, 25 + 35) = [-10, 60), y in [35 - 35, 70): the left 10 px of 70 are padding.
   EXPECT_EQ(t.crop[(35 * 70 + 2) * 3], 110);   // left edge: outside the frame, grey
   EXPECT_EQ(t.crop[(35 * 70 + 40) * 3], 200);  // inside
+}
+
+TEST(FaceTracker, TheGeometrysCropScaleAndShiftPlaceTheCrop) {
+  // The `mouth` preset: 0.8 x the 50 px box, centred 0.3 x 50 below the box's centre (the lower
+  // face), instead of the reference's 1.4 x and 0.2.
+  WindowGeometry g = WindowGeometry::preset("mouth");
+  TrackedFrame t = first_crop(g, {100, 50, 50, 50});
+  EXPECT_NEAR(t.crop_box.w, 40, 1e-3);
+  EXPECT_NEAR(t.crop_box.h, 40, 1e-3);
+  EXPECT_NEAR(t.crop_box.x + t.crop_box.w / 2, 125, 1e-3);
+  EXPECT_NEAR(t.crop_box.y + t.crop_box.h / 2, 75 + 15, 1e-3);
+  EXPECT_EQ(t.crop.size(), 64u * 64 * 3);
+  // A crop outside the geometry's ranges is refused by name.
+  g.crop_scale = 0.3;
+  try {
+    FaceTracker(FaceTrackerOptions(), g, [](const PictureView&, const FaceBox*, int) { return std::vector<Detection>{}; });
+    FAIL() << "crop_scale 0.3 was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("crop_scale"), std::string::npos) << e.what();
+  }
 }
 
 TEST(FaceTracker, WholeFrameSkipsDetectionAndResizesEveryFrame) {
   FaceTrackerOptions opt;
   opt.whole_frame = true;
   int calls = 0;
-  FaceTracker tracker(opt, 30, 16, 16, [&](const PictureView&, const FaceBox*, int) {
+  FaceTracker tracker(opt, crop_geometry(30, 16), [&](const PictureView&, const FaceBox*, int) {
     ++calls;
     return std::vector<Detection>{};
   });

@@ -269,6 +269,18 @@ TEST(Trainer, InitStartsANewRunFromAnotherRunsWeights) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("cannot start from"), std::string::npos) << e.what();
   }
+
+  // A checkpoint written before the geometry carried the face crop (no crop keys) is the same model.
+  RunState old_state = read_checkpoint_state(first.out + "/last.pt");
+  old_state.model_config["geometry"].erase("crop_scale");
+  old_state.model_config["geometry"].erase("crop_shift_down");
+  const std::string old_checkpoint = first.out + "/before_crop_keys.pt";
+  save_checkpoint(old_checkpoint, pretrained.model(), nullptr, old_state);
+  ASSERT_FALSE(read_checkpoint_state(old_checkpoint).model_config["geometry"].contains("crop_scale"));
+  Trainer later(second, source, nullptr);
+  later.initialise_from(old_checkpoint);
+  auto from_old = predict_windows(later.model(), *source, 4, torch::kCPU);
+  for (size_t i = 0; i < from_old.scores.size(); ++i) EXPECT_FLOAT_EQ(from_old.scores[i], expected.scores[i]) << i;
 }
 
 TEST(Trainer, NanGuardStopsWithAClearMessage) {

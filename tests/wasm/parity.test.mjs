@@ -116,6 +116,19 @@ describe('wasm core = native core', () => {
     const wasm = await wasmWindows(core, clip, { metadata });
     assertSameWindows(native, wasm);
   });
+
+  test('the face crop travels in the metadata (the mouth preset: 0.8 x the face, 0.3 down)', async () => {
+    const clip = await faceClip('h264_aac.mp4', CLIPS[0]);
+    const metadata = { frames: '8', height: '64', width: '64', fps: '8', sample_rate: '16000', samples: '16000',
+      video_mean: '0.5', video_std: '0.5', audio_norm: 'minmax_window', crop_scale: '0.8', crop_shift_down: '0.3' };
+    const native = await nativeWindows(clip, ['--preset', 'mouth']);
+    const wasm = await wasmWindows(core, clip, { metadata });
+    assertSameWindows(native, wasm);
+    // The same face, a crop 0.8 / 1.4 the side of the reference's.
+    const reference = await wasmWindows(core, clip, { preset: 'tiny' });
+    const side = (w) => w.windows[0].boxes[2];
+    assert.ok(Math.abs(side(wasm) / side(reference) - 0.8 / 1.4) < 1e-3, `${side(wasm)} vs ${side(reference)}`);
+  });
 });
 
 // The foundation issue's bad inputs: both cores refuse each with the same code and message (the

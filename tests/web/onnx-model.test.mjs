@@ -24,7 +24,7 @@ test('metadata: geometry of a well-formed model', { skip }, async () => {
   const g = await coreGeometry(metadata);
   assert.deepEqual(g, {
     frames: 8, height: 64, width: 64, fps: 8, sampleRate: 16000, samples: 16000, videoMean: 0.5, videoStd: 0.5, audioNorm: 'minmax_window',
-    videoShape: [1, 3, 8, 64, 64], audioShape: [1, 1, 16000],
+    cropScale: 1.4, cropShiftDown: 0.2, videoShape: [1, 3, 8, 64, 64], audioShape: [1, 1, 16000],
   });
   const s = await ort.InferenceSession.create(bytes);
   assert.deepEqual(bindModelIO(s.inputMetadata, s.outputNames, g), {

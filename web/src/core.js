@@ -24,6 +24,7 @@
 //   core.geometry(metadata) -> the window geometry the core reads from a model's metadata, by its one
 //                           validation (integers written as digits, ranges, a per-window memory budget):
 //                           { frames, height, width, fps, sampleRate, samples, videoMean, videoStd, audioNorm,
+//                             cropScale, cropShiftDown,
 //                             videoShape: [1, 3, T, H, W], audioShape: [1, 1, S] }; a CoreError invalid_argument
 //                           with the core's reason when the metadata cannot be used
 //   core.readOnnxMetadata(bytes) -> { key: value } of a model's metadata_props (Uint8Array of the .onnx file),

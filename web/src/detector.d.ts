@@ -23,6 +23,8 @@ export interface Geometry {
   frames: number; height: number; width: number; fps: number;
   sampleRate: number; samples: number;
   videoMean: number; videoStd: number; audioNorm: string;
+  /** The face crop: cropScale x the face box's side, centred cropShiftDown box sides below its centre. */
+  cropScale: number; cropShiftDown: number;
   videoShape: [1, 3, number, number, number];
   audioShape: [1, 1, number];
 }

@@ -13,7 +13,8 @@ export class ModelError extends Error {
 }
 
 export function describeGeometry(g) {
-  return `${g.frames}×${g.height}×${g.width} @ ${g.fps} fps, ${g.samples} samples @ ${g.sampleRate / 1000} kHz`;
+  const crop = g.cropScale === undefined ? '' : `, crop ${g.cropScale}× the face, ${g.cropShiftDown} down`;
+  return `${g.frames}×${g.height}×${g.width} @ ${g.fps} fps, ${g.samples} samples @ ${g.sampleRate / 1000} kHz${crop}`;
 }
 
 function dimMatches(dim, expected) {

@@ -46,6 +46,10 @@ WindowGeometry to_geometry(const avlens_geometry& g) {
   out.audio_norm = g.audio_norm == AVLENS_AUDIO_NORM_WINDOW ? AudioNorm::kMinMaxWindow
                    : g.audio_norm == AVLENS_AUDIO_NORM_NONE ? AudioNorm::kNone
                                                             : AudioNorm::kMinMaxClip;
+  if (g.crop_scale != 0) {  // 0: the reference's crop, WindowGeometry's defaults
+    out.crop_scale = g.crop_scale;
+    out.crop_shift_down = g.crop_shift_down;
+  }
   return out;
 }
 
@@ -53,7 +57,8 @@ avlens_geometry from_geometry(const WindowGeometry& g) {
   return {g.frames, g.height, g.width, g.fps, g.sample_rate, g.video_mean, g.video_std,
           g.audio_norm == AudioNorm::kMinMaxWindow ? AVLENS_AUDIO_NORM_WINDOW
           : g.audio_norm == AudioNorm::kNone       ? AVLENS_AUDIO_NORM_NONE
-                                                   : AVLENS_AUDIO_NORM_CLIP};
+                                                   : AVLENS_AUDIO_NORM_CLIP,
+          g.crop_scale, g.crop_shift_down};
 }
 
 WindowMakerOptions to_options(const avlens_params* p) {

@@ -38,15 +38,21 @@ float median(std::vector<float>& v) {
 
 }  // namespace
 
-FaceTracker::FaceTracker(const FaceTrackerOptions& options, double fps, int out_w, int out_h, DetectFn detect)
-    : opt_(options), out_w_(out_w), out_h_(out_h), detect_(std::move(detect)) {
+FaceTracker::FaceTracker(const FaceTrackerOptions& options, const WindowGeometry& geometry, DetectFn detect)
+    : opt_(options),
+      out_w_(geometry.width),
+      out_h_(geometry.height),
+      crop_scale_(geometry.crop_scale),
+      crop_shift_down_(geometry.crop_shift_down),
+      detect_(std::move(detect)) {
+  const double fps = geometry.fps;
   if (opt_.detect_every < 1) throw Error(ErrorCode::kInvalidArgument, "face.detect_every must be >= 1");
   if (opt_.median_frames < 1 || opt_.median_frames % 2 == 0)
     throw Error(ErrorCode::kInvalidArgument, "face.median_frames must be odd and >= 1");
-  if (!(opt_.enlarge >= 1.0f && opt_.enlarge <= 4.0f))
-    throw Error(ErrorCode::kInvalidArgument, "face.enlarge must be in [1, 4]");
-  if (!(opt_.shift_down >= -1.0f && opt_.shift_down <= 1.0f))
-    throw Error(ErrorCode::kInvalidArgument, "face.shift_down must be in [-1, 1]");
+  if (!(crop_scale_ >= WindowGeometry::kMinCropScale && crop_scale_ <= WindowGeometry::kMaxCropScale))
+    throw Error(ErrorCode::kInvalidArgument, "crop_scale must be in [0.5, 4]");
+  if (!(std::abs(crop_shift_down_) <= WindowGeometry::kMaxCropShift))
+    throw Error(ErrorCode::kInvalidArgument, "crop_shift_down must be in [-1, 1]");
   half_ = opt_.median_frames / 2;
   max_gap_frames_ = std::max(opt_.detect_every, static_cast<int>(std::lround(opt_.max_gap_seconds * fps)));
 }
@@ -168,19 +174,20 @@ void FaceTracker::finalize_ready(bool flush) {
     } else if (last_smoothed_) {
       smoothed = *last_smoothed_;
     } else {  // no face seen yet: the centred square, so the window still has pixels
-      const float s = static_cast<float>(std::min(fw, fh)) / opt_.enlarge;
+      const float s = static_cast<float>(std::min(fw, fh) / crop_scale_);
       smoothed = {(fw - s) / 2, (fh - s) / 2, s, s};
     }
     TrackedFrame out;
     out.index = f.index;
     const RawBox* own = raw(f.index);
     out.face_found = own && own->found;
-    // The reference's crop: enlarge x the box side, centred below the box's centre (more mouth
-    // and chin, less forehead), grey where it leaves the frame.
-    const double cw = smoothed.w * opt_.enlarge;
+    // The geometry's crop: crop_scale x the box side, centred crop_shift_down sides below the box's
+    // centre (the reference's 1.4 and 0.2: more mouth and chin, less forehead), grey where it leaves
+    // the frame.
+    const double cw = smoothed.w * crop_scale_;
     const double ch = cw * out_h_ / out_w_;
     const double x0 = smoothed.x + smoothed.w / 2.0 - cw / 2;
-    const double y0 = smoothed.y + smoothed.h / 2.0 + opt_.shift_down * smoothed.h - ch / 2;
+    const double y0 = smoothed.y + smoothed.h / 2.0 + crop_shift_down_ * smoothed.h - ch / 2;
     out.crop_box = to_source(
         {static_cast<float>(x0), static_cast<float>(y0), static_cast<float>(cw), static_cast<float>(ch)}, f.source_scale);
     out.crop.resize(static_cast<size_t>(out_w_) * out_h_ * 3);

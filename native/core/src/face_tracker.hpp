@@ -1,5 +1,5 @@
 // Streaming face track: detections every k-th frame, boxes interpolated (or held) between them,
-// a median filter over the track, enlarged square crops resized to the model's size. Frames are
+// a median filter over the track, crops around the face (the geometry's) resized to the model's size. Frames are
 // released as soon as their smoothed box is known, so at most ~k + median/2 frames are held.
 #pragma once
 #include <cstdint>
@@ -31,7 +31,9 @@ class FaceTracker {
   // `searches`: how many keyframes in a row have been searched without a track (0, 1, 2, ...),
   // so the detector can vary its effort while it looks for a face.
   using DetectFn = std::function<std::vector<Detection>(const PictureView&, const FaceBox* near, int searches)>;
-  FaceTracker(const FaceTrackerOptions& options, double fps, int out_w, int out_h, DetectFn detect);
+  // The window geometry gives the frame rate, the crop's size in pixels (width x height) and its
+  // place around the face (crop_scale, crop_shift_down).
+  FaceTracker(const FaceTrackerOptions& options, const WindowGeometry& geometry, DetectFn detect);
 
   // Frames must arrive with consecutive indices starting at 0. source_scale: source pixels per
   // pixel of `picture` (a frame the decoder scaled down): tracking works on the picture as given,
@@ -57,6 +59,7 @@ class FaceTracker {
 
   FaceTrackerOptions opt_;
   int out_w_, out_h_, half_, max_gap_frames_;
+  double crop_scale_, crop_shift_down_;
   DetectFn detect_;
   std::deque<Pending> pending_;
   std::deque<RawBox> raw_;  // raw boxes of frames [raw_base_, raw_base_ + size)

@@ -62,6 +62,8 @@ void WindowGeometry::validate() const {
   check_int("sample_rate", sample_rate, kMinSampleRate, kMaxSampleRate);
   check_real("video_mean", static_cast<double>(video_mean), -kMaxVideoMean, kMaxVideoMean);
   check_real("video_std", static_cast<double>(video_std), kMinVideoStd, kMaxVideoStd);
+  check_real("crop_scale", crop_scale, kMinCropScale, kMaxCropScale);
+  check_real("crop_shift_down", crop_shift_down, -kMaxCropShift, kMaxCropShift);
   if (samples() < kMinSamples)
     bad_geometry("a window must hold at least " + std::to_string(kMinSamples) + " audio samples, " +
                  std::to_string(frames) + " frames at " + number_text(fps) + " fps and sample_rate " +
@@ -89,7 +91,22 @@ WindowGeometry WindowGeometry::preset(const std::string& name) {
     g.frames = 8; g.height = 64; g.width = 64; g.fps = 8; g.sample_rate = 16000;
     return g;
   }
-  throw Error(ErrorCode::kInvalidArgument, "unknown geometry preset '" + name + "' (paper, small, tiny)");
+  if (name == "mouth") {
+    g = preset("tiny");
+    g.crop_scale = 0.8; g.crop_shift_down = 0.3;
+    return g;
+  }
+  throw Error(ErrorCode::kInvalidArgument, "unknown geometry preset '" + name + "' (paper, small, tiny, mouth)");
+}
+
+std::string WindowGeometry::preset_name() const {
+  for (const char* name : {"paper", "small", "tiny", "mouth"}) {
+    const WindowGeometry p = preset(name);
+    if (p.frames == frames && p.height == height && p.width == width && p.fps == fps &&
+        p.sample_rate == sample_rate && p.crop_scale == crop_scale && p.crop_shift_down == crop_shift_down)
+      return name;
+  }
+  return "";
 }
 
 const char* audio_norm_name(AudioNorm n) {
@@ -184,6 +201,10 @@ WindowGeometry WindowGeometry::from_metadata(const std::map<std::string, std::st
     g.video_mean = static_cast<float>(parse_real_in("video_mean", *raw, -kMaxVideoMean, kMaxVideoMean));
   if (const std::string* raw = find_key(meta, "video_std", false))
     g.video_std = static_cast<float>(parse_real_in("video_std", *raw, kMinVideoStd, kMaxVideoStd));
+  if (const std::string* raw = find_key(meta, "crop_scale", false))
+    g.crop_scale = parse_real_in("crop_scale", *raw, kMinCropScale, kMaxCropScale);
+  if (const std::string* raw = find_key(meta, "crop_shift_down", false))
+    g.crop_shift_down = parse_real_in("crop_shift_down", *raw, -kMaxCropShift, kMaxCropShift);
   if (const std::string* raw = find_key(meta, "audio_norm", false)) {
     try {
       g.audio_norm = audio_norm_from_name(*raw);
@@ -213,7 +234,8 @@ std::map<std::string, std::string> WindowGeometry::to_metadata() const {
           {"width", std::to_string(width)},         {"fps", num(fps)},
           {"sample_rate", std::to_string(sample_rate)}, {"samples", std::to_string(samples())},
           {"video_mean", num(video_mean)},          {"video_std", num(video_std)},
-          {"audio_norm", audio_norm_name(audio_norm)}};
+          {"audio_norm", audio_norm_name(audio_norm)}, {"crop_scale", num(crop_scale)},
+          {"crop_shift_down", num(crop_shift_down)}};
 }
 
 void normalise_crops(const uint8_t* crops, const WindowGeometry& g, float* out) {

@@ -59,7 +59,7 @@ struct WindowMaker::Impl {
         stride(o.stride_frames > 0 ? o.stride_frames : o.geometry.frames),
         samples(o.geometry.samples()),
         detector(o.face.detect_max_side),
-        tracker(o.face, o.geometry.fps, o.geometry.width, o.geometry.height,
+        tracker(o.face, o.geometry,
                 [this](const PictureView& frame, const FaceBox* near, int searches) {
                   if (near) return detector.detect_near(frame, *near);
                   // While searching, every other keyframe looks at twice the resolution for small faces.
@@ -184,13 +184,13 @@ struct WindowMaker::Impl {
 int max_frame_side(const WindowMakerOptions& o) {
   // The full-frame search looks at no more than kSearchZoom x detect_max_side pixels of the longer
   // side, where the smallest face it finds is kMinFacePixels: a face of kMinFacePixels / search of
-  // that side. Its crop (enlarge x the face) should still hold the window's pixels, not be upscaled
-  // for lack of them: side >= max(H, W) x search / (enlarge x kMinFacePixels). Never below the
+  // that side. Its crop (crop_scale x the face) should still hold the window's pixels, not be upscaled
+  // for lack of them: side >= max(H, W) x search / (crop_scale x kMinFacePixels). Never below the
   // search itself, nor below 1920 (1080p and smaller are read pixel for pixel, as before).
   const double search = FaceDetector::kSearchZoom * std::max(80, o.face.detect_max_side);
   const double crop_needs = std::max(o.geometry.height, o.geometry.width) * search /
-                            (std::max(1.0f, o.face.enlarge) * FaceDetector::kMinFacePixels);
-  // (enlarge is a float: 1.4f x 80 is 111.99999, which must not make 2560 into 2561)
+                            (o.geometry.crop_scale * FaceDetector::kMinFacePixels);
+  // (1.4 x 80 is not exactly 112 in floating point, which must not make 2560 into 2561)
   const double side = std::max({static_cast<double>(kFrameSideFloor), search, std::ceil(crop_needs - 1e-3)});
   return static_cast<int>(std::min(side, static_cast<double>(kFrameSideCeiling)));
 }
@@ -205,8 +205,8 @@ int push_frame_side(const WindowMakerOptions& o) {
   // window. docs/BENCHMARKS.md ("Frames at the core's push side") gives how much the scores move.
   const double detect = std::max(80, o.face.detect_max_side);
   const double crop_needs = std::max(o.geometry.height, o.geometry.width) * detect /
-                            (std::max(1.0f, o.face.enlarge) * FaceDetector::kMinFacePixels);
-  const double side = std::max(detect, std::ceil(crop_needs - 1e-3));  // (1.4f x 80 is 111.99999)
+                            (o.geometry.crop_scale * FaceDetector::kMinFacePixels);
+  const double side = std::max(detect, std::ceil(crop_needs - 1e-3));  // (1.4 x 80 is not exactly 112)
   return static_cast<int>(std::min(side, static_cast<double>(max_frame_side(o))));
 }
 

@@ -66,7 +66,8 @@ RunState Trainer::read_same_model(const std::string& checkpoint, const std::stri
   // The user's own run (--resume, --init): an old LibTorch archive loads, with a warning, and the
   // next save writes the safe format.
   RunState saved = read_checkpoint_state(checkpoint, LegacyArchive::kLoadWithWarning);
-  if (saved.model_config != state_.model_config)
+  // Compared as this avlens reads it: keys added since (a geometry's crop) take their defaults.
+  if (model::ModelConfig::from_json(saved.model_config).to_json() != state_.model_config)
     throw Error(ErrorCode::kInvalidArgument, "cannot " + verb + " from '" + checkpoint + "': its model " +
                                                  saved.model_config.dump() + " differs from this run's " +
                                                  state_.model_config.dump());

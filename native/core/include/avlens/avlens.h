@@ -59,6 +59,9 @@ typedef struct avlens_geometry {
   int sample_rate;
   float video_mean, video_std;
   int audio_norm; /* an avlens_audio_norm */
+  /* The face crop: crop_scale x the tracked face box's side, centred crop_shift_down box sides below
+     its centre. 0 for crop_scale means the reference's crop (1.4, 0.2), whatever crop_shift_down says. */
+  double crop_scale, crop_shift_down;
 } avlens_geometry;
 
 typedef void (*avlens_progress_callback)(double progress, void* user_data);
@@ -92,7 +95,7 @@ typedef struct avlens_clip avlens_clip;
 /* The library's version, "MAJOR.MINOR.PATCH" (AVLENS_VERSION of the headers it was built with). */
 AVLENS_API const char* avlens_version(void);
 
-/* Parameters of a preset ("paper", "small", "tiny"); NULL or unknown gives "paper". */
+/* Parameters of a preset ("paper", "small", "tiny", "mouth"); NULL or unknown gives "paper". */
 AVLENS_API avlens_params avlens_default_params(const char* preset);
 /* Geometry from an ONNX model's metadata. Returns an error code; message in err (may be NULL). */
 AVLENS_API int avlens_geometry_from_onnx(const uint8_t* model, size_t size, avlens_geometry* out, char* err, size_t err_size);

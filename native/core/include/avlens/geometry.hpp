@@ -22,6 +22,11 @@ struct WindowGeometry {
   float video_mean = 0.5f;   // video value = (x/255 - mean) / std
   float video_std = 0.5f;
   AudioNorm audio_norm = AudioNorm::kMinMaxWindow;
+  // The face crop the network sees: a square of crop_scale x the tracked face box's side, centred
+  // crop_shift_down box sides below the box's centre. The reference: 1.4 and 0.2, the whole face
+  // (docs/METHOD.md §1); the `mouth` preset: the lower face, nose to chin, at twice the pixels.
+  double crop_scale = 1.4;
+  double crop_shift_down = 0.2;
 
   // Samples of audio in one window: the same duration as the frames.
   int samples() const;
@@ -39,6 +44,8 @@ struct WindowGeometry {
   static constexpr int kMinSampleRate = 4000, kMaxSampleRate = 192000;
   static constexpr int kMinSamples = 1000;               // per window
   static constexpr double kMaxVideoMean = 1e6;           // |video_mean| <=
+  static constexpr double kMinCropScale = 0.5, kMaxCropScale = 4;
+  static constexpr double kMaxCropShift = 1;              // |crop_shift_down| <=
   static constexpr double kMinVideoStd = 1e-6, kMaxVideoStd = 1e6;
   // Memory budget, whatever the ranges allow (512x1024x1024 at 240 fps would be 1.5 GB a window).
   // One window: T*H*W*3 bytes of crops + 4 bytes per sample <= 64 MiB (paper: 4.5 MB + 0.19 MB, 14x
@@ -49,11 +56,15 @@ struct WindowGeometry {
   static constexpr double kMaxCropBytesPerSecond = 16.0 * 1024 * 1024;
 
   // Presets: "paper" (30x224x224 @30 fps, 48 kHz), "small" (16x112x112 @16 fps, 16 kHz),
-  // "tiny" (8x64x64 @8 fps, 16 kHz). Every preset covers one second.
+  // "tiny" (8x64x64 @8 fps, 16 kHz), "mouth" (tiny's, on the lower face: crop 0.8 x the box, 0.3
+  // down). Every preset covers one second.
   static WindowGeometry preset(const std::string& name);
+  // The preset whose window and face crop this is (its normalisation may differ), "" for none.
+  std::string preset_name() const;
 
   // Model metadata (ONNX metadata_props) <-> geometry. Keys: frames, height, width, fps,
-  // sample_rate, samples, video_mean, video_std, audio_norm. The one reader of a model's geometry
+  // sample_rate, samples, video_mean, video_std, audio_norm, crop_scale, crop_shift_down (the last
+  // two may be absent: models made before them crop as the reference). The one reader of a model's geometry
   // (native and wasm): integers must be written as integers ("30", not "30.0", "8.9", "1e10",
   // "8abc" or " 8"), numbers as plain decimals (finite: no "nan", "inf", hex); then validate().
   // Throws Error(kInvalidArgument) naming the key and its value.

@@ -23,8 +23,6 @@ struct FaceTrackerOptions {
   int detect_every = 5;         // run the HOG detector on every k-th frame
   int detect_max_side = 640;    // frames are downscaled so their longer side is at most this
   int median_frames = 13;       // median filter length over the box track (odd)
-  float enlarge = 1.4f;         // crop side = 1.4 x the smoothed box side (docs/METHOD.md §1)
-  float shift_down = 0.2f;      // the crop's centre sits this many box sides below the box's (reference)
   uint8_t pad_value = 110;      // grey outside the frame where the crop extends past it (reference)
   double max_gap_seconds = 1.0; // boxes are interpolated/held across at most this much missing detection
   // No face tracking: every frame whole, resized to the window (the reference evaluates
