@@ -49,10 +49,7 @@ FaceTracker::FaceTracker(const FaceTrackerOptions& options, const WindowGeometry
   if (opt_.detect_every < 1) throw Error(ErrorCode::kInvalidArgument, "face.detect_every must be >= 1");
   if (opt_.median_frames < 1 || opt_.median_frames % 2 == 0)
     throw Error(ErrorCode::kInvalidArgument, "face.median_frames must be odd and >= 1");
-  if (!(crop_scale_ >= WindowGeometry::kMinCropScale && crop_scale_ <= WindowGeometry::kMaxCropScale))
-    throw Error(ErrorCode::kInvalidArgument, "crop_scale must be in [0.5, 4]");
-  if (!(std::abs(crop_shift_down_) <= WindowGeometry::kMaxCropShift))
-    throw Error(ErrorCode::kInvalidArgument, "crop_shift_down must be in [-1, 1]");
+  geometry.validate();  // the crop's ranges among the rest, one check for every user of a geometry
   half_ = opt_.median_frames / 2;
   max_gap_frames_ = std::max(opt_.detect_every, static_cast<int>(std::lround(opt_.max_gap_seconds * fps)));
 }
