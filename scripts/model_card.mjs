@@ -5,11 +5,13 @@
 //     [--train-list lists/train.csv --test-list lists/test.csv]
 // EVAL_DIR/<set>/metrics.json per test set (scripts/make_mismatch_tests.mjs names them: voice_swap,
 // shift_S, generator_G, all). BASE.json holds the hand-written fields (name, intended_use, limits,
-// training_data); the measured ones are added: heldout_real (per set: AUC, counts; the share of
-// held-out real clips called fake at the threshold) and calibration (from the "all" set: per score
-// bin, the share of held-out clips in it that were fakes).
+// training_data); the measured ones are added: heldout_real (per set: AUC with its 95 % bootstrap
+// interval (scripts/auc.mjs), counts; the share of held-out real clips called fake at the threshold)
+// and calibration (from the "all" set: per score bin, the share of held-out clips in it that were
+// fakes).
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { auc, aucInterval } from './auc.mjs';
 import { parseCsv } from './csv.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
@@ -32,7 +34,12 @@ for (const name of readdirSync(args.eval).sort()) {
     all = m;
     continue;
   }
-  sets[name] = { auc: round(m.auc), real: m.videos.real, fake: m.videos.fake, accuracy: round(m.accuracy) };
+  const scores = (label) => m.per_video.filter((v) => v.label === label).map((v) => v.score);
+  const [reals, fakes] = [scores(0), scores(1)];
+  // The interval is resampled from the per-video scores: they must be the ones the AUC came from.
+  if (!(Math.abs(auc(reals, fakes) - m.auc) < 1e-6)) throw new Error(`${file}: its per_video scores give AUC ${auc(reals, fakes)}, not its auc ${m.auc}`);
+  const interval = aucInterval(reals, fakes).map((x) => round(x));
+  sets[name] = { auc: round(m.auc), auc_interval: interval, real: m.videos.real, fake: m.videos.fake, accuracy: round(m.accuracy) };
 }
 if (!all) throw new Error(`${args.eval}/all/metrics.json is missing: evaluate the "all" set too`);
 
@@ -55,17 +62,20 @@ if (args['train-list']) card.heldout_real.training_people = groupsOf(args['train
 if (args['test-list']) card.heldout_real.people = groupsOf(args['test-list'], 0).size;
 
 // Whether the held-out results support showing a verdict at all: enough held-out real clips, and
-// every fake kind of the held-out sets separated from them (AUC >= 0.7). The page shows no verdict
-// wording for a model whose card says no, only its score and this reason.
+// every fake kind of the held-out sets separated from them: AUC >= 0.7, and better than chance
+// with 95 % confidence (its interval above 0.5). The page shows no verdict wording for a model
+// whose card says no, only its score and this reason.
 const MIN_REAL = 20;
 const MIN_AUC = 0.7;
-const weak = Object.entries(sets).filter(([, v]) => !(v.auc >= MIN_AUC)).map(([k, v]) => `${k} ${v.auc}`);
+const weak = Object.entries(sets)
+  .filter(([, v]) => !(v.auc >= MIN_AUC && v.auc_interval[0] > 0.5))
+  .map(([k, v]) => `${k} ${v.auc} (95 % interval ${v.auc_interval[0]}-${v.auc_interval[1]})`);
 const supported = reals.length >= MIN_REAL && weak.length === 0;
 card.verdict_supported = supported;
 card.verdict_note = supported
-  ? `On ${reals.length} held-out real clips of unseen people, every held-out fake kind was separated (AUC >= ${MIN_AUC}).`
+  ? `On ${reals.length} held-out real clips of unseen people, every held-out fake kind was separated (AUC >= ${MIN_AUC}, its 95 % interval above chance).`
   : `Not shown to work on real people: ${reals.length < MIN_REAL ? `only ${reals.length} held-out real clips (fewer than ${MIN_REAL})` : ''}` +
-    `${reals.length < MIN_REAL && weak.length ? '; ' : ''}${weak.length ? `held-out AUC below ${MIN_AUC}: ${weak.join(', ')}` : ''}.`;
+    `${reals.length < MIN_REAL && weak.length ? '; ' : ''}${weak.length ? `held-out AUC below ${MIN_AUC} or not above chance: ${weak.join(', ')}` : ''}.`;
 
 // Calibration: four bins around the threshold, each with the observed share of fakes among the
 // held-out clips scoring in it. A bin with fewer than 5 clips says nothing and is left out; with

@@ -27,6 +27,9 @@ if [ -d "$ROOT/tests/wasm" ] && ls "$ROOT"/tests/wasm/*.test.mjs >/dev/null 2>&1
   node --test --test-concurrency=1 "$ROOT"/tests/wasm/*.test.mjs || failed+=("wasm")
 fi
 
+echo "== the model-making scripts' own logic (the model card's AUC intervals and verdict gate)"
+node --test --test-concurrency=1 "$ROOT"/tests/scripts/*.test.mjs || failed+=("scripts")
+
 echo "== avlens scan on the bundled model vs the page's pipeline (wasm core + ONNX Runtime)"
 node --test --test-concurrency=1 "$ROOT"/tests/cli/*.test.mjs || failed+=("cli")
 

@@ -7,7 +7,7 @@
 //   { name, intended_use, limits: [str], training_data, real_faces: bool,
 //     heldout_real: { videos, people, auc: { <fake kind>: number }, accuracy_at_threshold,
 //                     fake_videos?, real_called_fake?, fake_called_fake?,
-//                     sets?: { <fake kind>: { real, fake, ... } } } | null,
+//                     sets?: { <fake kind>: { real, fake, auc_interval?: [lo, hi], ... } } } | null,
 //     calibration: { method, bins: [[lo, hi, observed_fake_rate, count], ...] } | null,
 //     verdict_supported?: bool, verdict_note?: str }
 // A model without a card, or with a card that cannot be read, counts as a model that has never
@@ -34,6 +34,7 @@ function parseJsonObject(text, what, problems) {
 const text = (v) => (typeof v === 'string' ? v.trim() : '');
 const isFraction = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
 const isCount = (v) => Number.isInteger(v) && v >= 0;
+const isInterval = (v, inside) => Array.isArray(v) && v.length === 2 && isFraction(v[0]) && isFraction(v[1]) && v[0] <= inside && inside <= v[1];
 
 /** The model's own threshold, or null when its metrics give none. */
 function readThreshold(metrics) {
@@ -65,6 +66,8 @@ function readHeldoutReal(h, problems) {
     auc: Object.fromEntries(auc),
     // How many clips each AUC rests on, where the card says: [real, fake].
     clipsPerKind: Object.fromEntries(auc.filter(([k]) => isCount(sets[k]?.real) && isCount(sets[k]?.fake)).map(([k]) => [k, [sets[k].real, sets[k].fake]])),
+    // The AUC's 95 % interval (scripts/auc.mjs), where the card gives one that holds the AUC.
+    aucInterval: Object.fromEntries(auc.filter(([k, v]) => isInterval(sets[k]?.auc_interval, v)).map(([k]) => [k, [...sets[k].auc_interval]])),
     accuracyAtThreshold: isFraction(h.accuracy_at_threshold) ? h.accuracy_at_threshold : null,
     realCalledFake: isFraction(h.real_called_fake) ? h.real_called_fake : null,
     fakeCalledFake: isFraction(h.fake_called_fake) ? h.fake_called_fake : null,
@@ -166,7 +169,8 @@ export function modelCardRows(card) {
     const who = `${h.videos} videos${h.people !== null ? ` of ${h.people} people` : ''}${h.fakeVideos !== null ? `; ${h.fakeVideos} fakes` : ''}`;
     const auc = Object.entries(h.auc).map(([kind, v]) => {
       const n = h.clipsPerKind[kind];
-      return `AUC ${fixed(v)} on ${kind}${n ? ` (${n[0]} real, ${n[1]} fake)` : ''}`;
+      const interval = h.aucInterval[kind];
+      return `AUC ${fixed(v)}${interval ? ` (95\u202f% interval ${fixed(interval[0], 2)}–${fixed(interval[1], 2)})` : ''} on ${kind}${n ? ` (${n[0]} real, ${n[1]} fake)` : ''}`;
     });
     const acc = h.accuracyAtThreshold !== null ? [`accuracy ${fixed(h.accuracyAtThreshold, 2)} at the threshold`] : [];
     const called = [
