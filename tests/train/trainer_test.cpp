@@ -13,6 +13,7 @@
 #include "avlens/train/evaluation.hpp"
 #include "avlens/train/metrics.hpp"
 #include "avlens/train/trainer.hpp"
+#include "avlens/train/weight_average.hpp"
 #include "window_fixtures.hpp"
 
 using namespace avlens;
@@ -232,6 +233,36 @@ TEST(Trainer, CheckpointRoundTripGivesTheSameScores) {
   for (size_t i = 0; i < before.scores.size(); ++i) EXPECT_FLOAT_EQ(before.scores[i], after.scores[i]);
   EXPECT_EQ(loaded.model->config().norm, model::NormKind::kBatch);
   EXPECT_THROW(load_detector(c.out + "/missing.pt"), Error);
+}
+
+// keep_epochs: each epoch's weights in out/epochs/N.pt, weights only, for `avlens average`; with
+// batch norm, the running statistics (floating buffers) are averaged too.
+TEST(Trainer, KeepEpochsSavesEachEpochsWeightsForAveraging) {
+  auto source = fixtures::make_source(kTiny, 4, 1, 3);
+  TrainConfig c = small_config(temp_dir("keep_epochs"));
+  c.epochs = 2;
+  c.norm = "batch";
+  c.keep_epochs = true;
+  Trainer t(c, source, nullptr);
+  t.fit();
+  const std::string first = c.out + "/epochs/1.pt", second = c.out + "/epochs/2.pt";
+  ASSERT_TRUE(fs::exists(first) && fs::exists(second));
+  EXPECT_EQ(read_checkpoint_state(first).epochs_done, 1);
+  EXPECT_LT(fs::file_size(second), fs::file_size(c.out + "/last.pt") / 2) << "weights only, without Adam's moments";
+  LoadedDetector from_last = load_detector(c.out + "/last.pt"), from_kept = load_detector(second);
+  auto last = predict_windows(from_last.model, *source, 4, torch::kCPU);
+  auto kept = predict_windows(from_kept.model, *source, 4, torch::kCPU);
+  for (size_t i = 0; i < last.scores.size(); ++i) EXPECT_FLOAT_EQ(kept.scores[i], last.scores[i]) << i;
+
+  LoadedDetector averaged = average_checkpoints({first, second}, torch::kCPU);
+  const auto a = load_detector(first).model->named_buffers(), b = load_detector(second).model->named_buffers();
+  size_t running = 0;
+  for (const auto& buffer : averaged.model->named_buffers()) {
+    if (buffer.key().find("running_mean") == std::string::npos) continue;
+    EXPECT_TRUE(torch::allclose(buffer.value(), (a[buffer.key()] + b[buffer.key()]) / 2, 1e-6, 1e-7)) << buffer.key();
+    ++running;
+  }
+  EXPECT_GT(running, 0u);
 }
 
 // Fine-tuning (--init): a new run starts from another run's weights with a fresh optimiser and no

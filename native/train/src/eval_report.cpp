@@ -56,11 +56,10 @@ nlohmann::json evaluate(LoadedDetector& detector, const WindowSource& test, cons
   double threshold = detector.state.threshold;
   std::string threshold_source = "checkpoint (training run's validation split)";
   if (validation) {
-    WindowPredictions vp = predict_windows(detector.model, *validation, o.batch, o.device);
-    auto [s, l] = columns(video_metrics(vp, *validation, 0.5).videos);
-    threshold = choose_threshold(s, l);
+    const Validation v = validate(detector.model, *validation, o.batch, o.device);
+    threshold = v.threshold;
     threshold_source = "validation data";
-    report["validation_videos"] = s.size();
+    report["validation_videos"] = v.videos;
   }
   WindowPredictions p = predict_windows(detector.model, test, o.batch, o.device);
   VideoMetrics m = video_metrics(p, test, threshold);

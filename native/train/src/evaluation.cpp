@@ -51,4 +51,20 @@ VideoMetrics video_metrics(const WindowPredictions& p, const WindowSource& sourc
   return m;
 }
 
+Validation validate(model::Detector& model, const WindowSource& validation, int batch_size, torch::Device device) {
+  const VideoMetrics vm = video_metrics(predict_windows(model, validation, batch_size, device), validation, 0.5);
+  std::vector<double> scores;
+  std::vector<int> labels;
+  for (const auto& v : vm.videos) {
+    scores.push_back(v.score);
+    labels.push_back(v.label);
+  }
+  Validation r;
+  r.auc = vm.auc;
+  r.threshold = choose_threshold(scores, labels);
+  r.accuracy = accuracy_at(scores, labels, r.threshold);
+  r.videos = vm.videos.size();
+  return r;
+}
+
 }  // namespace avlens::train

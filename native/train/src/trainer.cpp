@@ -177,17 +177,10 @@ EpochRecord Trainer::run_epoch(int epoch, const TrainHooks& hooks, bool& stopped
   record.windows_per_second = record.step_losses.size() * config_.batch / std::max(record.seconds, 1e-9);
 
   if (validation_ && config_.rank == 0) {
-    WindowPredictions p = predict_windows(model_, *validation_, config_.batch, device_);
-    VideoMetrics vm = video_metrics(p, *validation_, 0.5);
-    std::vector<double> scores;
-    std::vector<int> labels;
-    for (const auto& v : vm.videos) {
-      scores.push_back(v.score);
-      labels.push_back(v.label);
-    }
-    record.val_auc = vm.auc;
-    record.threshold = choose_threshold(scores, labels);
-    record.val_accuracy = accuracy_at(scores, labels, record.threshold);
+    const Validation v = validate(model_, *validation_, config_.batch, device_);
+    record.val_auc = v.auc;
+    record.threshold = v.threshold;
+    record.val_accuracy = v.accuracy;
   }
   return record;
 }
@@ -213,6 +206,10 @@ void Trainer::save_epoch(const EpochRecord& r) {
   save_checkpoint((dir / "last.pt").string(), model_, optimizer_.get(), state_);
   if (better_auc) save_checkpoint((dir / "best_val_auc.pt").string(), model_, optimizer_.get(), state_);
   if (better_loss) save_checkpoint((dir / "best_train_loss.pt").string(), model_, optimizer_.get(), state_);
+  if (config_.keep_epochs) {
+    fs::create_directories(dir / "epochs");
+    save_checkpoint((dir / "epochs" / (std::to_string(r.epoch) + ".pt")).string(), model_, nullptr, state_);
+  }
   write_file_atomically((dir / "history.json").string(), state_.history.dump(2) + "\n");
   write_file_atomically((dir / "config.json").string(), config_.to_json().dump(2) + "\n");
 }

@@ -28,4 +28,15 @@ struct VideoMetrics {
 };
 VideoMetrics video_metrics(const WindowPredictions& predictions, const WindowSource& source, double threshold);
 
+// A model on validation videos: their AUC, the threshold chosen on them (choose_threshold) and the
+// accuracy there. What the trainer records after each epoch, and what `eval --val-data` and
+// `average` take the model's threshold from.
+struct Validation {
+  double auc = -1;  // -1 when one class is missing
+  double threshold = 0.5;
+  double accuracy = -1;
+  size_t videos = 0;
+};
+Validation validate(model::Detector& model, const WindowSource& validation, int batch_size, torch::Device device);
+
 }  // namespace avlens::train

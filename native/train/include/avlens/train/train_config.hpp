@@ -61,6 +61,9 @@ struct TrainConfig {
   // Every window is trained beside a fake twin made from the same picture (batch_loader.hpp), so
   // the face alone never tells a real window from its fake.
   bool twins = false;
+  // Each epoch's weights also go to out/epochs/N.pt (weights only, about 15 MB for tiny), for
+  // `avlens average` (docs/TRAINER.md "Weight averaging").
+  bool keep_epochs = false;
 
   // Machine.
   std::string device = "auto";  // auto (CUDA when available), cpu, cuda
