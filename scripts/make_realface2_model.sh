@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# realface-2 (docs/MODEL_CARD.md): the bundled model (realface-mouth; realface-1 with PRESET=tiny INIT=...) fine-tuned on the split corpus/splits/realface-2: the
+# realface-2 (docs/MODEL_CARD.md): a mouth-geometry model (default: the bundled one; realface-1 with
+# PRESET=tiny INIT=...) fine-tuned on the split corpus/splits/realface-2: the
 # 68 training people of realface-1, 28 more (the corpus's sixth pass and the clips realface-1's run
 # did not have), and the corpus's generated fakes of every generator but the held-out ones (edtalk,
 # dreamtalk, musetalk; the test people's fakes are not used either). Real windows beside their fake
@@ -8,9 +9,9 @@
 #   scripts/make_realface2_model.sh [WORK_DIR]        (default: build/realface2-model)
 # Resumable: a re-run skips what is done and training continues from its last checkpoint.
 # Environment: CORPUS (media folder, default /work/corpus-media), INIT (the model it starts from:
-# realface-1, an exported model or a run's checkpoint; default web/model/avlens.onnx), EPOCHS (8),
+# an exported model or a run's checkpoint; default web/model/avlens.onnx), EPOCHS (8),
 # LR (0.0003), CHECKPOINT (best_val_auc, or last), OUT (WORK_DIR/avlens.onnx), PRESET (the geometry of
-# INIT: mouth for the bundled realface-mouth, tiny for realface-1; another is refused by `train`).
+# INIT: mouth for the bundled model and realface-mouth, tiny for realface-1; another is refused by `train`).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 AVLENS="${AVLENS_BIN:-$ROOT/build/bin/avlens}"
@@ -24,17 +25,7 @@ start=$(date +%s)
 cd "$WORK"
 . "$ROOT/scripts/model_steps.sh"
 
-rebuild_corpus "$CORPUS"
-echo "== the split's lists with the corpus's paths"
-split_lists "$ROOT/corpus/splits/realface-2" "$CORPUS"
-
-echo "== caches: the training clips, the validation and test sets (fakes made once with ffmpeg)"
-"$AVLENS" prep lists/train.csv --out cache --preset "$PRESET"
-heldout_caches
-
-echo "== fine-tuning from $INIT"
-train_with_twins --data cache --data_list lists/train.csv --val_data cache-validation --val_list validation/all.csv \
-  --mirror true --init "$INIT" --out run --lr "${LR:-0.0003}" --epochs "${EPOCHS:-8}"
+fine_tune_on_split realface-2 "$INIT" --lr "${LR:-0.0003}" --epochs "${EPOCHS:-8}"
 
 echo "== evaluation on each held-out set (26 people never trained on)"
 evaluate_test_sets "run/$CHECKPOINT.pt"

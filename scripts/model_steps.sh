@@ -74,5 +74,30 @@ evaluate_test_sets() {
 card_and_export() {
   echo "== model card and export"
   node "$ROOT/scripts/model_card.mjs" --eval eval --base "$2" --out card.json --train-list "$3" --test-list lists/test.csv
-  "$AVLENS" export "$1" --out "$4" --name "avlens-realface-$PRESET" --card card.json --training-data "$5"
+  "$AVLENS" export "$1" --out "$4" --name "${MODEL_NAME:-avlens-realface-$PRESET}" --card card.json --training-data "$5"
+}
+
+# average_epochs RUN FIRST LAST OUT: the weight average of RUN/epochs/FIRST.pt .. LAST.pt (`avlens
+# average`, docs/TRAINER.md), its threshold chosen on the validation people (cache-validation).
+average_epochs() {
+  local paths=() e
+  for ((e = $2; e <= $3; e++)); do paths+=("$1/epochs/$e.pt"); done
+  "$AVLENS" average "${paths[@]}" --val-data cache-validation --val-list validation/all.csv --out "$4"
+}
+
+# fine_tune_on_split SPLIT INIT [TRAIN OPTIONS...]: the corpus, corpus/splits/SPLIT's lists, the caches
+# of its training clips and held-out sets, then train_with_twins from INIT on them into run/, the
+# validation people choosing the threshold (realface-2, realface-3).
+fine_tune_on_split() {
+  local split="$1" init="$2"
+  shift 2
+  rebuild_corpus "$CORPUS"
+  echo "== the split's lists with the corpus's paths"
+  split_lists "$ROOT/corpus/splits/$split" "$CORPUS"
+  echo "== caches: the training clips, the validation and test sets (fakes made once with ffmpeg)"
+  "$AVLENS" prep lists/train.csv --out cache --preset "$PRESET"
+  heldout_caches
+  echo "== fine-tuning from $init"
+  train_with_twins --data cache --data_list lists/train.csv --val_data cache-validation --val_list validation/all.csv \
+    --mirror true --init "$init" --out run "$@"
 }
