@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # realface-3 (docs/MODEL_CARD.md): realface-mouth fine-tuned on the split corpus/splits/realface-3 (the
 # 96 training people of realface-2, real clips only, every window beside its fake twin), 30 epochs at
-# a constant lr 5e-4, and the mean of the weights of epochs 11-30 shipped (`avlens average`), its
-# threshold chosen on the validation people. The same validation and test people as realface-1.
+# a constant lr 5e-4, each epoch's weights kept; the epoch with the best validation AUC is shipped
+# (CHECKPOINT=best_val_auc), and the mean of the weights of epochs 11-30 (`avlens average`, threshold
+# chosen on the validation people) is made beside it (CHECKPOINT=average ships that instead). The same
+# validation and test people as realface-1.
 #   scripts/make_realface3_model.sh [WORK_DIR]        (default: build/realface3-model)
 # Resumable: a re-run skips what is done and training continues from its last checkpoint.
 # Environment: CORPUS (media folder, default /work/corpus-media), INIT (the model it starts from;
 # default realface-mouth as committed in 631bbae, read with git, else made by
 # `PRESET=mouth scripts/make_realface_model.sh WORK_DIR/realface-mouth`, about 2 hours), EPOCHS (30),
-# AVERAGE_FROM (11), LR (0.0005), OUT (WORK_DIR/avlens.onnx). About an hour on 2 cores from
-# realface-mouth (caches 10 minutes, training 44, evaluation 5).
+# AVERAGE_FROM (11), CHECKPOINT (best_val_auc or average), LR (0.0005), OUT (WORK_DIR/avlens.onnx).
+# About an hour on 2 cores from realface-mouth (caches 10 minutes, training 44, evaluation 5).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 AVLENS="${AVLENS_BIN:-$ROOT/build/bin/avlens}"
@@ -17,6 +19,7 @@ WORK="$(mkdir -p "${1:-$ROOT/build/realface3-model}" && cd "${1:-$ROOT/build/rea
 CORPUS="${CORPUS:-/work/corpus-media}"
 EPOCHS="${EPOCHS:-30}"
 AVERAGE_FROM="${AVERAGE_FROM:-11}"
+CHECKPOINT="${CHECKPOINT:-best_val_auc}"
 OUT="${OUT:-$WORK/avlens.onnx}"
 PRESET=mouth
 MODEL_NAME=avlens-realface-3
@@ -44,8 +47,8 @@ fine_tune_on_split realface-3 "$INIT" --lr "${LR:-0.0005}" --epochs "$EPOCHS" --
 echo "== the mean of epochs $AVERAGE_FROM-$EPOCHS, its threshold on the validation people"
 average_epochs run "$AVERAGE_FROM" "$EPOCHS" run/average.pt
 
-echo "== evaluation on each held-out set (26 people never trained on)"
-evaluate_test_sets run/average.pt
-card_and_export run/average.pt "$ROOT/scripts/realface3_model_card.json" lists/train.csv "$OUT" \
-  "public real talking-face corpus (docs/CORPUS.md), split corpus/splits/realface-3; realface-mouth fine-tuned on 96 people, the mean of the weights of its epochs $AVERAGE_FROM-$EPOCHS"
+echo "== evaluation of run/$CHECKPOINT.pt on each held-out set (26 people never trained on)"
+evaluate_test_sets "run/$CHECKPOINT.pt"
+card_and_export "run/$CHECKPOINT.pt" "$ROOT/scripts/realface3_model_card.json" lists/train.csv "$OUT" \
+  "public real talking-face corpus (docs/CORPUS.md), split corpus/splits/realface-3; realface-mouth fine-tuned on 96 people (run/$CHECKPOINT.pt)"
 echo "realface-3 made in $(( $(date +%s) - start )) s: $OUT; card: $WORK/card.json"
