@@ -37,8 +37,10 @@ for (const name of readdirSync(args.eval).sort()) {
   const scores = (label) => m.per_video.filter((v) => v.label === label).map((v) => v.score);
   const [reals, fakes] = [scores(0), scores(1)];
   // The interval is resampled from the per-video scores: they must be the ones the AUC came from.
-  if (!(Math.abs(auc(reals, fakes) - m.auc) < 1e-6)) throw new Error(`${file}: its per_video scores give AUC ${auc(reals, fakes)}, not its auc ${m.auc}`);
-  const interval = aucInterval(reals, fakes).map((x) => round(x));
+  // A set left with one class (every fake without a face) has no AUC (-1) and no interval.
+  const measured = reals.length > 0 && fakes.length > 0;
+  if (measured && !(Math.abs(auc(reals, fakes) - m.auc) < 1e-6)) throw new Error(`${file}: its per_video scores give AUC ${auc(reals, fakes)}, not its auc ${m.auc}`);
+  const interval = measured ? aucInterval(reals, fakes).map((x) => round(x)) : null;
   sets[name] = { auc: round(m.auc), auc_interval: interval, real: m.videos.real, fake: m.videos.fake, accuracy: round(m.accuracy) };
 }
 if (!all) throw new Error(`${args.eval}/all/metrics.json is missing: evaluate the "all" set too`);
@@ -68,8 +70,8 @@ if (args['test-list']) card.heldout_real.people = groupsOf(args['test-list'], 0)
 const MIN_REAL = 20;
 const MIN_AUC = 0.7;
 const weak = Object.entries(sets)
-  .filter(([, v]) => !(v.auc >= MIN_AUC && v.auc_interval[0] > 0.5))
-  .map(([k, v]) => `${k} ${v.auc} (95 % interval ${v.auc_interval[0]}-${v.auc_interval[1]})`);
+  .filter(([, v]) => !(v.auc >= MIN_AUC && v.auc_interval?.[0] > 0.5))
+  .map(([k, v]) => (v.auc_interval ? `${k} ${v.auc} (95 % interval ${v.auc_interval[0]}-${v.auc_interval[1]})` : `${k} not measured`));
 const supported = reals.length >= MIN_REAL && weak.length === 0;
 card.verdict_supported = supported;
 card.verdict_note = supported

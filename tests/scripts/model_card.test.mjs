@@ -19,7 +19,7 @@ function evalDir(sets, { tamper } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'avlens-card-'));
   const write = (name, fakes, extra = {}) => {
     const perVideo = [...REALS.map((score, i) => ({ label: 0, score, video: `real_${i}.mp4` })), ...fakes.map((score, i) => ({ label: 1, score, video: `${name}_${i}.mp4` }))];
-    const a = auc(REALS, fakes) + (name === tamper ? 0.01 : 0);
+    const a = fakes.length ? auc(REALS, fakes) + (name === tamper ? 0.01 : 0) : -1; // -1: as avlens eval, one class only
     mkdirSync(join(dir, name));
     writeFileSync(join(dir, name, 'metrics.json'), JSON.stringify({ auc: a, accuracy: 0.8, videos: { real: REALS.length, fake: fakes.length }, per_video: perVideo, ...extra }));
   };
@@ -66,4 +66,14 @@ test('per-video scores that do not give the set\'s AUC are refused, naming the f
   const { status, stderr } = card(dir);
   assert.notEqual(status, 0);
   assert.match(stderr, /voice_swap\/metrics\.json: its per_video scores give AUC/);
+});
+
+test('a set whose fakes all went unscored (one class, AUC -1): no interval, named as not measured, no verdict', (t) => {
+  const dir = evalDir({ voice_swap: spread(28, 0.45, 1), generator_y: [] });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const { status, card: c } = card(dir);
+  assert.equal(status, 0);
+  assert.equal(c.heldout_real.sets.generator_y.auc_interval, null);
+  assert.equal(c.verdict_supported, false);
+  assert.match(c.verdict_note, /generator_y not measured/);
 });
