@@ -33,8 +33,11 @@ if [ -z "${INIT:-}" ]; then
     mkdir -p realface-mouth
     if git -C "$ROOT" cat-file -e 631bbae:web/model/avlens.safetensors 2>/dev/null; then
       echo "== realface-mouth from the repository's history (631bbae)"
-      git -C "$ROOT" show 631bbae:web/model/avlens.safetensors > realface-mouth/avlens.safetensors
-      git -C "$ROOT" show 631bbae:web/model/avlens.onnx > realface-mouth/avlens.onnx
+      # Written under temporary names: a half-written avlens.onnx would count as done on a re-run.
+      git -C "$ROOT" show 631bbae:web/model/avlens.safetensors > realface-mouth/avlens.safetensors.tmp
+      git -C "$ROOT" show 631bbae:web/model/avlens.onnx > realface-mouth/avlens.onnx.tmp
+      mv realface-mouth/avlens.safetensors.tmp realface-mouth/avlens.safetensors
+      mv realface-mouth/avlens.onnx.tmp realface-mouth/avlens.onnx
     else
       echo "== realface-mouth (not in this clone's history): making it"
       CORPUS="$CORPUS" PRESET=mouth "$ROOT/scripts/make_realface_model.sh" "$WORK/realface-mouth"
