@@ -35,8 +35,7 @@ int run_average(const std::vector<std::string>& argv) {
   const auto validation = train::open_cache(args.require("val-data"), args.get("val-list"));
   const torch::Device device = train::resolve_device(args.get("device", "auto"));
   train::LoadedDetector averaged = train::average_checkpoints(args.positionals(), device);
-  if (validation->geometry().to_metadata() != averaged.model->config().geometry.to_metadata())
-    throw std::invalid_argument("the validation cache's window geometry differs from the model's");
+  train::require_geometry(*validation, averaged.model->config().geometry, "the validation cache", "the model");
   const train::Validation v = train::validate(averaged.model, *validation, args.get_int("batch", 8), device);
   if (v.auc < 0)
     throw std::invalid_argument("the validation cache needs real and fake videos to choose a threshold");

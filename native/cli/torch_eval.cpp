@@ -43,8 +43,8 @@ int run_eval(const std::vector<std::string>& argv) {
   auto test = train::open_cache(args.require("data"), args.get("list"));
   std::shared_ptr<train::WindowCache> validation;
   if (args.has("val-data")) validation = train::open_cache(args.get("val-data"), args.get("val-list"));
-  if (test->geometry().to_metadata() != detector.model->config().geometry.to_metadata())
-    throw std::invalid_argument("the cache's window geometry differs from the model's");
+  train::require_geometry(*test, detector.model->config().geometry, "the cache", "the model");
+  if (validation) train::require_geometry(*validation, detector.model->config().geometry, "the validation cache", "the model");
   auto report = train::evaluate(detector, *test, validation.get(), o);
   nlohmann::json brief = report;
   brief.erase("per_video");

@@ -298,3 +298,23 @@ TEST_P(BatchIndependence, WindowScoreAloneEqualsScoreInABatchOf8) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Norms, BatchIndependence, ::testing::Values(NormKind::kGroup, NormKind::kBatch));
+
+// `train --resume`, `train --init` and `average` compare saved configs with same_model: a config written
+// before a key existed (a geometry's crop) is the default network, any changed option is another one.
+TEST(ModelConfig, SameModelReadsOldKeysAsTheirDefaultsAndTellsOptionsApart) {
+  ModelConfig c = config_for("tiny");
+  const nlohmann::json now = c.to_json();
+  nlohmann::json older = now;
+  older["geometry"].erase("crop_scale");
+  older["geometry"].erase("crop_shift_down");
+  ASSERT_NE(older, now);
+  EXPECT_TRUE(same_model(older, now));
+  EXPECT_TRUE(same_model(now, older));
+  ModelConfig other = c;
+  other.attention = !c.attention;
+  EXPECT_FALSE(same_model(other.to_json(), now));
+  ModelConfig mouth = c;
+  mouth.geometry = WindowGeometry::preset("mouth");
+  EXPECT_FALSE(same_model(mouth.to_json(), now));
+  EXPECT_THROW(same_model(nlohmann::json::array(), now), Error);
+}

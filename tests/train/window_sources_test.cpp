@@ -12,6 +12,7 @@
 #include "avlens/error.hpp"
 #include "avlens/train/batch_loader.hpp"
 #include "avlens/train/mismatch_fake.hpp"
+#include "avlens/train/training_data.hpp"
 #include "avlens/train/window_sample.hpp"
 #include "window_fixtures.hpp"
 
@@ -195,4 +196,21 @@ TEST(MismatchFake, LoaderSwapsInAnotherGroupsVoiceAndShiftsWithinTheVideo) {
   }
   EXPECT_GT(swaps, 0);
   EXPECT_GT(shifts, 0);
+}
+
+// Every command that reads windows with a model or another cache (train's validation cache, eval's test
+// and validation caches, average's validation cache) refuses windows of another geometry, naming both.
+TEST(RequireGeometry, RefusesWindowsOfAnotherGeometryNamingBoth) {
+  const WindowGeometry tiny = WindowGeometry::preset("tiny");
+  auto source = fixtures::make_source(tiny, 2, 1, 3);
+  EXPECT_NO_THROW(require_geometry(*source, tiny, "the cache", "the model"));
+  try {
+    require_geometry(*source, WindowGeometry::preset("mouth"), "the validation cache 'v'", "the model");
+    FAIL() << "a mouth model read tiny windows";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("the validation cache 'v' has another window geometry"), std::string::npos) << m;
+    EXPECT_NE(m.find("than the model"), std::string::npos) << m;
+    EXPECT_NE(m.find("crop_shift_down"), std::string::npos) << m;
+  }
 }

@@ -130,4 +130,8 @@ NormKind norm_kind_from_name(const std::string& name) {
   invalid("unknown norm '" + name + "' (group, batch)");
 }
 
+bool same_model(const nlohmann::json& a, const nlohmann::json& b) {
+  return ModelConfig::from_json(a).to_json() == ModelConfig::from_json(b).to_json();
+}
+
 }  // namespace avlens::model

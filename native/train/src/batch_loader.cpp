@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "avlens/error.hpp"
+#include "avlens/train/capture_jitter.hpp"
 #include "avlens/train/clip_stretch.hpp"
 #include "avlens/geometry.hpp"
 
@@ -136,6 +137,10 @@ Batch BatchLoader::build(int epoch, size_t batch_index) const {
     if (options_.mirror) {  // a window and its twin are mirrored alike: the same draw
       std::mt19937_64 rng(derive_seed(options_.seed ^ 0x6D6972726F72ull, static_cast<uint64_t>(epoch) + 1, pos));
       if (std::uniform_int_distribution<int>(0, 1)(rng)) mirror_crops(sample.crops, g);
+    }
+    if (options_.capture_jitter) {  // likewise one draw for a window and its twin
+      std::mt19937_64 rng(derive_seed(options_.seed ^ 0x63617074757265ull, static_cast<uint64_t>(epoch) + 1, pos));
+      apply_capture_jitter(draw_capture_jitter(rng), g, sample);
     }
     batch.windows.push_back(window);
     batch.edits.push_back(kind);

@@ -67,7 +67,7 @@ const std::map<std::string, Field>& fields() {
     AVLENS_FIELD(map_size); AVLENS_FIELD(distance); AVLENS_FIELD(attention_scale); AVLENS_FIELD(norm);
     AVLENS_FIELD(pseudo_fakes); AVLENS_FIELD(pseudo_probability); AVLENS_FIELD(r_min); AVLENS_FIELD(r_max);
     AVLENS_FIELD(mismatch_probability); AVLENS_FIELD(min_shift); AVLENS_FIELD(max_shift);
-    AVLENS_FIELD(balance_classes); AVLENS_FIELD(jitter); AVLENS_FIELD(mirror); AVLENS_FIELD(twins); AVLENS_FIELD(keep_epochs);
+    AVLENS_FIELD(balance_classes); AVLENS_FIELD(jitter); AVLENS_FIELD(mirror); AVLENS_FIELD(capture_jitter); AVLENS_FIELD(twins); AVLENS_FIELD(keep_epochs);
     AVLENS_FIELD(device); AVLENS_FIELD(threads); AVLENS_FIELD(loader_workers); AVLENS_FIELD(progress);
     AVLENS_FIELD(backend); AVLENS_FIELD(world_size); AVLENS_FIELD(rank); AVLENS_FIELD(master_addr);
     AVLENS_FIELD(master_port);

@@ -66,8 +66,7 @@ RunState Trainer::read_same_model(const std::string& checkpoint, const std::stri
   // The user's own run (--resume, --init): an old LibTorch archive loads, with a warning, and the
   // next save writes the safe format.
   RunState saved = read_checkpoint_state(checkpoint, LegacyArchive::kLoadWithWarning);
-  // Compared as this avlens reads it: keys added since (a geometry's crop) take their defaults.
-  if (model::ModelConfig::from_json(saved.model_config).to_json() != state_.model_config)
+  if (!model::same_model(saved.model_config, state_.model_config))
     throw Error(ErrorCode::kInvalidArgument, "cannot " + verb + " from '" + checkpoint + "': its model " +
                                                  saved.model_config.dump() + " differs from this run's " +
                                                  state_.model_config.dump());
@@ -142,6 +141,7 @@ EpochRecord Trainer::run_epoch(int epoch, const TrainHooks& hooks, bool& stopped
   lo.mismatch = config_.mismatch_options();
   lo.jitter = config_.jitter;
   lo.mirror = config_.mirror;
+  lo.capture_jitter = config_.capture_jitter;
   lo.twins = config_.twins;
   lo.seed = config_.seed;
   lo.workers = config_.loader_workers;

@@ -1,5 +1,7 @@
 #include "avlens/train/training_data.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "avlens/error.hpp"
 
 namespace avlens::train {
@@ -10,15 +12,21 @@ std::shared_ptr<WindowCache> open_cache(const std::string& dir, const std::strin
   return WindowCache::open(dir, read_video_csv(list_csv));
 }
 
+void require_geometry(const WindowSource& cache, const WindowGeometry& expected, const std::string& what,
+                      const std::string& whose) {
+  if (cache.geometry().to_metadata() != expected.to_metadata())
+    throw Error(ErrorCode::kInvalidArgument, what + " has another window geometry (" +
+                                                 nlohmann::json(cache.geometry().to_metadata()).dump() + ") than " + whose + " (" +
+                                                 nlohmann::json(expected.to_metadata()).dump() + ")");
+}
+
 TrainingData open_training_data(const TrainConfig& c) {
   TrainingData data;
   auto all = open_cache(c.data, c.data_list);
   if (!c.val_data.empty()) {
     data.train = all;
     data.validation = open_cache(c.val_data, c.val_list);
-    if (data.validation->geometry().to_metadata() != all->geometry().to_metadata())
-      throw Error(ErrorCode::kInvalidArgument, "validation cache '" + c.val_data + "' has another window geometry than '" +
-                                                   c.data + "'");
+    require_geometry(*data.validation, all->geometry(), "validation cache '" + c.val_data + "'", "'" + c.data + "'");
   } else if (c.val_fraction > 0) {
     SourceSplit split = split_by_group(all, c.val_fraction, c.seed);
     data.train = split.train;

@@ -8,13 +8,12 @@ LoadedDetector average_checkpoints(const std::vector<std::string>& paths, torch:
   if (paths.size() < 2)
     throw Error(ErrorCode::kInvalidArgument, "averaging needs at least two checkpoints, got " + std::to_string(paths.size()));
   LoadedDetector sum = load_detector(paths.front(), torch::kCPU);
-  // Compared as `train --resume` compares them: as this avlens reads each model config.
-  const nlohmann::json model = model::ModelConfig::from_json(sum.state.model_config).to_json();
+  const nlohmann::json first_model = sum.state.model_config;
   torch::NoGradGuard no_grad;
   auto floating = [](const torch::Tensor& t) { return t.is_floating_point(); };
   for (size_t i = 1; i < paths.size(); ++i) {
     LoadedDetector next = load_detector(paths[i], torch::kCPU);
-    if (model::ModelConfig::from_json(next.state.model_config).to_json() != model)
+    if (!model::same_model(next.state.model_config, first_model))
       throw Error(ErrorCode::kInvalidArgument, "cannot average '" + paths[i] + "' with '" + paths.front() +
                                                    "': its model " + next.state.model_config.dump() + " differs");
     const auto parameters = next.model->named_parameters();

@@ -41,6 +41,11 @@ struct ModelConfig {
   static ModelConfig from_json(const nlohmann::json& j);
 };
 
+// Whether two saved model configs describe the same network, compared as this avlens reads each:
+// keys added since one was written (a geometry's crop) take their defaults. `train --resume`,
+// `train --init` and `average` refuse checkpoints that differ.
+bool same_model(const nlohmann::json& a, const nlohmann::json& b);
+
 // Every shape in the network, derived from the geometry.
 struct ModelDims {
   static constexpr int kFeatureChannels = 128;  // C' of Fv and Fa
