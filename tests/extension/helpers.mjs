@@ -50,13 +50,31 @@ export function page(src, { head = '', body = '' } = {}) {
  * The test site: `/?src=URL` is a page with one video; `files` maps paths to the clips it serves,
  * `pages` paths to HTML (a function of the request's URL, or a string).
  */
+/**
+ * A video as a web server sends it, with byte ranges (HTTP 206), as a browser needs to seek in it:
+ * without them Chromium can only play it from the start (a seek lands at 0).
+ */
+function sendMedia(req, res, body) {
+  const headers = { 'content-type': 'video/mp4', 'accept-ranges': 'bytes' };
+  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+  if (!range || (range[1] === '' && range[2] === '')) {
+    res.writeHead(200, { ...headers, 'content-length': body.length });
+    return res.end(body);
+  }
+  const start = range[1] === '' ? Math.max(0, body.length - Number(range[2])) : Number(range[1]);
+  const end = range[1] !== '' && range[2] !== '' ? Math.min(Number(range[2]), body.length - 1) : body.length - 1;
+  if (start > end) {
+    res.writeHead(416, { ...headers, 'content-range': `bytes */${body.length}` });
+    return res.end();
+  }
+  res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${body.length}`, 'content-length': end - start + 1 });
+  return res.end(body.subarray(start, end + 1));
+}
+
 export function serveSite(files, pages = {}) {
   return serve((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
-    if (files[url.pathname]) {
-      res.writeHead(200, { 'content-type': 'video/mp4' });
-      return res.end(readFileSync(files[url.pathname]));
-    }
+    if (files[url.pathname]) return sendMedia(req, res, readFileSync(files[url.pathname]));
     const html = pages[url.pathname];
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(html === undefined ? page(url.searchParams.get('src')) : typeof html === 'function' ? html(url) : html);
@@ -109,16 +127,21 @@ export async function readBadge(p) {
  */
 /** Plays the page's video (#v) once from 0 to its end, without looping. */
 export function playOnceFromStart(p) {
-  return p.evaluate(async () => {
+  return playOnceFrom(p, 0);
+}
+
+/** Plays the page's video once from `time` s to its end (paused and seeked first). */
+export function playOnceFrom(p, time) {
+  return p.evaluate(async (time) => {
     const v = document.getElementById('v');
     v.loop = false;
     v.pause();
-    v.currentTime = 0;
+    v.currentTime = time;
     await new Promise((r) => v.addEventListener('seeked', r, { once: true }));
     const ended = new Promise((r) => v.addEventListener('ended', r, { once: true }));
     await v.play();
     await ended;
-  });
+  }, time);
 }
 
 export async function launchExtension(dir, outside) {
@@ -169,7 +192,10 @@ export async function launchExtension(dir, outside) {
   });
 
   async function playFromStart(p) {
-    // The first play starts the analysis engine; once it is running, play the clip from 0 to its end.
+    return playFrom(p, 0);
+  }
+  async function playFrom(p, time) {
+    // The first play starts the analysis engine; once it is running, play the clip from `time` to its end.
     // A fresh engine can take longer to start than a short clip lasts on a loaded machine: until
     // then the clip loops (an ended clip would never be analysed and the wait below would time out).
     await p.evaluate(() => {
@@ -182,7 +208,7 @@ export async function launchExtension(dir, outside) {
       const r = await report().catch((e) => ({ error: e.message }));
       throw new Error(`${err.message}; badge ${JSON.stringify(await readBadge(p).catch(() => null))}; report ${JSON.stringify({ ...r, videos: r.videos?.map((v) => ({ ...v, windows: v.windows.length })) })}; frames ${JSON.stringify(p.frames().map((f) => f.url()))}`);
     });
-    await playOnceFromStart(p);
+    await playOnceFrom(p, time);
     // The last windows are scored after the end (the first inference of a fresh engine can take
     // seconds on a loaded machine): wait until some windows are in and their count stops changing.
     let last = -1;
@@ -194,5 +220,5 @@ export async function launchExtension(dir, outside) {
       last = n;
     }
   }
-  return { context, extensionId, badge, report, openPopup, popupView, playFromStart };
+  return { context, extensionId, badge, report, openPopup, popupView, playFromStart, playFrom };
 }

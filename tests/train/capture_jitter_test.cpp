@@ -19,6 +19,10 @@ TEST(CaptureJitter, DrawsStayInTheirRangesAndCoverThem) {
   float min_b = 99, max_b = -99;
   for (int i = 0; i < 2000; ++i) {
     const CaptureJitter j = draw_capture_jitter(rng);
+    ASSERT_GE(j.zoom, 1.f);
+    ASSERT_LE(j.zoom, 1.15f);
+    ASSERT_LE(std::abs(j.shift_x), (1 - 1 / j.zoom) / 2 + 1e-6f);
+    ASSERT_LE(std::abs(j.shift_y), (1 - 1 / j.zoom) / 2 + 1e-6f);
     ASSERT_GE(j.brightness, -20.f);
     ASSERT_LE(j.brightness, 20.f);
     min_b = std::min(min_b, j.brightness);
@@ -84,6 +88,33 @@ TEST(CaptureJitter, ChangesThePictureAsDrawnAndAddsNoiseAtTheDrawnSnr) {
   WindowSample wrong = original;
   wrong.crops.pop_back();
   EXPECT_THROW(apply_capture_jitter(j, g, wrong), Error);
+}
+
+TEST(CaptureJitter, ReframingShowsThePartOfTheCropItNames) {
+  const WindowGeometry g = WindowGeometry::preset("tiny");
+  WindowSample w = fixtures::make_window(g, 0, 4);
+  // Every pixel's level is 2 x its column + its row / 4 (below 255 at 64 x 64).
+  for (int f = 0; f < g.frames; ++f)
+    for (int y = 0; y < g.height; ++y)
+      for (int x = 0; x < g.width; ++x)
+        for (int c = 0; c < 3; ++c)
+          w.crops[((static_cast<size_t>(f) * g.height + y) * g.width + x) * 3 + c] = static_cast<uint8_t>(2 * x + y / 4);
+  const WindowSample original = w;
+  auto level = [&](const WindowSample& s, int f, int y, int x) { return s.crops[((static_cast<size_t>(f) * g.height + y) * g.width + x) * 3]; };
+  CaptureJitter j;
+  j.zoom = 2;  // the central half: output column x shows source column W / 4 + (x + 0.5) / 2 - 0.5
+  apply_capture_jitter(j, g, w);
+  for (int x : {0, 10, 31, 63}) {
+    const float sx = g.width / 4.f + (x + 0.5f) / 2 - 0.5f;
+    EXPECT_NEAR(level(w, 3, g.height / 2, x), 2 * sx + (g.height / 4.f + (g.height / 2 + 0.5f) / 2 - 0.5f) / 4, 1.5) << x;
+  }
+  WindowSample moved = original;
+  j.shift_x = 0.25f;  // the right half
+  apply_capture_jitter(j, g, moved);
+  const float row0 = (g.height / 4.f - 0.25f) / 4;  // output row 0 shows source row H / 4 - 0.25
+  EXPECT_NEAR(level(moved, 0, 0, 0), 2 * (g.width / 2.f - 0.25f) + row0, 1.5);
+  EXPECT_NEAR(level(moved, 0, 0, g.width - 1), 2 * (g.width - 1.f) + row0, 1.5);
+  EXPECT_EQ(moved.audio, original.audio);
 }
 
 TEST(CaptureJitter, TheLoaderChangesAWindowAndItsTwinAlikeAndOnlyWhenAsked) {

@@ -11,6 +11,7 @@ import { Badge } from './badge.js';
 import { Analyser } from './analyser.js';
 import { LiveSound, TAP_SUPPORTED } from './live-sound.js';
 import { PictureClock } from './picture-clock.js';
+import { stretchStart } from './window-grid.js';
 import { LIMITS } from './protocol.js';
 
 const ROLLING_WINDOWS = 5; // the badge shows the mean of the last five scored windows
@@ -609,7 +610,8 @@ class Watch {
 
 /**
  * One uninterrupted stretch of playback. Pictures and sound are both placed on the video's media
- * time; the segment starts at the first media time that has both, and the core sees times from 0.
+ * time; the segment starts at the first point of the file's window grid (window-grid.js) at or after
+ * the first media time that has both, and the core sees times from there.
  */
 class Segment {
   constructor(watch, number, geometry) {
@@ -617,11 +619,13 @@ class Segment {
     this.number = number;
     this.rate = geometry.sampleRate;
     this.fps = geometry.fps;
+    this.geometry = geometry;
     this.start = null; // media time of time 0 for the core
     this.frames = []; // frames before the start is known
     this.chunks = []; // sound before the start is known
     this.anchor = null; // { media, samples }: media time of the first sample, samples received since
     this.lastSound = null;
+    this.soundSent = false; // whether any sound went to the core yet
     this.blackSince = null;
     this.lastFrameTime = null; // the latest frame time sent (seconds from the start)
     this.pictures = new PictureClock(geometry.fps); // which frames the core will use
@@ -747,11 +751,24 @@ class Segment {
     if (this.start === null) {
       this.chunks.push({ samples, media: expected });
       this.tryStart();
-    } else this.sendAudio(samples);
+    } else this.sendFrom(samples, expected);
+  }
+
+  /**
+   * Sound whose first sample lies at media time `media`: what lies before the stretch's start (a
+   * grid point ahead, mid-video) is not sent; a start just before the sound's first sample
+   * (ON_GRID_SECONDS) gets silence until it.
+   */
+  sendFrom(samples, media) {
+    const skip = Math.round((this.start - media) * this.rate);
+    if (skip >= samples.length) return;
+    if (skip < 0 && !this.soundSent) this.sendAudio(new Float32Array(-skip));
+    this.sendAudio(skip > 0 ? samples.slice(skip) : samples);
   }
 
   /** Sends sound that follows the sound sent before without a gap, noting its envelope in the trace. */
   sendAudio(samples) {
+    this.soundSent = true;
     const t = this.trace;
     for (let i = 0; i < samples.length; i++) {
       const a = Math.abs(samples[i]);
@@ -772,14 +789,13 @@ class Segment {
 
   tryStart() {
     if (this.start !== null || this.frames.length === 0 || this.anchor === null) return;
-    // The first frame read can be the second one shown (the callback came after the first was
-    // presented, as after a seek): within one frame's time of the sound's start, the stretch starts
-    // with the sound and the core shows that frame from time 0 (frame_rate.hpp), so its windows
-    // fall on the same seconds as the file's in `avlens scan` (a 33 ms later grid alone moved the
-    // test clip's windows by a median 0.038).
+    // On the file's window grid (window-grid.js). The first frame read can be the second one shown
+    // (the callback came after the first was presented, as after a seek): the core then shows it
+    // from the start, so the windows fall on the same seconds as the file's in `avlens scan` (a
+    // 33 ms later grid alone moved the test clip's windows by a median 0.038). Mid-video, the frames
+    // and sound before the next grid point are not sent (pick() and sendFrom() leave them out).
     const first = this.frames[0];
-    const late = first.media - this.anchor.media;
-    this.start = late > 0 && late <= first.interval + 1e-6 ? this.anchor.media : Math.max(first.media, this.anchor.media);
+    this.start = stretchStart({ sound: this.anchor.media, frame: first.media, frameInterval: first.interval }, this.geometry);
     this.trace.start = this.start;
     this.timing = { start: this.start, firstFrame: first.media, firstSound: this.anchor.media, placement: this.placement };
     this.watch.timing.push(this.timing);
@@ -789,12 +805,7 @@ class Segment {
       if (pick) this.take({ ...pick, missed: 0 }, f, f.luma); // missed ones were counted in pick()
     }
     this.frames = [];
-    for (const c of this.chunks) {
-      const skip = Math.round((this.start - c.media) * this.rate);
-      if (skip >= c.samples.length) continue;
-      const samples = skip > 0 ? c.samples.slice(skip) : c.samples;
-      this.sendAudio(samples);
-    }
+    for (const c of this.chunks) this.sendFrom(c.samples, c.media);
     this.chunks = [];
   }
 
