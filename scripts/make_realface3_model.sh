@@ -10,7 +10,9 @@
 # Environment: CORPUS (media folder, default /work/corpus-media), INIT (the model it starts from;
 # default realface-mouth as committed in 631bbae, read with git, else made by
 # `PRESET=mouth scripts/make_realface_model.sh WORK_DIR/realface-mouth`, about 2 hours), EPOCHS (30),
-# AVERAGE_FROM (11), CHECKPOINT (best_val_auc or average), LR (0.0005), OUT (WORK_DIR/avlens.onnx).
+# AVERAGE_FROM (11), CHECKPOINT (best_val_auc or average), LR (0.0005), OUT (WORK_DIR/avlens.onnx);
+# and, for a recipe made from this one (docs/MODEL_CARD.md, "Tried after it"): TRAIN_OPTIONS (more `train`
+# options), MODEL_NAME, CARD (the base model card), DESCRIPTION (its training data in the export).
 # About an hour on 2 cores from realface-mouth (caches 10 minutes, training 44, evaluation 5).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,7 +24,10 @@ AVERAGE_FROM="${AVERAGE_FROM:-11}"
 CHECKPOINT="${CHECKPOINT:-best_val_auc}"
 OUT="${OUT:-$WORK/avlens.onnx}"
 PRESET=mouth
-MODEL_NAME=avlens-realface-3
+MODEL_NAME="${MODEL_NAME:-avlens-realface-3}"
+CARD="${CARD:-$ROOT/scripts/realface3_model_card.json}"
+DESCRIPTION="${DESCRIPTION:-public real talking-face corpus (docs/CORPUS.md), split corpus/splits/realface-3; realface-mouth fine-tuned on 96 people}"
+read -r -a TRAIN_OPTIONS <<< "${TRAIN_OPTIONS:-}"
 start=$(date +%s)
 cd "$WORK"
 . "$ROOT/scripts/model_steps.sh"
@@ -45,13 +50,12 @@ if [ -z "${INIT:-}" ]; then
   fi
 fi
 
-fine_tune_on_split realface-3 "$INIT" --lr "${LR:-0.0005}" --epochs "$EPOCHS" --keep_epochs true
+fine_tune_on_split realface-3 "$INIT" --lr "${LR:-0.0005}" --epochs "$EPOCHS" --keep_epochs true "${TRAIN_OPTIONS[@]}"
 
 echo "== the mean of epochs $AVERAGE_FROM-$EPOCHS, its threshold on the validation people"
 average_epochs run "$AVERAGE_FROM" "$EPOCHS" run/average.pt
 
 echo "== evaluation of run/$CHECKPOINT.pt on each held-out set (26 people never trained on)"
 evaluate_test_sets "run/$CHECKPOINT.pt"
-card_and_export "run/$CHECKPOINT.pt" "$ROOT/scripts/realface3_model_card.json" lists/train.csv "$OUT" \
-  "public real talking-face corpus (docs/CORPUS.md), split corpus/splits/realface-3; realface-mouth fine-tuned on 96 people (run/$CHECKPOINT.pt)"
-echo "realface-3 made in $(( $(date +%s) - start )) s: $OUT; card: $WORK/card.json"
+card_and_export "run/$CHECKPOINT.pt" "$CARD" lists/train.csv "$OUT" "$DESCRIPTION (run/$CHECKPOINT.pt)"
+echo "$MODEL_NAME made in $(( $(date +%s) - start )) s: $OUT; card: $WORK/card.json"
