@@ -89,15 +89,13 @@ async function makeClips(dir) {
 /**
  * The native windows re-normalised the way live capture normalises them: with no clip range known
  * in advance, the core scales each window by the range of all the sound heard up to its end (the
- * WindowMaker without setAudioRange); `avlens windows` knows the whole clip's range. A stretch that
- * starts at window `first` has heard nothing before it.
+ * WindowMaker without setAudioRange); `avlens windows` knows the whole clip's range.
  */
-function liveAudioRule(geometry, first = 0) {
+function liveAudioRule(geometry) {
   if (geometry.audioNorm !== 'minmax_clip') return (a) => a;
   let lo = Infinity;
   let hi = -Infinity;
   return (a, index, report) => {
-    if (index < first) return a;
     const span = report.audio_max - report.audio_min;
     const raw = a.map((v) => report.audio_min + ((v + 1) * span) / 2);
     for (const v of raw) {

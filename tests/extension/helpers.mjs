@@ -47,10 +47,6 @@ export function page(src, { head = '', body = '' } = {}) {
 }
 
 /**
- * The test site: `/?src=URL` is a page with one video; `files` maps paths to the clips it serves,
- * `pages` paths to HTML (a function of the request's URL, or a string).
- */
-/**
  * A video as a web server sends it, with byte ranges (HTTP 206), as a browser needs to seek in it:
  * without them Chromium can only play it from the start (a seek lands at 0).
  */
@@ -71,6 +67,10 @@ function sendMedia(req, res, body) {
   return res.end(body.subarray(start, end + 1));
 }
 
+/**
+ * The test site: `/?src=URL` is a page with one video; `files` maps paths to the clips it serves,
+ * `pages` paths to HTML (a function of the request's URL, or a string).
+ */
 export function serveSite(files, pages = {}) {
   return serve((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');

@@ -36,7 +36,7 @@ struct LoaderOptions {
   MismatchOptions mismatch;  // real windows become voice swaps / shifts (probability 0 = off)
   bool jitter = false;      // each window starts 0..T-1 frames before or after its cached start (clip_stretch.hpp)
   bool mirror = false;      // half the windows are mirrored left to right
-  bool capture_jitter = false;  // another camera's look and microphone's noise (capture_jitter.hpp)
+  bool capture_jitter = false;  // another framing, camera's look and microphone's noise (capture_jitter.hpp)
   // Each window comes with a twin made from the same picture: a real window's twin is a mismatch
   // (with mismatch.probability) or else a pseudo-fake of it, a fake window's twin a fake again. A
   // batch then holds batch_size / 2 windows of the source, each twice.

@@ -1,8 +1,9 @@
 // Capture jitter (docs/TRAINER.md): each training window is seen as if another camera and microphone
-// had recorded it, and the face tracker had framed it a little differently. The real-face runs learn their ~100 people's clips by heart after about 30 epochs
-// (docs/MODEL_CARD.md, realface-3), and held-out clips come from other cameras, encoders and rooms;
-// what tells a voice that fits its face from one that does not survives all of these changes.
-// A window and its twin get the same draw, so the twin still differs only in how sound and picture relate.
+// had recorded it, and the face tracker had framed it a little differently. The real-face runs learn
+// their ~100 people's clips by heart after about 30 epochs (docs/MODEL_CARD.md, realface-3), and
+// held-out clips come from other cameras, encoders and rooms; what tells a voice that fits its face
+// from one that does not survives all of these changes. A window and its twin get the same draw, so
+// the twin still differs only in how sound and picture relate.
 #pragma once
 #include <array>
 #include <cstdint>

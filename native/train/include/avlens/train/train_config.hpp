@@ -59,7 +59,7 @@ struct TrainConfig {
   bool jitter = false;
   bool mirror = false;
   // Each window (and its twin alike) seen as another camera and microphone would record it:
-  // brightness, contrast, white balance, blur, background noise (capture_jitter.hpp).
+  // framing, brightness, contrast, white balance, blur, background noise (capture_jitter.hpp).
   bool capture_jitter = false;
   // Every window is trained beside a fake twin made from the same picture (batch_loader.hpp), so
   // the face alone never tells a real window from its fake.
