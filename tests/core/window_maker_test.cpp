@@ -214,6 +214,84 @@ TEST(FaceTracker, FramesJustBeforeTheFirstDetectionCountAsFaces) {
   for (int i = 6; i < 25; ++i) EXPECT_TRUE(found[i]) << i;
 }
 
+// Crop boxes of `frames` frames, reading from `first` (indices renumbered from 0, as a reader that
+// began there numbers them), with anchors every 8 frames and keyframes at most 5 apart between them.
+// The detector's box depends on where it searched: a whole-frame search finds the face at x = 100
+// (x = 110 from frame 24 on, the face moved), a search near a box finds it 3 px right of that box,
+// as a grid placed by that box would. `whole_frame_misses`: a frame whose whole-frame search finds
+// nothing (a face too small for it).
+struct AnchoredTrack {
+  std::vector<FaceBox> boxes;
+  std::vector<std::pair<int, float>> searches;  // (frame, x of the box searched near; -1: whole frame)
+};
+AnchoredTrack anchored_track(int first, int frames, int whole_frame_misses = -1) {
+  FaceTrackerOptions opt;
+  opt.detect_every = 5;
+  AnchoredTrack out;
+  int frame = 0;
+  FaceTracker tracker(
+      opt, crop_geometry(8, 16),
+      [&](const PictureView&, const FaceBox* near, int) {
+        out.searches.emplace_back(frame, near ? near->x : -1.f);
+        const float x = near ? near->x + 3 : (frame < 24 ? 100.f : 110.f);
+        if (!near && frame == whole_frame_misses) return std::vector<Detection>{};
+        return std::vector<Detection>{Detection{{x, 20, 40, 40}, 1.0}};
+      },
+      8);
+  auto rgb = grey_picture(300, 100, 100);
+  for (frame = first; frame < frames; ++frame) tracker.add(frame - first, rgb);
+  tracker.finish();
+  TrackedFrame t;
+  while (tracker.pop(t)) out.boxes.push_back(t.crop_box);
+  return out;
+}
+
+TEST(FaceTracker, AnchorsSearchTheWholeFrameAndSpreadKeyframesBetweenThem) {
+  // At an anchor (frames 0, 8, 16, 24) the whole frame, then a search near what it found, which
+  // gives the box; between anchors, searches near the last box.
+  const AnchoredTrack track = anchored_track(0, 32);
+  // Keyframes are spread evenly over the 8 frames, at most 5 apart: offsets 0 and 4.
+  const std::vector<std::pair<int, float>> expected = {
+      {0, -1},  {0, 100},  {4, 103},  {8, -1},  {8, 100},  {12, 103},
+      {16, -1}, {16, 100}, {20, 103}, {24, -1}, {24, 110}, {28, 113}};
+  EXPECT_EQ(track.searches, expected);
+  // Where the whole frame misses a tracked face, the search near the last box (106) stands in.
+  const AnchoredTrack missed = anchored_track(0, 20, 8);
+  const std::vector<std::pair<int, float>> with_fallback = {{0, -1}, {0, 100},  {4, 103},  {8, -1},
+                                                            {8, 106}, {12, 109}, {16, -1}, {16, 100}};
+  EXPECT_EQ(missed.searches, with_fallback);
+}
+
+TEST(FaceTracker, FromAnAnchorOnTheBoxesDoNotDependOnWhereReadingBegan) {
+  const AnchoredTrack from_start = anchored_track(0, 40);
+  for (int first : {8, 16, 24}) {
+    const AnchoredTrack later = anchored_track(first, 40);
+    ASSERT_EQ(later.boxes.size(), static_cast<size_t>(40 - first));
+    for (int i = first; i < 40; ++i) {
+      EXPECT_FLOAT_EQ(later.boxes[i - first].x, from_start.boxes[i].x) << "from " << first << ", frame " << i;
+      EXPECT_FLOAT_EQ(later.boxes[i - first].w, from_start.boxes[i].w) << "from " << first << ", frame " << i;
+    }
+  }
+  // Without anchors the search near the last box carries the start along: read from frame 8, frame
+  // 20's box lies 3 px left of the one read from frame 0 (one near search of +3 px fewer).
+  FaceTrackerOptions opt;
+  opt.detect_every = 8;
+  std::vector<float> x_at_20;
+  for (int first : {0, 8}) {
+    FaceTracker tracker(opt, crop_geometry(8, 16), [](const PictureView&, const FaceBox* near, int) {
+      return std::vector<Detection>{Detection{{near ? near->x + 3 : 100.f, 20, 40, 40}, 1.0}};
+    });
+    auto rgb = grey_picture(300, 100, 100);
+    for (int frame = first; frame < 40; ++frame) tracker.add(frame - first, rgb);
+    tracker.finish();
+    TrackedFrame t;
+    while (tracker.pop(t))
+      if (t.index + first == 20) x_at_20.push_back(t.crop_box.x);
+  }
+  ASSERT_EQ(x_at_20.size(), 2u);
+  EXPECT_NEAR(x_at_20[0] - x_at_20[1], 3, 1e-3);
+}
+
 // The first tracked frame of 20 grey (200) 300 x 200 frames in which the detector always finds `face`.
 TrackedFrame first_crop(const WindowGeometry& g, FaceBox face) {
   FaceTrackerOptions opt;

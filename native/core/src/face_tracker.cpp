@@ -36,19 +36,33 @@ float median(std::vector<float>& v) {
   return n % 2 ? v[n / 2] : 0.5f * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// The detection that overlaps `face` most, if any overlaps it at all (IoU > 0.1).
+std::optional<FaceBox> overlapping(const std::vector<Detection>& dets, const FaceBox& face) {
+  double best = 0.1;
+  std::optional<FaceBox> pick;
+  for (const auto& d : dets) {
+    const double o = iou(d.box, face);
+    if (o > best) best = o, pick = d.box;
+  }
+  return pick;
+}
+
 }  // namespace
 
-FaceTracker::FaceTracker(const FaceTrackerOptions& options, const WindowGeometry& geometry, DetectFn detect)
+FaceTracker::FaceTracker(const FaceTrackerOptions& options, const WindowGeometry& geometry, DetectFn detect,
+                         int anchor_every)
     : opt_(options),
       out_w_(geometry.width),
       out_h_(geometry.height),
       crop_scale_(geometry.crop_scale),
       crop_shift_down_(geometry.crop_shift_down),
+      anchor_every_(anchor_every),
       detect_(std::move(detect)) {
   const double fps = geometry.fps;
   if (opt_.detect_every < 1) throw Error(ErrorCode::kInvalidArgument, "face.detect_every must be >= 1");
   if (opt_.median_frames < 1 || opt_.median_frames % 2 == 0)
     throw Error(ErrorCode::kInvalidArgument, "face.median_frames must be odd and >= 1");
+  if (anchor_every_ < 0) throw Error(ErrorCode::kInvalidArgument, "face tracker: anchor_every must be >= 0");
   geometry.validate();  // the crop's ranges among the rest, one check for every user of a geometry
   half_ = opt_.median_frames / 2;
   max_gap_frames_ = std::max(opt_.detect_every, static_cast<int>(std::lround(opt_.max_gap_seconds * fps)));
@@ -57,21 +71,48 @@ FaceTracker::FaceTracker(const FaceTrackerOptions& options, const WindowGeometry
 std::optional<FaceBox> FaceTracker::choose(const std::vector<Detection>& dets, int index) const {
   if (dets.empty()) return std::nullopt;
   const bool tracking = last_det_index_ >= 0 && index - last_det_index_ <= max_gap_frames_;
-  if (tracking) {
-    // Follow the face we have been following; another face appearing does not steal the track.
-    double best = 0.1;
-    std::optional<FaceBox> pick;
-    for (const auto& d : dets) {
-      const double o = iou(d.box, last_det_box_);
-      if (o > best) best = o, pick = d.box;
-    }
-    return pick;
-  }
+  // Follow the face we have been following; another face appearing does not steal the track.
+  if (tracking) return overlapping(dets, last_det_box_);
   // (Re)acquire: the dominant face is the largest one.
   const Detection* largest = &dets.front();
   for (const auto& d : dets)
     if (d.box.w * d.box.h > largest->box.w * largest->box.h) largest = &d;
   return largest->box;
+}
+
+int FaceTracker::anchor_before(int index) const { return anchor_every_ > 0 ? index - index % anchor_every_ : 0; }
+
+// Without anchors every detect_every-th frame. With them, keyframes are spread evenly over each
+// anchor's period, at most detect_every apart (8 frames, every 5: frames 0 and 4, not 0 and 5 then 3).
+bool FaceTracker::is_keyframe(int index) const {
+  if (anchor_every_ == 0) return index % opt_.detect_every == 0;
+  const int period = anchor_every_, offset = index - anchor_before(index);
+  const int per_period = (period + opt_.detect_every - 1) / opt_.detect_every;
+  const int k = (offset * per_period + period - 1) / period;  // the first keyframe at or after offset
+  return k * period / per_period == offset;
+}
+
+// The detection a keyframe contributes to the track, if any.
+std::optional<FaceBox> FaceTracker::detect_at(const PictureView& frame, int index) {
+  const bool tracking = last_det_index_ >= 0 && index - last_det_index_ <= max_gap_frames_;
+  const bool anchor = anchor_every_ > 0 && index % anchor_every_ == 0;
+  std::optional<FaceBox> found;
+  if (tracking && !anchor) {
+    found = choose(detect_(frame, &last_det_box_, 0), index);
+  } else {
+    // The whole frame: to find a face, or at an anchor, so that the box, and the track after it,
+    // do not depend on the boxes before (a search near the last box places its grid by that box).
+    found = choose(detect_(frame, nullptr, tracking ? 0 : searches_), index);
+    if (found && anchor_every_ > 0) {
+      // Measured as every other keyframe is, by a search near it (placed by this frame alone): the
+      // whole frame's box is coarser where the face is small in it.
+      if (const auto near = overlapping(detect_(frame, &*found, 0), *found)) found = near;
+    } else if (!found && tracking) {
+      found = choose(detect_(frame, &last_det_box_, 0), index);  // a face too small for the whole frame
+    }
+  }
+  searches_ = (tracking || found) ? 0 : searches_ + 1;
+  return found;
 }
 
 const FaceTracker::RawBox* FaceTracker::raw(int index) const {
@@ -130,13 +171,8 @@ void FaceTracker::add(int index, std::shared_ptr<const Picture> picture, double 
     return;
   }
   pending_.push_back({index, std::move(picture), source_scale});
-  if (index % opt_.detect_every == 0) {
-    const bool tracking = last_det_index_ >= 0 && index - last_det_index_ <= max_gap_frames_;
-    const std::optional<FaceBox> found =
-        choose(detect_(pending_.back().picture->view(), tracking ? &last_det_box_ : nullptr, tracking ? 0 : searches_),
-               index);
-    searches_ = (tracking || found) ? 0 : searches_ + 1;
-    decide_raw_until(index, found, false);
+  if (is_keyframe(index)) {
+    decide_raw_until(index, detect_at(pending_.back().picture->view(), index), false);
     finalize_ready(false);
   }
 }
@@ -152,9 +188,9 @@ void FaceTracker::finalize_ready(bool flush) {
     Pending& f = pending_.front();
     const int fw = f.picture->width(), fh = f.picture->height();
     if (!flush && f.index + half_ > decided_until) break;
-    // Median of the raw boxes around f (centre and side separately).
+    // Median of the raw boxes around f (centre and side separately), none before f's anchor.
     std::vector<float> cx, cy, side;
-    for (int j = f.index - half_; j <= f.index + half_; ++j) {
+    for (int j = std::max(f.index - half_, anchor_before(f.index)); j <= f.index + half_; ++j) {
       const RawBox* r = raw(j);
       if (r && r->box) {
         const FaceBox* b = &*r->box;

@@ -1,6 +1,8 @@
 // Streaming face track: detections every k-th frame, boxes interpolated (or held) between them,
 // a median filter over the track, crops around the face (the geometry's) resized to the model's size. Frames are
 // released as soon as their smoothed box is known, so at most ~k + median/2 frames are held.
+// Anchors (every window start, when windows are at least k frames apart) make the track
+// independent of where reading began: see FaceTracker's constructor.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -33,7 +35,14 @@ class FaceTracker {
   using DetectFn = std::function<std::vector<Detection>(const PictureView&, const FaceBox* near, int searches)>;
   // The window geometry gives the frame rate, the crop's size in pixels (width x height) and its
   // place around the face (crop_scale, crop_shift_down).
-  FaceTracker(const FaceTrackerOptions& options, const WindowGeometry& geometry, DetectFn detect);
+  // anchor_every (frames; 0 = none): every anchor_every-th frame is an anchor. There the tracked
+  // face is looked for in the whole frame, not near the last box; keyframes are spread evenly
+  // between anchors; and the median filter does not reach back past an anchor. A window that starts on an anchor
+  // then gets the same boxes whether reading began there or earlier (docs/METHOD.md §1, "Anchors"),
+  // except where the whole-frame search misses a tracked face (faces too small for it: the search
+  // near the last box stands in).
+  FaceTracker(const FaceTrackerOptions& options, const WindowGeometry& geometry, DetectFn detect,
+              int anchor_every = 0);
 
   // Frames must arrive with consecutive indices starting at 0. source_scale: source pixels per
   // pixel of `picture` (a frame the decoder scaled down): tracking works on the picture as given,
@@ -53,12 +62,15 @@ class FaceTracker {
     double source_scale;
   };
   std::optional<FaceBox> choose(const std::vector<Detection>& dets, int index) const;
+  std::optional<FaceBox> detect_at(const PictureView& frame, int index);
+  bool is_keyframe(int index) const;
+  int anchor_before(int index) const;  // the last anchor at or before index (0 without anchors)
   void decide_raw_until(int last_index, std::optional<FaceBox> detection_at_last, bool at_end);
   void finalize_ready(bool flush);
   const RawBox* raw(int index) const;
 
   FaceTrackerOptions opt_;
-  int out_w_, out_h_, half_, max_gap_frames_;
+  int out_w_, out_h_, half_, max_gap_frames_, anchor_every_;
   double crop_scale_, crop_shift_down_;
   DetectFn detect_;
   std::deque<Pending> pending_;

@@ -21,6 +21,17 @@ std::vector<float> Window::video_tensor(const WindowGeometry& g) const {
   return out;
 }
 
+namespace {
+// Every window start is a tracker anchor, so a window's crops are the same whether reading began at
+// it (a live stretch that starts on the clip's window grid, a clip cut there) or earlier. Windows
+// closer together than the detector's interval (`avlens crops`' one-frame stride) are not anchored:
+// each keyframe would search the whole frame.
+int anchor_every(const WindowMakerOptions& o) {
+  const int stride = o.stride_frames > 0 ? o.stride_frames : o.geometry.frames;
+  return stride >= o.face.detect_every ? stride : 0;
+}
+}  // namespace
+
 struct WindowMaker::Impl {
   WindowMakerOptions opt;
   WindowGeometry g;
@@ -64,7 +75,8 @@ struct WindowMaker::Impl {
                   if (near) return detector.detect_near(frame, *near);
                   // While searching, every other keyframe looks at twice the resolution for small faces.
                   return detector.detect(frame, searches % 2 ? FaceDetector::kSearchZoom : 1.0);
-                }),
+                },
+                anchor_every(o)),
         frames(o.geometry.fps, [this](int index, const ConstantRateFrames::Shared& picture, double scale) {
           on_frame(index, picture, scale);
         }) {}
