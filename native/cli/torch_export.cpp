@@ -20,6 +20,10 @@ void usage() {
   std::printf(
       "usage: avlens export CHECKPOINT --out MODEL.onnx [--name NAME] [--training-data TEXT] [--metrics M.json]\n"
       "                     [--card CARD.json] [--legacy-checkpoint]\n"
+      "       avlens export EXPORTED.onnx --out MODEL.onnx [--card CARD.json] [--metrics M.json] [--name NAME]\n"
+      "                     [--training-data TEXT]\n"
+      "                     (the same weights and metadata again, with what is given replaced: e.g. the card\n"
+      "                     after the model was evaluated again; its safetensors must lie beside it)\n"
       "       avlens export --untrained PRESET --out MODEL.onnx [--save-checkpoint C.pt]\n"
       "                     (random weights: test fixtures only; C.pt is the same model for scan/eval)\n"
       "       [--reference-out DIR [--reference-clip CLIP]]\n\n"
@@ -82,6 +86,17 @@ nlohmann::json read_model_card(const std::string& path) {
   return card;
 }
 
+// The metrics with --metrics (a JSON object file, e.g. test-set results from avlens eval) merged in.
+nlohmann::json with_metrics_file(nlohmann::json metrics, const Args& args) {
+  if (args.has("metrics")) {
+    std::ifstream in(args.get("metrics"));
+    const auto extra = nlohmann::json::parse(in, nullptr, false);
+    if (!extra.is_object()) throw std::invalid_argument("--metrics must name a JSON object file");
+    metrics.update(extra);
+  }
+  return metrics;
+}
+
 int run_export(const std::vector<std::string>& argv) {
   Args args(argv, {"out", "name", "training-data", "untrained", "reference-out", "reference-clip", "python",
                    "save-checkpoint", "metrics", "card"},
@@ -109,6 +124,22 @@ int run_export(const std::vector<std::string>& argv) {
       state.model_config = config.to_json();
       train::save_checkpoint(args.get("save-checkpoint"), detector, nullptr, state);
     }
+  } else if (args.positionals().size() == 1 && fs::path(args.positionals()[0]).extension() == ".onnx") {
+    // An exported model: its weights and metadata, what the options give replacing them.
+    auto exported = exporter::load_exported_model(args.positionals()[0]);
+    detector = exported.model;
+    const auto meta = [&](const std::string& key) {
+      const auto it = exported.metadata.find(key);
+      return it == exported.metadata.end() ? std::string() : it->second;
+    };
+    info.name = args.get("name", meta("name").empty() ? info.name : meta("name"));
+    info.preset = detector->config().geometry.preset_name();
+    info.training_data = args.get("training-data", meta("training_data"));
+    info.train_config_json = meta("train_config");
+    info.card_json = meta("card");
+    nlohmann::json metrics = nlohmann::json::parse(meta("metrics").empty() ? "{}" : meta("metrics"), nullptr, false);
+    if (!metrics.is_object()) metrics = nlohmann::json::object();
+    info.metrics_json = with_metrics_file(metrics, args).dump();
   } else {
     if (args.positionals().size() != 1) throw std::invalid_argument("export needs one CHECKPOINT (see --help)");
     auto loaded = train::load_detector(args.positionals()[0], torch::kCPU,
@@ -123,13 +154,7 @@ int run_export(const std::vector<std::string>& argv) {
                               {"best_val_auc", loaded.state.best_val_auc},
                               {"threshold", loaded.state.threshold}};
     if (!loaded.state.history.empty()) metrics["last_epoch"] = loaded.state.history.back();
-    if (args.has("metrics")) {  // e.g. test-set results from avlens eval
-      std::ifstream in(args.get("metrics"));
-      const auto extra = nlohmann::json::parse(in, nullptr, false);
-      if (!extra.is_object()) throw std::invalid_argument("--metrics must name a JSON object file");
-      metrics.update(extra);
-    }
-    info.metrics_json = metrics.dump();
+    info.metrics_json = with_metrics_file(metrics, args).dump();
   }
   if (args.has("card")) info.card_json = read_model_card(args.get("card")).dump();
   exporter::export_onnx(detector, info, out, args.get("python", "/usr/bin/python3"));
