@@ -80,6 +80,9 @@ WindowMakerOptions crop_window_options(const CropSettings& s, int fps) {
   o.geometry.audio_norm = AudioNorm::kNone;
   o.geometry.validate();
   o.stride_frames = 1;
+  // The tracker's anchors of 1 s windows (every preset's): crops at a geometry's rate are then the
+  // crops of that geometry's windows.
+  o.anchor_every_frames = fps;
   o.face = s.face;
   return o;
 }

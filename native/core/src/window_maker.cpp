@@ -24,9 +24,11 @@ std::vector<float> Window::video_tensor(const WindowGeometry& g) const {
 namespace {
 // Every window start is a tracker anchor, so a window's crops are the same whether reading began at
 // it (a live stretch that starts on the clip's window grid, a clip cut there) or earlier. Windows
-// closer together than the detector's interval (`avlens crops`' one-frame stride) are not anchored:
-// each keyframe would search the whole frame.
+// closer together than the detector's interval are not anchored (each keyframe would search the
+// whole frame) unless the caller names the anchors (`avlens crops`: those of 1 s windows).
 int anchor_every(const WindowMakerOptions& o) {
+  if (o.anchor_every_frames < 0) throw Error(ErrorCode::kInvalidArgument, "anchor_every_frames must be >= 0");
+  if (o.anchor_every_frames > 0) return o.anchor_every_frames;
   const int stride = o.stride_frames > 0 ? o.stride_frames : o.geometry.frames;
   return stride >= o.face.detect_every ? stride : 0;
 }

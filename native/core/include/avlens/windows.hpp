@@ -20,7 +20,7 @@ struct FaceBox {
 };
 
 struct FaceTrackerOptions {
-  int detect_every = 5;         // run the HOG detector on every k-th frame
+  int detect_every = 5;         // run the HOG detector on every k-th frame (with anchors: at most k apart)
   int detect_max_side = 640;    // frames are downscaled so their longer side is at most this
   int median_frames = 13;       // median filter length over the box track (odd)
   uint8_t pad_value = 110;      // grey outside the frame where the crop extends past it (reference)
@@ -33,6 +33,9 @@ struct FaceTrackerOptions {
 struct WindowMakerOptions {
   WindowGeometry geometry;
   int stride_frames = 0;  // distance between window starts; 0 = geometry.frames (non-overlapping)
+  // Frames between the face tracker's anchors (docs/METHOD.md §1, "Anchors"); 0 = every window start,
+  // when windows are at least face.detect_every frames apart (else none).
+  int anchor_every_frames = 0;
   FaceTrackerOptions face;
   // Progress in [0, 1] of the clip; return value ignored. Called from the decoding thread.
   std::function<void(double)> progress;
