@@ -70,7 +70,7 @@ FaceTracker::FaceTracker(const FaceTrackerOptions& options, const WindowGeometry
 
 std::optional<FaceBox> FaceTracker::choose(const std::vector<Detection>& dets, int index) const {
   if (dets.empty()) return std::nullopt;
-  const bool tracking = last_det_index_ >= 0 && index - last_det_index_ <= max_gap_frames_;
+  const bool tracking = is_tracking(index);
   // Follow the face we have been following; another face appearing does not steal the track.
   if (tracking) return overlapping(dets, last_det_box_);
   // (Re)acquire: the dominant face is the largest one.
@@ -78,6 +78,11 @@ std::optional<FaceBox> FaceTracker::choose(const std::vector<Detection>& dets, i
   for (const auto& d : dets)
     if (d.box.w * d.box.h > largest->box.w * largest->box.h) largest = &d;
   return largest->box;
+}
+
+// A face was detected recently enough (within max_gap_seconds) to be followed at `index`.
+bool FaceTracker::is_tracking(int index) const {
+  return last_det_index_ >= 0 && index - last_det_index_ <= max_gap_frames_;
 }
 
 int FaceTracker::anchor_before(int index) const { return anchor_every_ > 0 ? index - index % anchor_every_ : 0; }
@@ -94,7 +99,7 @@ bool FaceTracker::is_keyframe(int index) const {
 
 // The detection a keyframe contributes to the track, if any.
 std::optional<FaceBox> FaceTracker::detect_at(const PictureView& frame, int index) {
-  const bool tracking = last_det_index_ >= 0 && index - last_det_index_ <= max_gap_frames_;
+  const bool tracking = is_tracking(index);
   const bool anchor = anchor_every_ > 0 && index % anchor_every_ == 0;
   std::optional<FaceBox> found;
   if (tracking && !anchor) {

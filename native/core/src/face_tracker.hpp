@@ -63,6 +63,7 @@ class FaceTracker {
   };
   std::optional<FaceBox> choose(const std::vector<Detection>& dets, int index) const;
   std::optional<FaceBox> detect_at(const PictureView& frame, int index);
+  bool is_tracking(int index) const;
   bool is_keyframe(int index) const;
   int anchor_before(int index) const;  // the last anchor at or before index (0 without anchors)
   void decide_raw_until(int last_index, std::optional<FaceBox> detection_at_last, bool at_end);
