@@ -20,6 +20,7 @@ import { buildExtension } from '../../web/extension/build.mjs';
 import { percent } from '../../web/src/format.js';
 import { median } from '../../web/src/statistics.js';
 import { readModelCard } from '../../web/src/model-card.js';
+import { windowSeconds } from '../../web/extension/content/window-grid.js';
 import { scoreLevelFor, verdictFor } from '../../web/src/verdict.js';
 import { AVLENS, nativeCommands, nativeWindowScores } from '../web/native-reference.mjs';
 import { ARTIFACTS as WEB_ARTIFACTS, CHROMIUM, PYTHON, ROOT, coreGeometry, coreMetadata, untrainedModel, withMetadata } from '../web/helpers.mjs';
@@ -94,11 +95,11 @@ async function makeClips(dir) {
  */
 function liveAudioRule(geometry, fromSeconds = 0) {
   if (geometry.audioNorm !== 'minmax_clip') return (a) => a;
-  const windowSeconds = geometry.frames / geometry.fps;
+  const seconds = windowSeconds(geometry);
   let lo = Infinity;
   let hi = -Infinity;
   return (a, index, report) => {
-    if (index * windowSeconds < fromSeconds - 1e-9) return a;
+    if (index * seconds < fromSeconds - 1e-9) return a;
     const span = report.audio_max - report.audio_min;
     const raw = a.map((v) => report.audio_min + ((v + 1) * span) / 2);
     for (const v of raw) {
@@ -265,7 +266,7 @@ describe('browser extension with the real wasm core', { skip }, () => {
       await ext.playFrom(p, 1.3);
       const video = (await report()).videos[0];
       const g = await coreGeometry(readFileSync(modelPath));
-      const start = Math.ceil(1.3 / (g.frames / g.fps)) * (g.frames / g.fps);
+      const start = Math.ceil(1.3 / windowSeconds(g)) * windowSeconds(g);
       const last = video.segments.at(-1);
       t.diagnostic(`segments ${JSON.stringify(video.segments)}`);
       assert.ok(Math.abs(last.start - start) < 1e-9, `the last stretch starts at ${last.start}, not ${start}`);

@@ -70,9 +70,8 @@ FaceTracker::FaceTracker(const FaceTrackerOptions& options, const WindowGeometry
 
 std::optional<FaceBox> FaceTracker::choose(const std::vector<Detection>& dets, int index) const {
   if (dets.empty()) return std::nullopt;
-  const bool tracking = is_tracking(index);
   // Follow the face we have been following; another face appearing does not steal the track.
-  if (tracking) return overlapping(dets, last_det_box_);
+  if (is_tracking(index)) return overlapping(dets, last_det_box_);
   // (Re)acquire: the dominant face is the largest one.
   const Detection* largest = &dets.front();
   for (const auto& d : dets)

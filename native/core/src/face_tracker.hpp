@@ -37,10 +37,10 @@ class FaceTracker {
   // place around the face (crop_scale, crop_shift_down).
   // anchor_every (frames; 0 = none): every anchor_every-th frame is an anchor. There the tracked
   // face is looked for in the whole frame, not near the last box; keyframes are spread evenly
-  // between anchors; and the median filter does not reach back past an anchor. A window that starts on an anchor
-  // then gets the same boxes whether reading began there or earlier (docs/METHOD.md §1, "Anchors"),
-  // except where the whole-frame search misses a tracked face (faces too small for it: the search
-  // near the last box stands in).
+  // between anchors; and the median filter does not reach back past an anchor. A window that
+  // starts on an anchor then gets the same boxes whether reading began there or earlier
+  // (docs/METHOD.md §1, "Anchors"), except where the whole-frame search misses a tracked face
+  // (faces too small for it: the search near the last box stands in).
   FaceTracker(const FaceTrackerOptions& options, const WindowGeometry& geometry, DetectFn detect,
               int anchor_every = 0);
 
